@@ -1,0 +1,397 @@
+"""Intake: alerts from any source become stored alerts and grouped, classified incidents.
+
+One call handles one batch in the caller's transaction, so a batch is stored whole or not at
+all. Decisions per alert:
+
+- same (source, fingerprint) already firing → update it (a repeat, never a new incident);
+- resolved → resolve the firing alert; when an incident has no firing alert left, record it on
+  the timeline and resolve the incident only if the playbook says ``auto_resolve``;
+- covered by an active silence → stored with the silence id, no incident (nothing is paged);
+  a repeat after the silence ended opens or joins an incident as usual;
+- otherwise join the open incident with the same grouping key whose last alert arrived within
+  the playbook's grouping window, or open a new incident classified by the playbook.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from warroom.alerts.models import Alert, AlertCreate
+from warroom.audit import service as audit
+from warroom.incidents import ids, lifecycle
+from warroom.incidents import service as incidents
+from warroom.incidents.classify import Verdict, classify
+from warroom.incidents.models import Incident
+from warroom.playbook.schema import Playbook, most_severe, severity_rank
+from warroom.silences import service as silences
+
+SYSTEM_ACTOR = "warroom"
+
+
+@dataclass
+class IngestResult:
+    alert_ids: list[int] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    silenced: int = 0
+    incidents_opened: list[str] = field(default_factory=list)
+    incidents_updated: list[str] = field(default_factory=list)
+
+
+def match_labels(alert: AlertCreate | Alert) -> dict[str, str]:
+    """Labels used by silences and grouping: the alert's labels plus alertname and service."""
+    return {**alert.labels, "alertname": alert.name, "service": alert.service or ""}
+
+
+def group_key(alert: AlertCreate | Alert, labels: list[str]) -> str:
+    merged = match_labels(alert)
+    return "|".join(f"{name}={merged.get(name, '')}" for name in labels)
+
+
+def ingest(
+    *,
+    session: Session,
+    alerts: list[AlertCreate],
+    playbook: Playbook,
+    actor: str,
+    now: datetime,
+    integration_id: int | None = None,
+) -> IngestResult:
+    """Store a batch of alerts and open, update or resolve incidents accordingly."""
+    result = IngestResult()
+    firing = _firing_by_fingerprint(session, alerts)
+    in_force = silences.active(session=session, now=now)
+    rows: list[Alert] = []
+    to_group: list[Alert] = []
+    queued: set[int] = set()
+    resolved_in: set[str] = set()
+    acks: set[str] = set()
+    for spec in alerts:
+        key = (spec.source, spec.fingerprint)
+        row = firing.get(key)
+        if spec.status == "firing":
+            if row is None:
+                row = _new_row(spec, now, integration_id)
+                session.add(row)
+                firing[key] = row
+                result.created += 1
+            else:
+                _refresh(row, spec, now)
+                result.updated += 1
+            row.silence_id = silences.covering(in_force, match_labels(spec))
+            if row.silence_id is not None:
+                result.silenced += 1
+            elif row.incident_id is None:
+                if id(row) not in queued:
+                    queued.add(id(row))
+                    to_group.append(row)
+            else:
+                _touch_incident(session, row, playbook, now, result)
+            if spec.acknowledge:
+                acks.add(spec.fingerprint)
+        else:
+            row = _resolve(session, row, spec, now, integration_id, result)
+            firing.pop(key, None)
+            if row.incident_id:
+                resolved_in.add(row.incident_id)
+        rows.append(row)
+    # An alert that fired and resolved within one batch opens nothing.
+    _group(session, [r for r in to_group if r.status == "firing"], playbook, now, result)
+    session.flush()
+    result.alert_ids = [r.id for r in rows]
+    for row in rows:
+        if row.fingerprint in acks and row.incident_id:
+            _acknowledge(session, row.incident_id, actor, now)
+    _check_all_resolved(session, resolved_in, playbook, now, result)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="alerts.ingest",
+        target=f"integration:{integration_id}" if integration_id else "alerts",
+        now=now,
+        received=len(alerts),
+        created=result.created,
+        updated=result.updated,
+        silenced=result.silenced,
+        incidents_opened=result.incidents_opened,
+    )
+    return result
+
+
+def _firing_by_fingerprint(
+    session: Session, alerts: list[AlertCreate]
+) -> dict[tuple[str, str], Alert]:
+    by_source: dict[str, set[str]] = defaultdict(set)
+    for a in alerts:
+        by_source[a.source].add(a.fingerprint)
+    found: dict[tuple[str, str], Alert] = {}
+    for source, fingerprints in by_source.items():
+        query = select(Alert).where(
+            Alert.source == source,
+            Alert.fingerprint.in_(fingerprints),
+            Alert.status == "firing",
+        )
+        for row in session.scalars(query):
+            found[(row.source, row.fingerprint)] = row
+    return found
+
+
+def _new_row(spec: AlertCreate, now: datetime, integration_id: int | None) -> Alert:
+    return Alert(
+        source=spec.source,
+        fingerprint=spec.fingerprint,
+        name=spec.name,
+        service=spec.service,
+        severity=spec.severity,
+        summary=spec.summary,
+        labels=spec.labels,
+        annotations=spec.annotations,
+        metrics=spec.metrics,
+        status=spec.status,
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+        received_at=now,
+        updated_at=now,
+        repeat_count=0,
+        integration_id=integration_id,
+    )
+
+
+def _refresh(row: Alert, spec: AlertCreate, now: datetime) -> None:
+    row.labels = spec.labels
+    row.annotations = spec.annotations
+    row.metrics = {**row.metrics, **spec.metrics}
+    row.severity = spec.severity or row.severity
+    row.summary = spec.summary or row.summary
+    row.ends_at = spec.ends_at
+    row.updated_at = now
+    row.repeat_count += 1
+
+
+def _resolve(
+    session: Session,
+    row: Alert | None,
+    spec: AlertCreate,
+    now: datetime,
+    integration_id: int | None,
+    result: IngestResult,
+) -> Alert:
+    ends = spec.ends_at or now
+    if row is not None:
+        row.status = "resolved"
+        row.ends_at = ends
+        row.updated_at = now
+        row.metrics = {**row.metrics, **spec.metrics}
+        result.updated += 1
+        return row
+    previous = session.scalars(
+        select(Alert)
+        .where(Alert.source == spec.source, Alert.fingerprint == spec.fingerprint)
+        .order_by(Alert.id.desc())
+        .limit(1)
+    ).first()
+    if previous is not None and previous.status == "resolved":
+        # Alertmanager re-sends resolved notifications; they are repeats, not new alerts.
+        previous.repeat_count += 1
+        previous.updated_at = now
+        result.updated += 1
+        return previous
+    # A resolve for an alert we never saw firing is still kept: nothing is lost.
+    row = _new_row(spec, now, integration_id)
+    row.status = "resolved"
+    row.ends_at = ends
+    session.add(row)
+    result.created += 1
+    return row
+
+
+def _verdict(alert: Alert, playbook: Playbook) -> Verdict:
+    return classify(
+        metrics=alert.metrics,
+        source=alert.source,
+        source_severity=alert.severity,
+        policy=playbook.classification,
+    )
+
+
+def _group(
+    session: Session, rows: list[Alert], playbook: Playbook, now: datetime, result: IngestResult
+) -> None:
+    if not rows:
+        return
+    by_key: dict[str, list[Alert]] = defaultdict(list)
+    for row in rows:
+        by_key[group_key(row, playbook.grouping.labels)].append(row)
+    open_incidents = session.scalars(
+        select(Incident)
+        .where(
+            Incident.group_key.in_(list(by_key)),
+            Incident.status.in_(lifecycle.OPEN_STATES),
+            Incident.last_alert_at >= now - playbook.grouping.window,
+        )
+        .order_by(Incident.detected_at)
+    ).all()
+    existing = {inc.group_key: inc for inc in open_incidents}
+    reserved: set[str] = set()
+    for key, members in by_key.items():
+        incident = existing.get(key)
+        if incident is None:
+            incident = _open(session, key, members, playbook, now, reserved)
+            result.incidents_opened.append(incident.id)
+            continue
+        for row in members:
+            row.incident_id = incident.id
+            incidents.add_event(
+                session=session,
+                incident_id=incident.id,
+                kind="alert",
+                actor=SYSTEM_ACTOR,
+                message=f"Alert {row.name} ({row.source}) joined the incident",
+                now=now,
+                data={"fingerprint": row.fingerprint, "metrics": row.metrics},
+            )
+            _raise_severity(session, incident, _verdict(row, playbook), now)
+        incident.started_at = min(incident.started_at, *(r.starts_at for r in members))
+        incident.last_alert_at = now
+        incident.updated_at = now
+        if incident.id not in result.incidents_updated:
+            result.incidents_updated.append(incident.id)
+
+
+def _open(
+    session: Session,
+    key: str,
+    members: list[Alert],
+    playbook: Playbook,
+    now: datetime,
+    reserved: set[str],
+) -> Incident:
+    verdicts = [_verdict(row, playbook) for row in members]
+    worst = min(range(len(members)), key=lambda i: severity_rank(verdicts[i].severity))
+    lead, verdict = members[worst], verdicts[worst]
+    incident = Incident(
+        id=ids.next_id(session=session, at=now, reserved=reserved),
+        title=_title(lead),
+        severity=verdict.severity,
+        status="triggered",
+        service=lead.service,
+        group_key=key,
+        started_at=min(r.starts_at for r in members),
+        detected_at=now,
+        last_alert_at=now,
+        updated_at=now,
+        metrics=dict(lead.metrics),
+        labels=_common_labels(members),
+    )
+    session.add(incident)
+    session.flush()
+    for row in members:
+        row.incident_id = incident.id
+    names = ", ".join(sorted({f"{r.name} ({r.source})" for r in members}))
+    incidents.add_event(
+        session=session,
+        incident_id=incident.id,
+        kind="opened",
+        actor=SYSTEM_ACTOR,
+        message=f"Incident opened as {verdict.severity} from {names}",
+        now=now,
+        data={"alerts": len(members), "reasons": list(verdict.reasons), "group_key": key},
+    )
+    return incident
+
+
+def _title(alert: Alert) -> str:
+    where = f" on {alert.service}" if alert.service else ""
+    summary = f": {alert.summary}" if alert.summary else ""
+    return f"{alert.name}{where}{summary}"[:300]
+
+
+def _common_labels(rows: list[Alert]) -> dict[str, str]:
+    common = dict(rows[0].labels)
+    for row in rows[1:]:
+        common = {k: v for k, v in common.items() if row.labels.get(k) == v}
+    return common
+
+
+def _touch_incident(
+    session: Session, row: Alert, playbook: Playbook, now: datetime, result: IngestResult
+) -> None:
+    incident = session.get(Incident, row.incident_id)
+    if incident is None or not lifecycle.is_open(incident.status):
+        return
+    incident.last_alert_at = now
+    _raise_severity(session, incident, _verdict(row, playbook), now)
+    if incident.id not in result.incidents_updated:
+        result.incidents_updated.append(incident.id)
+
+
+def _raise_severity(session: Session, incident: Incident, verdict: Verdict, now: datetime) -> None:
+    """The classifier only ever raises an incident's severity; people may lower it."""
+    if most_severe(incident.severity, verdict.severity) == incident.severity:
+        return
+    old, incident.severity = incident.severity, verdict.severity
+    incident.updated_at = now
+    incidents.add_event(
+        session=session,
+        incident_id=incident.id,
+        kind="severity",
+        actor=SYSTEM_ACTOR,
+        message=f"Severity raised {old} → {verdict.severity}: {'; '.join(verdict.reasons)}",
+        now=now,
+        data={"from": old, "to": verdict.severity, "reasons": list(verdict.reasons)},
+    )
+
+
+def _acknowledge(session: Session, incident_id: str, actor: str, now: datetime) -> None:
+    incident = session.get(Incident, incident_id)
+    if incident is not None and incident.status == "triggered":
+        incidents.change_status(
+            session=session,
+            incident_id=incident_id,
+            status="acknowledged",
+            actor=actor,
+            now=now,
+            message="acknowledged at the source",
+        )
+
+
+def _check_all_resolved(
+    session: Session,
+    incident_ids: set[str],
+    playbook: Playbook,
+    now: datetime,
+    result: IngestResult,
+) -> None:
+    for incident_id in sorted(incident_ids):
+        still_firing = session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .where(Alert.incident_id == incident_id, Alert.status == "firing")
+        )
+        incident = session.get(Incident, incident_id)
+        if still_firing or incident is None or not lifecycle.is_open(incident.status):
+            continue
+        incidents.add_event(
+            session=session,
+            incident_id=incident_id,
+            kind="alerts_resolved",
+            actor=SYSTEM_ACTOR,
+            message="All alerts of this incident are resolved",
+            now=now,
+        )
+        if playbook.auto_resolve:
+            incidents.change_status(
+                session=session,
+                incident_id=incident_id,
+                status="resolved",
+                actor=SYSTEM_ACTOR,
+                now=now,
+                message="all alerts resolved (playbook auto_resolve)",
+            )
+        if incident_id not in result.incidents_updated:
+            result.incidents_updated.append(incident_id)

@@ -1,0 +1,51 @@
+"""Prometheus metrics of the API process, on a registry of its own (one per app)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from warroom.incidents.lifecycle import OPEN_STATES
+from warroom.incidents.models import Incident
+from warroom.storage.engine import Database
+
+
+class OpenIncidents(Collector):
+    """Open incidents by severity, read from the database at scrape time."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "warroom_open_incidents", "Open incidents by severity", labels=["severity"]
+        )
+        with self.db.read() as session:
+            rows = session.execute(
+                select(Incident.severity, func.count())
+                .where(Incident.status.in_(OPEN_STATES))
+                .group_by(Incident.severity)
+            ).all()
+        counts = dict(rows)
+        for severity in ("P0", "P1", "P2", "P3", "P4"):
+            family.add_metric([severity], counts.get(severity, 0))
+        yield family
+
+
+class ApiMetrics:
+    def __init__(self, db: Database):
+        self.registry = CollectorRegistry()
+        self.alerts_received = Counter(
+            "warroom_alerts_received",
+            "Alerts accepted and stored",
+            ["source"],
+            registry=self.registry,
+        )
+        self.incidents_opened = Counter(
+            "warroom_incidents_opened", "Incidents opened by intake", registry=self.registry
+        )
+        self.registry.register(OpenIncidents(db))

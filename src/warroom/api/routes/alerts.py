@@ -1,0 +1,51 @@
+"""Generic alert intake and alert lookups."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from warroom.alerts import service
+from warroom.alerts.models import AlertRead
+from warroom.alerts.parsers import generic
+from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.api.intake import ingest_batch, summary
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+
+
+@router.post("", summary="Ingest one alert or a list of alerts (generic JSON)")
+def ingest_generic(
+    payload: generic.GenericPayload, request: Request, container: ContainerDep, who: Responder
+) -> dict[str, Any]:
+    alerts = generic.to_alerts(payload, now=container.clock())
+    metrics = request.app.state.metrics
+    return summary(ingest_batch(container, alerts, actor=who.actor, metrics=metrics))
+
+
+@router.get("", response_model=list[AlertRead])
+def list_alerts(
+    container: ContainerDep,
+    _: Viewer,
+    status: Literal["firing", "resolved"] | None = None,
+    service_name: str | None = Query(default=None, alias="service"),
+    name: str | None = None,
+    incident_id: str | None = None,
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> list[Any]:
+    with container.db.read() as session:
+        return service.list_alerts(
+            session=session,
+            status=status,
+            service=service_name,
+            name=name,
+            incident_id=incident_id,
+            limit=limit,
+        )
+
+
+@router.get("/{alert_id}", response_model=AlertRead)
+def get_alert(alert_id: int, container: ContainerDep, _: Viewer) -> Any:
+    with container.db.read() as session:
+        return service.get(session=session, alert_id=alert_id)

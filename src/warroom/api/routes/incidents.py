@@ -1,0 +1,140 @@
+"""Incidents: list, detail and every lifecycle action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from warroom.alerts.models import AlertRead
+from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.incidents import service
+from warroom.incidents.models import (
+    AcknowledgeRequest,
+    IncidentDetail,
+    IncidentRead,
+    IncidentRoleRead,
+    NoteCreate,
+    RoleAssignment,
+    SeverityChange,
+    SeverityStr,
+    Status,
+    StatusChange,
+    TimelineEventRead,
+)
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+
+def _detail(container: ContainerDep, incident_id: str) -> IncidentDetail:
+    with container.db.read() as session:
+        incident, alerts = service.get_detail(session=session, incident_id=incident_id)
+        return IncidentDetail(
+            **IncidentRead.model_validate(incident).model_dump(),
+            timeline=[TimelineEventRead.model_validate(e) for e in incident.timeline],
+            roles=[IncidentRoleRead.model_validate(r) for r in incident.roles],
+            alerts=[AlertRead.model_validate(a) for a in alerts],
+        )
+
+
+@router.get("", response_model=list[IncidentRead])
+def list_incidents(
+    container: ContainerDep,
+    _: Viewer,
+    status: list[Status] | None = Query(default=None),
+    severity: list[SeverityStr] | None = Query(default=None),
+    service_name: str | None = Query(default=None, alias="service"),
+    open_only: bool = Query(default=False, alias="open"),
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> list[Any]:
+    with container.db.read() as session:
+        return service.list_incidents(
+            session=session,
+            status=list(status) if status else None,
+            severity=list(severity) if severity else None,
+            service=service_name,
+            open_only=open_only,
+            limit=limit,
+        )
+
+
+@router.get("/{incident_id}", response_model=IncidentDetail)
+def get_incident(incident_id: str, container: ContainerDep, _: Viewer) -> IncidentDetail:
+    return _detail(container, incident_id)
+
+
+@router.post("/{incident_id}/acknowledge", response_model=IncidentDetail)
+def acknowledge(
+    incident_id: str,
+    container: ContainerDep,
+    who: Responder,
+    body: AcknowledgeRequest | None = None,
+) -> IncidentDetail:
+    with container.db.session() as session:
+        service.acknowledge(
+            session=session,
+            incident_id=incident_id,
+            actor=who.actor,
+            now=container.clock(),
+            message=body.message if body else None,
+        )
+    return _detail(container, incident_id)
+
+
+@router.post("/{incident_id}/status", response_model=IncidentDetail)
+def change_status(
+    incident_id: str, body: StatusChange, container: ContainerDep, who: Responder
+) -> IncidentDetail:
+    with container.db.session() as session:
+        service.change_status(
+            session=session,
+            incident_id=incident_id,
+            status=body.status,
+            actor=who.actor,
+            now=container.clock(),
+            message=body.message,
+        )
+    return _detail(container, incident_id)
+
+
+@router.post("/{incident_id}/severity", response_model=IncidentDetail)
+def set_severity(
+    incident_id: str, body: SeverityChange, container: ContainerDep, who: Responder
+) -> IncidentDetail:
+    with container.db.session() as session:
+        service.set_severity(
+            session=session,
+            incident_id=incident_id,
+            severity=body.severity,
+            reason=body.reason,
+            actor=who.actor,
+            now=container.clock(),
+        )
+    return _detail(container, incident_id)
+
+
+@router.post("/{incident_id}/roles", response_model=IncidentRoleRead, status_code=201)
+def assign_role(
+    incident_id: str, body: RoleAssignment, container: ContainerDep, who: Responder
+) -> Any:
+    with container.db.session() as session:
+        return service.assign_role(
+            session=session,
+            incident_id=incident_id,
+            role=body.role,
+            person=body.person,
+            actor=who.actor,
+            now=container.clock(),
+        )
+
+
+@router.post("/{incident_id}/notes", response_model=TimelineEventRead, status_code=201)
+def add_note(incident_id: str, body: NoteCreate, container: ContainerDep, who: Responder) -> Any:
+    with container.db.session() as session:
+        return service.add_note(
+            session=session,
+            incident_id=incident_id,
+            message=body.message,
+            actor=who.actor,
+            now=container.clock(),
+        )

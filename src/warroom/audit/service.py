@@ -1,0 +1,39 @@
+"""Write and read the audit log; writes join the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.audit.models import AuditEvent
+
+
+def record(
+    *, session: Session, actor: str, action: str, target: str, now: datetime, **details: Any
+) -> AuditEvent:
+    """Add an audit event to the current transaction."""
+    event = AuditEvent(at=now, actor=actor, action=action, target=target, details=details)
+    session.add(event)
+    return event
+
+
+def list_events(
+    *,
+    session: Session,
+    limit: int = 100,
+    action: str | None = None,
+    actor: str | None = None,
+    target: str | None = None,
+) -> list[AuditEvent]:
+    """Newest audit events first, optionally filtered."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if target:
+        query = query.where(AuditEvent.target == target)
+    return list(session.scalars(query))

@@ -1,0 +1,113 @@
+"""API tokens (viewer < responder < admin) and per-integration webhook keys.
+
+Only SHA-256 hashes are stored: the plaintext is shown once, when created. Tokens carry 256
+bits of randomness, so an unsalted fast hash is enough to make a stolen table useless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as audit
+from warroom.auth.models import ROLE_RANK, ApiToken, Integration
+from warroom.errors import AuthError, Forbidden, InvalidInput, NotFound
+
+TOKEN_PREFIX = "wr_"
+KEY_PREFIX = "wri_"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(
+    *, session: Session, name: str, role: str, actor: str, now: datetime
+) -> tuple[ApiToken, str]:
+    """Store a new token; returns the row and the plaintext (shown once)."""
+    if role not in ROLE_RANK:
+        raise InvalidInput(f"role {role!r}: expected one of {', '.join(ROLE_RANK)}")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        name=name, role=role, token_hash=_hash(plaintext), prefix=plaintext[:10], created_at=now
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="token.create",
+        target=f"token:{row.id}",
+        now=now,
+        name=name,
+        role=role,
+    )
+    return row, plaintext
+
+
+def authenticate(*, session: Session, token: str) -> ApiToken:
+    """The live token matching this secret, or AuthError."""
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
+    if row is None or row.revoked_at is not None:
+        raise AuthError("unknown or revoked API token")
+    return row
+
+
+def require_role(token: ApiToken, needed: str) -> None:
+    if ROLE_RANK[token.role] < ROLE_RANK[needed]:
+        raise Forbidden(f"token {token.name!r} is {token.role}; this needs {needed} or higher")
+
+
+def revoke_token(*, session: Session, token_id: int, actor: str, now: datetime) -> ApiToken:
+    """Revoke a token so it no longer authenticates."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"token {token_id} not found")
+    row.revoked_at = now
+    audit.record(
+        session=session, actor=actor, action="token.revoke", target=f"token:{token_id}", now=now
+    )
+    return row
+
+
+def list_tokens(*, session: Session) -> list[ApiToken]:
+    """Every token, newest first (hashes never leave this module)."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
+def create_integration(
+    *, session: Session, kind: str, name: str, actor: str, now: datetime
+) -> tuple[Integration, str]:
+    """Store a webhook integration; returns the row and its key (shown once)."""
+    key = KEY_PREFIX + secrets.token_urlsafe(24)
+    row = Integration(kind=kind, name=name, key_hash=_hash(key), prefix=key[:10], created_at=now)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="integration.create",
+        target=f"integration:{row.id}",
+        now=now,
+        kind=kind,
+        name=name,
+    )
+    return row, key
+
+
+def authenticate_integration(*, session: Session, kind: str, key: str) -> Integration:
+    """The live integration of this kind with this key, or AuthError."""
+    row = session.scalars(select(Integration).where(Integration.key_hash == _hash(key))).first()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.kind, kind):
+        raise AuthError(f"unknown or revoked {kind} integration key")
+    return row
+
+
+def list_integrations(*, session: Session) -> list[Integration]:
+    """Every integration, newest first."""
+    return list(session.scalars(select(Integration).order_by(Integration.id.desc())))

@@ -1,0 +1,80 @@
+"""The ``warroom`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+import uvicorn
+
+from warroom.api.app import create_asgi
+from warroom.bootstrap import bootstrap
+from warroom.cli import admin, operate
+from warroom.cli.common import console, fail
+from warroom.config import Settings
+from warroom.errors import WarroomError
+
+app = typer.Typer(
+    name="warroom",
+    help="Incident response and automated model rollback for ML services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.token_app, name="token")
+app.add_typer(admin.integration_app, name="integration")
+app.add_typer(admin.audit_app, name="audit")
+app.add_typer(admin.playbook_app, name="playbook")
+app.add_typer(operate.alert_app, name="alert")
+app.add_typer(operate.incident_app, name="incident")
+app.add_typer(operate.silence_app, name="silence")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="bind address (default WARROOM_HOST or 127.0.0.1)"),
+    port: int = typer.Option(None, help="port (default WARROOM_PORT or 8080)"),
+) -> None:
+    """Run the API server (migrations are applied first)."""
+    settings = Settings()
+    settings = settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+    container = bootstrap(settings, migrate=True)
+    console.print(
+        f"warroom serving on http://{settings.host}:{settings.port} "
+        f"(database: {container.db.engine.url.render_as_string(hide_password=True)})",
+        highlight=False,
+    )
+    try:
+        uvicorn.run(
+            create_asgi(container),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+    finally:
+        container.close()
+
+
+@app.command()
+def demo(
+    home: str = typer.Option(None, help="state directory (default: a new temporary one)"),
+    keep_running: bool = typer.Option(False, "--keep-running", help="leave the server up"),
+) -> None:
+    """Start a server on SQLite, send alerts through the HTTP API, show the incidents."""
+    from warroom.demo import run_demo
+
+    run_demo(home=home, keep_running=keep_running)
+
+
+def main() -> None:
+    """Entry point: every expected failure is one line on stderr and a non-zero exit."""
+    try:
+        app()
+    except WarroomError as exc:
+        try:
+            fail(str(exc))
+        except typer.Exit as done:
+            sys.exit(done.exit_code)

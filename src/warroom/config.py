@@ -1,0 +1,49 @@
+"""Settings: one pydantic-settings class, read from ``WARROOM_*`` variables.
+
+Nothing here does work at import time; ``bootstrap`` builds engines and services from a
+``Settings`` instance, and tests build their own ``Settings(...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WARROOM_", env_nested_delimiter="__")
+
+    home: Path = Field(default=Path("~/.warroom"), description="state directory")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file warroom.db in home"
+    )
+    playbook: Path | None = Field(default=None, description="playbook YAML; default: shipped")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = Field(
+        default=None, description="base URL others use to reach this server (integration URLs)"
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL",
+        description="FULL fsyncs every commit, so an accepted alert survives a power cut",
+    )
+    db_pool_size: int = Field(default=10, ge=1)
+    log_level: str = "info"
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_home / 'warroom.db'}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -1,0 +1,170 @@
+"""Incident, its timeline and its roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from warroom.alerts.models import AlertRead
+from warroom.storage.base import Base
+
+Status = Literal[
+    "triggered",
+    "acknowledged",
+    "investigating",
+    "identified",
+    "mitigating",
+    "monitoring",
+    "resolved",
+    "closed",
+]
+Role = Literal[
+    "incident_commander",
+    "technical_lead",
+    "communications_lead",
+    "security_lead",
+    "customer_success",
+]
+SeverityStr = Literal["P0", "P1", "P2", "P3", "P4"]
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_group_open", "group_key", "status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    severity: Mapped[str] = mapped_column(String(2), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    service: Mapped[str | None] = mapped_column(String(200), index=True)
+    team: Mapped[str | None] = mapped_column(String(200))
+    group_key: Mapped[str | None] = mapped_column(String(400))
+    started_at: Mapped[datetime]
+    detected_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    mitigated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    last_alert_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    metrics: Mapped[dict[str, float]]
+    impact: Mapped[str | None] = mapped_column(Text)
+    labels: Mapped[dict[str, str]]
+
+    timeline: Mapped[list[TimelineEvent]] = relationship(
+        order_by="TimelineEvent.id", lazy="raise", cascade="all, delete-orphan"
+    )
+    roles: Mapped[list[IncidentRole]] = relationship(
+        order_by="IncidentRole.id", lazy="raise", cascade="all, delete-orphan"
+    )
+
+
+class TimelineEvent(Base):
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+
+
+class IncidentRole(Base):
+    __tablename__ = "incident_roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(40))
+    person: Mapped[str] = mapped_column(String(200))
+    assumed_at: Mapped[datetime]
+    renounced_at: Mapped[datetime | None]
+
+
+class TimelineEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    kind: str
+    actor: str
+    message: str
+    data: dict[str, Any]
+
+
+class IncidentRoleRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    role: str
+    person: str
+    assumed_at: datetime
+    renounced_at: datetime | None
+
+
+class IncidentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    severity: str
+    status: str
+    service: str | None
+    team: str | None
+    started_at: datetime
+    detected_at: datetime
+    acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+    metrics: dict[str, float]
+    impact: str | None
+    labels: dict[str, str]
+
+
+class IncidentDetail(IncidentRead):
+    timeline: list[TimelineEventRead]
+    roles: list[IncidentRoleRead]
+    alerts: list[AlertRead]
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    message: str | None = Field(default=None, max_length=10_000)
+
+
+class SeverityChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    severity: SeverityStr
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class RoleAssignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    person: str = Field(min_length=1, max_length=200)
+
+
+class NoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=10_000)
+
+
+class AcknowledgeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str | None = Field(default=None, max_length=10_000)

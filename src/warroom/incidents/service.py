@@ -1,0 +1,234 @@
+"""Incident operations: lookups and every change a person or automation makes.
+
+Each change writes a timeline event and an audit event in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from warroom.alerts.models import Alert
+from warroom.audit import service as audit
+from warroom.errors import Conflict, NotFound
+from warroom.incidents import lifecycle
+from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
+from warroom.playbook.schema import severity_rank
+
+
+def get(*, session: Session, incident_id: str, for_update: bool = False) -> Incident:
+    """The incident, or NotFound."""
+    query = select(Incident).where(Incident.id == incident_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    incident = session.scalars(query).first()
+    if incident is None:
+        raise NotFound(f"incident {incident_id} not found")
+    return incident
+
+
+def get_detail(*, session: Session, incident_id: str) -> tuple[Incident, list[Alert]]:
+    """The incident with timeline and roles loaded, and its alerts."""
+    incident = session.scalars(
+        select(Incident)
+        .where(Incident.id == incident_id)
+        .options(selectinload(Incident.timeline), selectinload(Incident.roles))
+    ).first()
+    if incident is None:
+        raise NotFound(f"incident {incident_id} not found")
+    alerts = list(
+        session.scalars(select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id))
+    )
+    return incident, alerts
+
+
+def list_incidents(
+    *,
+    session: Session,
+    status: list[str] | None = None,
+    severity: list[str] | None = None,
+    service: str | None = None,
+    open_only: bool = False,
+    limit: int = 100,
+) -> list[Incident]:
+    """Incidents, open ones first, newest first within each group."""
+    query = select(Incident)
+    if status:
+        query = query.where(Incident.status.in_(status))
+    if open_only:
+        query = query.where(Incident.status.in_(lifecycle.OPEN_STATES))
+    if severity:
+        query = query.where(Incident.severity.in_(severity))
+    if service:
+        query = query.where(Incident.service == service)
+    query = query.order_by(Incident.resolved_at.is_not(None), Incident.detected_at.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def add_event(
+    *,
+    session: Session,
+    incident_id: str,
+    kind: str,
+    actor: str,
+    message: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """Append a timeline event."""
+    event = TimelineEvent(
+        incident_id=incident_id, at=now, kind=kind, actor=actor, message=message, data=data or {}
+    )
+    session.add(event)
+    return event
+
+
+def change_status(
+    *,
+    session: Session,
+    incident_id: str,
+    status: str,
+    actor: str,
+    now: datetime,
+    message: str | None = None,
+) -> Incident:
+    """Move the incident along its lifecycle (IllegalTransition when not allowed)."""
+    incident = get(session=session, incident_id=incident_id, for_update=True)
+    move = lifecycle.transition(incident.status, status)
+    for column, value in lifecycle.stamps(
+        move, now=now, acknowledged_at=incident.acknowledged_at, mitigated_at=incident.mitigated_at
+    ).items():
+        setattr(incident, column, value)
+    incident.status = status
+    incident.updated_at = now
+    verb = "reopened" if move.reopen else "status"
+    text = f"Status {move.old} → {move.new}" + (f": {message}" if message else "")
+    add_event(
+        session=session,
+        incident_id=incident.id,
+        kind=verb,
+        actor=actor,
+        message=text,
+        now=now,
+        data={"from": move.old, "to": move.new},
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="incident.status",
+        target=incident.id,
+        now=now,
+        old=move.old,
+        new=move.new,
+        message=message,
+    )
+    return incident
+
+
+def acknowledge(
+    *, session: Session, incident_id: str, actor: str, now: datetime, message: str | None = None
+) -> Incident:
+    """Acknowledge a triggered incident (Conflict if someone already did)."""
+    incident = get(session=session, incident_id=incident_id, for_update=True)
+    if incident.status != "triggered":
+        raise Conflict(
+            f"incident {incident_id} is {incident.status}, not triggered: nothing to acknowledge"
+        )
+    return change_status(
+        session=session,
+        incident_id=incident_id,
+        status="acknowledged",
+        actor=actor,
+        now=now,
+        message=message,
+    )
+
+
+def set_severity(
+    *, session: Session, incident_id: str, severity: str, reason: str, actor: str, now: datetime
+) -> Incident:
+    """Change the severity, with the reason on the timeline."""
+    incident = get(session=session, incident_id=incident_id, for_update=True)
+    if incident.severity == severity:
+        raise Conflict(f"incident {incident_id} is already {severity}")
+    old = incident.severity
+    incident.severity = severity
+    incident.updated_at = now
+    direction = "raised" if severity_rank(severity) < severity_rank(old) else "lowered"
+    add_event(
+        session=session,
+        incident_id=incident.id,
+        kind="severity",
+        actor=actor,
+        message=f"Severity {direction} {old} → {severity}: {reason}",
+        now=now,
+        data={"from": old, "to": severity, "reason": reason},
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="incident.severity",
+        target=incident.id,
+        now=now,
+        old=old,
+        new=severity,
+        reason=reason,
+    )
+    return incident
+
+
+def assign_role(
+    *, session: Session, incident_id: str, role: str, person: str, actor: str, now: datetime
+) -> IncidentRole:
+    """Give a role to a person; whoever held it renounces it."""
+    incident = get(session=session, incident_id=incident_id, for_update=True)
+    holders = session.scalars(
+        select(IncidentRole).where(
+            IncidentRole.incident_id == incident.id,
+            IncidentRole.role == role,
+            IncidentRole.renounced_at.is_(None),
+        )
+    ).all()
+    if any(h.person == person for h in holders):
+        raise Conflict(f"{person} already holds {role} on {incident_id}")
+    for holder in holders:
+        holder.renounced_at = now
+    assignment = IncidentRole(incident_id=incident.id, role=role, person=person, assumed_at=now)
+    session.add(assignment)
+    incident.updated_at = now
+    previous = ", ".join(h.person for h in holders)
+    add_event(
+        session=session,
+        incident_id=incident.id,
+        kind="role",
+        actor=actor,
+        message=f"{person} is {role}" + (f" (was {previous})" if previous else ""),
+        now=now,
+        data={"role": role, "person": person, "previous": [h.person for h in holders]},
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="incident.role",
+        target=incident.id,
+        now=now,
+        role=role,
+        person=person,
+    )
+    return assignment
+
+
+def add_note(
+    *, session: Session, incident_id: str, message: str, actor: str, now: datetime
+) -> TimelineEvent:
+    """Add a free-text note to the timeline."""
+    incident = get(session=session, incident_id=incident_id)
+    incident.updated_at = now
+    event = add_event(
+        session=session, incident_id=incident.id, kind="note", actor=actor, message=message, now=now
+    )
+    audit.record(session=session, actor=actor, action="incident.note", target=incident.id, now=now)
+    return event
