@@ -158,7 +158,12 @@ def run_demo(*, home: str | None, keep_running: bool) -> None:
     state = Path(home) if home else Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     token, key = _credentials(state)
     port = free_port()
-    env = {**os.environ, "WARROOM_HOME": str(state), "WARROOM_PORT": str(port)}
+    env = {
+        **os.environ,
+        "WARROOM_HOME": str(state),
+        "WARROOM_PORT": str(port),
+        "WARROOM_LOG_LEVEL": "warning",
+    }
     env.pop("WARROOM_DATABASE_URL", None)
     console.print(f"[bold]warroom demo[/bold]: state in {state}, server on port {port}")
     server = subprocess.Popen(

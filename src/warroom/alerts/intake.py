@@ -298,7 +298,7 @@ def _open(
         incident_id=incident.id,
         kind="opened",
         actor=SYSTEM_ACTOR,
-        message=f"Incident opened as {verdict.severity} from {names}",
+        message=f"Incident opened as {verdict.severity} from {names}: {'; '.join(verdict.reasons)}",
         now=now,
         data={"alerts": len(members), "reasons": list(verdict.reasons), "group_key": key},
     )

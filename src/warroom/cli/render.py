@@ -24,7 +24,10 @@ def _time(value: str | None) -> str:
 
 
 def incident_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table("id", "sev", "status", "service", "title", "detected (UTC)", title="Incidents")
+    table = Table(title="Incidents")
+    table.add_column("id", no_wrap=True)
+    for column in ("sev", "status", "service", "title", "detected (UTC)"):
+        table.add_column(column)
     for row in rows:
         sev = row["severity"]
         table.add_row(
