@@ -4,6 +4,7 @@ and a real warroom server on loopback."""
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 import uuid
@@ -24,6 +25,12 @@ from warroom.config import Settings
 
 POSTGRES_URL = os.environ.get("WARROOM_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def find_shared(name: str) -> Path | None:

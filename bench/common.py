@@ -1,0 +1,116 @@
+"""Helpers for the benchmarks: a real `warroom serve` and a real Alertmanager, on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from warroom.auth import service as auth
+from warroom.bootstrap import bootstrap
+from warroom.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} not ready after {timeout}s")
+
+
+@dataclass
+class Warroom:
+    url: str
+    home: Path
+    token: str
+    alertmanager_key: str
+
+
+@contextmanager
+def warroom_server(**env: str) -> Iterator[Warroom]:
+    """`warroom serve` on SQLite in a temporary home, with an admin token and an AM key."""
+    home = Path(tempfile.mkdtemp(prefix="warroom-bench-"))
+    container = bootstrap(Settings(home=home), migrate=True)
+    with container.db.session() as session:
+        now = container.clock()
+        _, token = auth.create_token(session=session, name="bench", role="admin", actor="bench", now=now)
+        _, key = auth.create_integration(
+            session=session, kind="alertmanager", name="bench", actor="bench", now=now
+        )
+    container.close()
+    port = free_port()
+    environ = {
+        **os.environ,
+        "WARROOM_HOME": str(home),
+        "WARROOM_PORT": str(port),
+        "WARROOM_LOG_LEVEL": "warning",
+        **env,
+    }
+    environ.pop("WARROOM_DATABASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "warroom", "serve"], env=environ)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/readyz")
+        yield Warroom(url, home, token, key)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def alertmanager_binary() -> str | None:
+    return shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+
+
+@contextmanager
+def alertmanager_server(receiver_yaml: str, route_extra: str = "") -> Iterator[str]:
+    """A real Alertmanager with the given receiver stanza; yields its base URL."""
+    binary = alertmanager_binary()
+    assert binary is not None
+    workdir = Path(tempfile.mkdtemp(prefix="am-bench-"))
+    config = workdir / "alertmanager.yml"
+    config.write_text(
+        "route:\n  receiver: r\n  group_by: [alertname, service]\n"
+        f"{route_extra}"
+        "receivers:\n  - name: r\n" + receiver_yaml
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            "--log.level=error",
+        ]
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/-/ready")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        shutil.rmtree(workdir, ignore_errors=True)

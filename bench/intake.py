@@ -1,0 +1,153 @@
+"""Alert storm: 10,000 Alertmanager-format alerts in batches of 100.
+
+Posts them to a running `warroom serve` on SQLite (every alert durably stored before the
+answer) and, where `prometheus-alertmanager` is installed, the same storm to Alertmanager's
+own API; prints alerts/s, request latency percentiles and the ratio.
+
+    .venv/bin/python bench/intake.py [--alerts 10000] [--batch 100] [--concurrency 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import alertmanager_binary, alertmanager_server, warroom_server  # noqa: E402
+
+
+def storm(total: int, batch: int) -> list[list[dict[str, Any]]]:
+    """Distinct alerts over 50 services x 4 alert names, each with its own instance."""
+    names = ["HighErrorRate", "HighLatency", "DriftDetected", "ServiceDown"]
+    start = datetime.now(UTC).isoformat()
+    alerts = [
+        {
+            "labels": {
+                "alertname": names[i % 4],
+                "service": f"model-{(i // 4) % 50}",
+                "severity": "critical" if i % 3 == 0 else "warning",
+                "instance": f"10.{i // 65536}.{(i // 256) % 256}.{i % 256}:8080",
+            },
+            "annotations": {"summary": "storm", "error_rate": str((i % 10) / 10)},
+            "startsAt": start,
+        }
+        for i in range(total)
+    ]
+    return [alerts[i : i + batch] for i in range(0, total, batch)]
+
+
+def webhook(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same alerts wrapped as Alertmanager would POST them to a webhook."""
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "warroom",
+        "groupKey": "{}:{}",
+        "groupLabels": {},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.local",
+        "truncatedAlerts": 0,
+        "alerts": [
+            {
+                **a,
+                "status": "firing",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus.local/graph",
+                "fingerprint": f"{abs(hash(a['labels']['instance'])):016x}"[:16],
+            }
+            for a in batch
+        ],
+    }
+
+
+async def blast(
+    url: str, bodies: list[Any], headers: dict[str, str], concurrency: int
+) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(json.dumps(body).encode())
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            content = queue.get_nowait()
+            t0 = time.perf_counter()
+            r = await client.post(url, content=content, headers=headers)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if r.status_code >= 300:
+                raise RuntimeError(f"{url}: HTTP {r.status_code} {r.text[:200]}")
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    return elapsed, latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    batches = storm(args.alerts, args.batch)
+    headers = {"content-type": "application/json"}
+
+    with warroom_server() as wr:
+        url = f"{wr.url}/api/v1/integrations/alertmanager"
+        auth = {**headers, "authorization": f"Bearer {wr.alertmanager_key}"}
+        asyncio.run(blast(url, [webhook(b) for b in batches[:5]], auth, args.concurrency))  # warm-up
+        fresh = storm(args.alerts, args.batch)  # new instances would repeat; shift them
+        for b in fresh:
+            for a in b:
+                a["labels"]["instance"] += "-run"
+        elapsed, lat = asyncio.run(blast(url, [webhook(b) for b in fresh], auth, args.concurrency))
+        stored = httpx.get(
+            f"{wr.url}/api/v1/alerts", params={"limit": 1}, headers={"authorization": f"Bearer {wr.token}"}
+        ).json()
+    rate = args.alerts / elapsed
+    result: dict[str, Any] = {
+        "alerts_per_s": round(rate),
+        "p50_ms": round(pct(lat, 50), 2),
+        "p99_ms": round(pct(lat, 99), 2),
+        "alertmanager_alerts_per_s": None,
+        "ratio_vs_alertmanager": None,
+    }
+    print(f"warroom: {args.alerts} alerts in {elapsed:.2f}s = {rate:,.0f} alerts/s "
+          f"(p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms per batch of {args.batch}); "
+          f"newest stored alert id {stored[0]['id']}")
+
+    if alertmanager_binary():
+        receiver = "    webhook_configs: []\n"
+        with alertmanager_server(receiver) as am:
+            url = f"{am}/api/v2/alerts"
+            asyncio.run(blast(url, batches[:5], headers, args.concurrency))
+            am_elapsed, am_lat = asyncio.run(blast(url, fresh, headers, args.concurrency))
+        am_rate = args.alerts / am_elapsed
+        result["alertmanager_alerts_per_s"] = round(am_rate)
+        result["ratio_vs_alertmanager"] = round(rate / am_rate, 2)
+        print(f"alertmanager: {am_rate:,.0f} alerts/s (p50 {pct(am_lat, 50):.2f} ms, "
+              f"p99 {pct(am_lat, 99):.2f} ms; in memory, no durable write per alert)")
+        print(f"ratio warroom/alertmanager: {result['ratio_vs_alertmanager']}")
+    else:
+        print("prometheus-alertmanager not installed: no comparison")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
