@@ -54,7 +54,9 @@ def warroom_server(**env: str) -> Iterator[Warroom]:
     container = bootstrap(Settings(home=home), migrate=True)
     with container.db.session() as session:
         now = container.clock()
-        _, token = auth.create_token(session=session, name="bench", role="admin", actor="bench", now=now)
+        _, token = auth.create_token(
+            session=session, name="bench", role="admin", actor="bench", now=now
+        )
         _, key = auth.create_integration(
             session=session, kind="alertmanager", name="bench", actor="bench", now=now
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import statistics
 import sys
@@ -25,24 +26,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import alertmanager_binary, alertmanager_server, warroom_server  # noqa: E402
 
 
-def storm(total: int, batch: int) -> list[list[dict[str, Any]]]:
-    """Distinct alerts over 50 services x 4 alert names, each with its own instance."""
+def storm(total: int, batch: int, run: str = "") -> list[list[dict[str, Any]]]:
+    """Batches shaped like Alertmanager's notifications: each batch is one group
+    (alertname + service), every alert in it a distinct instance; 100 groups in all."""
     names = ["HighErrorRate", "HighLatency", "DriftDetected", "ServiceDown"]
     start = datetime.now(UTC).isoformat()
-    alerts = [
-        {
-            "labels": {
-                "alertname": names[i % 4],
-                "service": f"model-{(i // 4) % 50}",
-                "severity": "critical" if i % 3 == 0 else "warning",
-                "instance": f"10.{i // 65536}.{(i // 256) % 256}.{i % 256}:8080",
-            },
-            "annotations": {"summary": "storm", "error_rate": str((i % 10) / 10)},
-            "startsAt": start,
-        }
-        for i in range(total)
-    ]
-    return [alerts[i : i + batch] for i in range(0, total, batch)]
+    batches = []
+    for b in range(total // batch):
+        name, service = names[(b // 25) % 4], f"model-{b % 25}"
+        batches.append(
+            [
+                {
+                    "labels": {
+                        "alertname": name,
+                        "service": service,
+                        "severity": "critical" if b % 3 == 0 else "warning",
+                        "instance": f"10.{b // 256}.{b % 256}.{i}:8080{run}",
+                    },
+                    "annotations": {"summary": "storm", "error_rate": str((i % 10) / 10)},
+                    "startsAt": start,
+                }
+                for i in range(batch)
+            ]
+        )
+    return batches
 
 
 def webhook(batch: list[dict[str, Any]]) -> dict[str, Any]:
@@ -63,7 +70,7 @@ def webhook(batch: list[dict[str, Any]]) -> dict[str, Any]:
                 "status": "firing",
                 "endsAt": "0001-01-01T00:00:00Z",
                 "generatorURL": "http://prometheus.local/graph",
-                "fingerprint": f"{abs(hash(a['labels']['instance'])):016x}"[:16],
+                "fingerprint": hashlib.sha256(a["labels"]["instance"].encode()).hexdigest()[:16],
             }
             for a in batch
         ],
@@ -96,7 +103,11 @@ async def blast(
 
 
 def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        if len(values) > 1
+        else values[0]
+    )
 
 
 def main() -> None:
@@ -111,14 +122,15 @@ def main() -> None:
     with warroom_server() as wr:
         url = f"{wr.url}/api/v1/integrations/alertmanager"
         auth = {**headers, "authorization": f"Bearer {wr.alertmanager_key}"}
-        asyncio.run(blast(url, [webhook(b) for b in batches[:5]], auth, args.concurrency))  # warm-up
-        fresh = storm(args.alerts, args.batch)  # new instances would repeat; shift them
-        for b in fresh:
-            for a in b:
-                a["labels"]["instance"] += "-run"
+        asyncio.run(
+            blast(url, [webhook(b) for b in batches[:5]], auth, args.concurrency)
+        )  # warm-up
+        fresh = storm(args.alerts, args.batch, run="-run")  # the warm-up's would be repeats
         elapsed, lat = asyncio.run(blast(url, [webhook(b) for b in fresh], auth, args.concurrency))
         stored = httpx.get(
-            f"{wr.url}/api/v1/alerts", params={"limit": 1}, headers={"authorization": f"Bearer {wr.token}"}
+            f"{wr.url}/api/v1/alerts",
+            params={"limit": 1},
+            headers={"authorization": f"Bearer {wr.token}"},
         ).json()
     rate = args.alerts / elapsed
     result: dict[str, Any] = {
@@ -128,9 +140,11 @@ def main() -> None:
         "alertmanager_alerts_per_s": None,
         "ratio_vs_alertmanager": None,
     }
-    print(f"warroom: {args.alerts} alerts in {elapsed:.2f}s = {rate:,.0f} alerts/s "
-          f"(p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms per batch of {args.batch}); "
-          f"newest stored alert id {stored[0]['id']}")
+    print(
+        f"warroom: {args.alerts} alerts in {elapsed:.2f}s = {rate:,.0f} alerts/s "
+        f"(p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms per batch of {args.batch}); "
+        f"newest stored alert id {stored[0]['id']}"
+    )
 
     if alertmanager_binary():
         receiver = "    webhook_configs: []\n"
@@ -141,8 +155,10 @@ def main() -> None:
         am_rate = args.alerts / am_elapsed
         result["alertmanager_alerts_per_s"] = round(am_rate)
         result["ratio_vs_alertmanager"] = round(rate / am_rate, 2)
-        print(f"alertmanager: {am_rate:,.0f} alerts/s (p50 {pct(am_lat, 50):.2f} ms, "
-              f"p99 {pct(am_lat, 99):.2f} ms; in memory, no durable write per alert)")
+        print(
+            f"alertmanager: {am_rate:,.0f} alerts/s (p50 {pct(am_lat, 50):.2f} ms, "
+            f"p99 {pct(am_lat, 99):.2f} ms; in memory, no durable write per alert)"
+        )
         print(f"ratio warroom/alertmanager: {result['ratio_vs_alertmanager']}")
     else:
         print("prometheus-alertmanager not installed: no comparison")

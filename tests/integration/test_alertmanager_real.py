@@ -30,7 +30,9 @@ pytestmark = pytest.mark.skipif(
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # This team's playbook resolves incidents once all their alerts have resolved.
     playbook = tmp_path / "playbook.yaml"
-    playbook.write_text(default_playbook_text().replace("auto_resolve: false", "auto_resolve: true"))
+    playbook.write_text(
+        default_playbook_text().replace("auto_resolve: false", "auto_resolve: true")
+    )
     return Settings(
         home=tmp_path, database_url=database_url, sqlite_synchronous="NORMAL", playbook=playbook
     )
@@ -133,7 +135,11 @@ def test_alertmanager_notifications_open_and_resolve_incidents(
 
     def incidents() -> list[dict[str, Any]]:
         rows = api.get("/api/v1/incidents").json()
-        return rows if len(rows) == 2 and sum(len(_detail(api, i)["alerts"]) for i in rows) == 3 else []
+        return (
+            rows
+            if len(rows) == 2 and sum(len(_detail(api, i)["alerts"]) for i in rows) == 3
+            else []
+        )
 
     rows = {i["service"]: i for i in wait_for(incidents, what="two incidents from Alertmanager")}
     assert rows["fraud-model"]["severity"] == "P0"  # error_rate 0.7 > 0.5 beats severity=critical

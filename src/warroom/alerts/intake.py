@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert, AlertCreate
@@ -33,6 +33,37 @@ from warroom.silences import service as silences
 SYSTEM_ACTOR = "warroom"
 
 
+@dataclass(slots=True, eq=False)
+class Pending:
+    """A new alert, inserted in bulk at the end of the batch (ORM objects cost too much)."""
+
+    source: str
+    fingerprint: str
+    name: str
+    service: str | None
+    severity: str | None
+    summary: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    metrics: dict[str, float]
+    status: str
+    starts_at: datetime
+    ends_at: datetime | None
+    received_at: datetime
+    updated_at: datetime
+    integration_id: int | None
+    repeat_count: int = 0
+    incident_id: str | None = None
+    silence_id: int | None = None
+    id: int | None = None
+
+    def values(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in self.__slots__ if f != "id"}
+
+
+Row = Alert | Pending
+
+
 @dataclass
 class IngestResult:
     alert_ids: list[int] = field(default_factory=list)
@@ -43,12 +74,12 @@ class IngestResult:
     incidents_updated: list[str] = field(default_factory=list)
 
 
-def match_labels(alert: AlertCreate | Alert) -> dict[str, str]:
+def match_labels(alert: AlertCreate | Row) -> dict[str, str]:
     """Labels used by silences and grouping: the alert's labels plus alertname and service."""
     return {**alert.labels, "alertname": alert.name, "service": alert.service or ""}
 
 
-def group_key(alert: AlertCreate | Alert, labels: list[str]) -> str:
+def group_key(alert: AlertCreate | Row, labels: list[str]) -> str:
     merged = match_labels(alert)
     return "|".join(f"{name}={merged.get(name, '')}" for name in labels)
 
@@ -66,18 +97,17 @@ def ingest(
     result = IngestResult()
     firing = _firing_by_fingerprint(session, alerts)
     in_force = silences.active(session=session, now=now)
-    rows: list[Alert] = []
-    to_group: list[Alert] = []
+    rows: list[Row] = []
+    to_group: list[Row] = []
     queued: set[int] = set()
     resolved_in: set[str] = set()
     acks: set[str] = set()
     for spec in alerts:
         key = (spec.source, spec.fingerprint)
-        row = firing.get(key)
+        row: Row | None = firing.get(key)
         if spec.status == "firing":
             if row is None:
                 row = _new_row(spec, now, integration_id)
-                session.add(row)
                 firing[key] = row
                 result.created += 1
             else:
@@ -102,8 +132,9 @@ def ingest(
         rows.append(row)
     # An alert that fired and resolved within one batch opens nothing.
     _group(session, [r for r in to_group if r.status == "firing"], playbook, now, result)
+    _insert_pending([r for r in rows if isinstance(r, Pending)], session)
     session.flush()
-    result.alert_ids = [r.id for r in rows]
+    result.alert_ids = [r.id for r in rows if r.id is not None]
     for row in rows:
         if row.fingerprint in acks and row.incident_id:
             _acknowledge(session, row.incident_id, actor, now)
@@ -123,13 +154,24 @@ def ingest(
     return result
 
 
+def _insert_pending(pending: list[Pending], session: Session) -> None:
+    unique = list({id(p): p for p in pending}.values())
+    if not unique:
+        return
+    table = Alert.__table__
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = session.connection().execute(statement, [p.values() for p in unique]).scalars().all()
+    for p, new_id in zip(unique, ids, strict=True):
+        p.id = new_id
+
+
 def _firing_by_fingerprint(
     session: Session, alerts: list[AlertCreate]
-) -> dict[tuple[str, str], Alert]:
+) -> dict[tuple[str, str], Row]:
     by_source: dict[str, set[str]] = defaultdict(set)
     for a in alerts:
         by_source[a.source].add(a.fingerprint)
-    found: dict[tuple[str, str], Alert] = {}
+    found: dict[tuple[str, str], Row] = {}
     for source, fingerprints in by_source.items():
         query = select(Alert).where(
             Alert.source == source,
@@ -141,8 +183,8 @@ def _firing_by_fingerprint(
     return found
 
 
-def _new_row(spec: AlertCreate, now: datetime, integration_id: int | None) -> Alert:
-    return Alert(
+def _new_row(spec: AlertCreate, now: datetime, integration_id: int | None) -> Pending:
+    return Pending(
         source=spec.source,
         fingerprint=spec.fingerprint,
         name=spec.name,
@@ -157,12 +199,11 @@ def _new_row(spec: AlertCreate, now: datetime, integration_id: int | None) -> Al
         ends_at=spec.ends_at,
         received_at=now,
         updated_at=now,
-        repeat_count=0,
         integration_id=integration_id,
     )
 
 
-def _refresh(row: Alert, spec: AlertCreate, now: datetime) -> None:
+def _refresh(row: Row, spec: AlertCreate, now: datetime) -> None:
     row.labels = spec.labels
     row.annotations = spec.annotations
     row.metrics = {**row.metrics, **spec.metrics}
@@ -175,12 +216,12 @@ def _refresh(row: Alert, spec: AlertCreate, now: datetime) -> None:
 
 def _resolve(
     session: Session,
-    row: Alert | None,
+    row: Row | None,
     spec: AlertCreate,
     now: datetime,
     integration_id: int | None,
     result: IngestResult,
-) -> Alert:
+) -> Row:
     ends = spec.ends_at or now
     if row is not None:
         row.status = "resolved"
@@ -202,15 +243,14 @@ def _resolve(
         result.updated += 1
         return previous
     # A resolve for an alert we never saw firing is still kept: nothing is lost.
-    row = _new_row(spec, now, integration_id)
-    row.status = "resolved"
-    row.ends_at = ends
-    session.add(row)
+    new = _new_row(spec, now, integration_id)
+    new.status = "resolved"
+    new.ends_at = ends
     result.created += 1
-    return row
+    return new
 
 
-def _verdict(alert: Alert, playbook: Playbook) -> Verdict:
+def _verdict(alert: Row, playbook: Playbook) -> Verdict:
     return classify(
         metrics=alert.metrics,
         source=alert.source,
@@ -220,11 +260,11 @@ def _verdict(alert: Alert, playbook: Playbook) -> Verdict:
 
 
 def _group(
-    session: Session, rows: list[Alert], playbook: Playbook, now: datetime, result: IngestResult
+    session: Session, rows: list[Row], playbook: Playbook, now: datetime, result: IngestResult
 ) -> None:
     if not rows:
         return
-    by_key: dict[str, list[Alert]] = defaultdict(list)
+    by_key: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_key[group_key(row, playbook.grouping.labels)].append(row)
     open_incidents = session.scalars(
@@ -243,30 +283,41 @@ def _group(
         if incident is None:
             incident = _open(session, key, members, playbook, now, reserved)
             result.incidents_opened.append(incident.id)
-            continue
-        for row in members:
-            row.incident_id = incident.id
-            incidents.add_event(
-                session=session,
-                incident_id=incident.id,
-                kind="alert",
-                actor=SYSTEM_ACTOR,
-                message=f"Alert {row.name} ({row.source}) joined the incident",
-                now=now,
-                data={"fingerprint": row.fingerprint, "metrics": row.metrics},
-            )
-            _raise_severity(session, incident, _verdict(row, playbook), now)
-        incident.started_at = min(incident.started_at, *(r.starts_at for r in members))
-        incident.last_alert_at = now
-        incident.updated_at = now
-        if incident.id not in result.incidents_updated:
-            result.incidents_updated.append(incident.id)
+        else:
+            _join(session, incident, members, playbook, now)
+            if incident.id not in result.incidents_updated:
+                result.incidents_updated.append(incident.id)
+
+
+def _join(
+    session: Session, incident: Incident, members: list[Row], playbook: Playbook, now: datetime
+) -> None:
+    """Attach alerts to an open incident: one timeline entry per batch, not per alert."""
+    for row in members:
+        row.incident_id = incident.id
+    names = ", ".join(sorted({f"{r.name} ({r.source})" for r in members}))
+    count = len(members)
+    incidents.add_event(
+        session=session,
+        incident_id=incident.id,
+        kind="alert",
+        actor=SYSTEM_ACTOR,
+        message=f"{count} alert{'s' if count > 1 else ''} joined the incident: {names}",
+        now=now,
+        data={"fingerprints": [r.fingerprint for r in members][:100], "count": count},
+    )
+    verdicts = [_verdict(row, playbook) for row in members]
+    worst = min(verdicts, key=lambda v: severity_rank(v.severity))
+    _raise_severity(session, incident, worst, now)
+    incident.started_at = min(incident.started_at, *(r.starts_at for r in members))
+    incident.last_alert_at = now
+    incident.updated_at = now
 
 
 def _open(
     session: Session,
     key: str,
-    members: list[Alert],
+    members: list[Row],
     playbook: Playbook,
     now: datetime,
     reserved: set[str],
@@ -305,13 +356,13 @@ def _open(
     return incident
 
 
-def _title(alert: Alert) -> str:
+def _title(alert: Row) -> str:
     where = f" on {alert.service}" if alert.service else ""
     summary = f": {alert.summary}" if alert.summary else ""
     return f"{alert.name}{where}{summary}"[:300]
 
 
-def _common_labels(rows: list[Alert]) -> dict[str, str]:
+def _common_labels(rows: list[Row]) -> dict[str, str]:
     common = dict(rows[0].labels)
     for row in rows[1:]:
         common = {k: v for k, v in common.items() if row.labels.get(k) == v}
@@ -319,7 +370,7 @@ def _common_labels(rows: list[Alert]) -> dict[str, str]:
 
 
 def _touch_incident(
-    session: Session, row: Alert, playbook: Playbook, now: datetime, result: IngestResult
+    session: Session, row: Row, playbook: Playbook, now: datetime, result: IngestResult
 ) -> None:
     incident = session.get(Incident, row.incident_id)
     if incident is None or not lifecycle.is_open(incident.status):
