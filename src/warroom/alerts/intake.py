@@ -159,8 +159,16 @@ def _insert_pending(pending: list[Pending], session: Session) -> None:
     if not unique:
         return
     table = Alert.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids = session.connection().execute(statement, [p.values() for p in unique]).scalars().all()
+    connection = session.connection()
+    rows = [p.values() for p in unique]
+    if connection.dialect.name == "sqlite":
+        # SQLite numbers the rows of one INSERT in VALUES order, so sorted ids line up with
+        # the input; asking SQLAlchemy for ordered RETURNING would send one INSERT per row.
+        statement = insert(table).returning(table.c.id)
+        ids = sorted(connection.execute(statement, rows).scalars().all())
+    else:
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = list(connection.execute(statement, rows).scalars().all())
     for p, new_id in zip(unique, ids, strict=True):
         p.id = new_id
 
