@@ -13,7 +13,7 @@ from warroom.audit import service as audit_service
 from warroom.audit.models import AuditEventRead
 from warroom.auth import service as auth
 from warroom.auth.models import IntegrationRead, TokenRead
-from warroom.cli.common import JSON_OPTION, console, local, print_json
+from warroom.cli.common import JSON_OPTION, console, err_console, local, print_json
 from warroom.config import Settings
 from warroom.playbook.loader import dump_playbook, load_playbook
 from warroom.storage.base import utcnow
@@ -57,7 +57,7 @@ def token_create(
             actor=local_actor(),
             now=c.clock(),
         )
-    console.print(
+    err_console.print(
         f"[dim]created {row.role} token {row.name!r}; store it now, it is not shown again[/dim]",
         highlight=False,
     )
@@ -108,12 +108,12 @@ def integration_create(
         )
         base = (url or c.settings.base_url).rstrip("/")
     path = "/api/v1/alerts" if kind == "generic" else f"/api/v1/integrations/{kind}"
-    console.print(f"[dim]{kind} integration {name!r} created; the key is not shown again[/dim]")
+    err_console.print(f"[dim]{kind} integration {name!r} created; the key is not shown again[/dim]")
     if kind == "generic":
         print(f"POST {base}{path} with 'Authorization: Bearer {key}'")
     else:
         print(f"{base}{path}?key={key}")
-        console.print(
+        err_console.print(
             f"[dim]or send 'Authorization: Bearer {key}' to {base}{path}[/dim]", highlight=False
         )
 
