@@ -158,7 +158,7 @@ def _insert_pending(pending: list[Pending], session: Session) -> None:
     unique = list({id(p): p for p in pending}.values())
     if not unique:
         return
-    table = Alert.__table__
+    table = Alert.metadata.tables[Alert.__tablename__]
     connection = session.connection()
     rows = [p.values() for p in unique]
     if connection.dialect.name == "sqlite":
