@@ -33,8 +33,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
 def find_shared(name: str) -> Path | None:
-    """``shared/<name>`` beside the repository (the clone may live anywhere)."""
+    """``shared/<name>`` beside the repository (the clone may live anywhere); for fixtures,
+    falls back to the copies in ``tests/fixtures``."""
     for parent in Path(__file__).resolve().parents:
         candidate = parent / "shared" / name
         if candidate.exists():
@@ -42,7 +46,7 @@ def find_shared(name: str) -> Path | None:
         candidate = parent.parent / "shared" / name
         if candidate.exists():
             return candidate
-    return None
+    return FIXTURES if name == "fixtures" else None
 
 
 @pytest.fixture(params=BACKENDS)
