@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
@@ -9,29 +12,61 @@ from starlette.types import ASGIApp
 import warroom
 from warroom.api.limits import BodySizeLimit
 from warroom.api.metrics import ApiMetrics
-from warroom.api.routes import alerts, audit, health, incidents, integrations, silences
+from warroom.api.routes import (
+    alerts,
+    audit,
+    health,
+    incidents,
+    integrations,
+    services,
+    silences,
+)
 from warroom.bootstrap import Container
+from warroom.deploy.runner import RollbackRunner
 from warroom.errors import WarroomError
+from warroom.gateway import routes as gateway_routes
+from warroom.gateway.metrics import GatewayMetrics
+from warroom.gateway.runtime import Gateway
+from warroom.gateway.sync import GatewaySync
 
 
 def create_app(container: Container) -> FastAPI:
     """A FastAPI app bound to this container (tests build one per test)."""
+    gateway = Gateway(container)
+    sync = GatewaySync(gateway)
+    runner = RollbackRunner(container)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sync.start()
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+            sync.stop()
+
     app = FastAPI(
         title="warroom",
         version=warroom.__version__,
         description="Incident response and automated model rollback for ML services.",
+        lifespan=lifespan,
     )
     app.state.container = container
     app.state.metrics = ApiMetrics(container.db)
     app.state.registry = app.state.metrics.registry
+    app.state.gateway = gateway
+    app.state.gateway_metrics = GatewayMetrics(app.state.registry)
+    app.state.rollback_runner = runner
 
     @app.exception_handler(WarroomError)
     async def _warroom_error(_: Request, exc: WarroomError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
 
-    for module in (health, alerts, integrations, incidents, silences, audit):
+    for module in (health, alerts, integrations, incidents, silences, audit, services):
         app.include_router(module.router)
+    app.include_router(gateway_routes.router)
     return app
 
 

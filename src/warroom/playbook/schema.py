@@ -82,6 +82,78 @@ class Grouping(Strict):
     window: Duration = Field(default="1h", validate_default=True)
 
 
+class Criterion(Strict):
+    metric: str = Field(min_length=1)
+    op: Literal["<", "<=", ">", ">="]
+    value: float
+
+
+def _seed_criteria() -> list[Criterion]:
+    # Seed 000's verify_rollback_success: error_rate < 0.05, latency_p95 < 200 ms,
+    # availability > 0.99.
+    return [
+        Criterion(metric="error_rate", op="<", value=0.05),
+        Criterion(metric="latency_p95_ms", op="<", value=200),
+        Criterion(metric="availability", op=">", value=0.99),
+    ]
+
+
+def _promql() -> dict[str, str]:
+    sel = 'service="$service",version="$version"'
+    rate = "[1m]"
+    return {
+        "requests": f"sum(increase(warroom_model_requests_total{{{sel}}}{rate}))",
+        "error_rate": f"sum(rate(warroom_model_errors_total{{{sel}}}{rate})) / "
+        f"sum(rate(warroom_model_requests_total{{{sel}}}{rate}))",
+        "availability": f"1 - sum(rate(warroom_model_errors_total{{{sel}}}{rate})) / "
+        f"sum(rate(warroom_model_requests_total{{{sel}}}{rate}))",
+        "latency_p95_ms": "1000 * histogram_quantile(0.95, sum by (le) "
+        f"(rate(warroom_model_latency_seconds_bucket{{{sel}}}{rate})))",
+    }
+
+
+class Verification(Strict):
+    source: Literal["gateway", "prometheus"] = "gateway"
+    window: Duration = Field(default="10s", validate_default=True)
+    min_requests: int = Field(default=20, ge=0)
+    criteria: list[Criterion] = Field(default_factory=_seed_criteria)
+    prometheus_url: str | None = None
+    queries: dict[str, str] = Field(default_factory=_promql)
+
+
+AutoMode = Literal["auto", "recent_deploy", "approval", "never"]
+
+
+def _auto_modes() -> dict[Severity, AutoMode]:
+    return {"P0": "auto", "P1": "recent_deploy"}
+
+
+class AutoRollback(Strict):
+    enabled: bool = True
+    # Seed 000's _should_auto_rollback: any of these on the incident's metrics.
+    conditions: list[Condition] = Field(
+        default_factory=lambda: [
+            Condition(metric="error_rate", op=">", value=0.5),
+            Condition(metric="availability", op="<", value=0.5),
+            Condition(metric="accuracy_drop", op=">", value=0.3),
+        ]
+    )
+    # What a matching incident of each severity does: roll back, only after a recent deploy
+    # of the service (seed 001: "what changed recently?"), wait for a human, or nothing.
+    by_severity: dict[Severity, AutoMode] = Field(default_factory=_auto_modes)
+    recent_deploy_within: Duration = Field(default="6h", validate_default=True)
+    cooldown: Duration = Field(default="30m", validate_default=True)
+    max_per_hour: int = Field(default=3, ge=1)
+
+
+class RollbackPolicy(Strict):
+    stable_after: Duration = Field(default="24h", validate_default=True)
+    timeout: Duration = Field(default="120s", validate_default=True)
+    environment: str = "production"
+    verification: Verification = Field(default_factory=Verification)
+    auto: AutoRollback = Field(default_factory=AutoRollback)
+
+
 class Playbook(Strict):
     version: Literal[1] = 1
     name: str = "default"
@@ -91,6 +163,7 @@ class Playbook(Strict):
     auto_resolve: bool = Field(
         default=False, description="resolve an incident when all its alerts resolve"
     )
+    rollback: RollbackPolicy = Field(default_factory=RollbackPolicy)
 
     @field_validator("severity_levels")
     @classmethod

@@ -3,7 +3,9 @@
 from warroom.alerts.models import Alert
 from warroom.audit.models import AuditEvent
 from warroom.auth.models import ApiToken, Integration
+from warroom.deploy.models import DeploymentEvent, ModelService, ModelVersion, Rollback
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
+from warroom.samples.models import MetricSample
 from warroom.silences.models import Silence
 from warroom.storage.base import Base
 
@@ -12,9 +14,14 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "DeploymentEvent",
     "Incident",
     "IncidentRole",
     "Integration",
+    "MetricSample",
+    "ModelService",
+    "ModelVersion",
+    "Rollback",
     "Silence",
     "TimelineEvent",
 ]

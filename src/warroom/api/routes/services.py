@@ -1,0 +1,153 @@
+"""Model services, versions, deployment history and rollbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.deploy import registry, rollbacks, target
+from warroom.deploy.models import (
+    DeploymentEventRead,
+    DeployRequest,
+    RollbackRead,
+    RollbackRequest,
+    ServiceCreate,
+    ServiceDetail,
+    ServiceRead,
+    VersionRead,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["services"])
+
+
+def _detail(container: ContainerDep, name: str) -> ServiceDetail:
+    with container.db.read() as session:
+        svc = registry.get_service(session=session, name=name)
+        rows = registry.versions(session=session, service=name)
+        chosen, _ = target.choose(
+            registry.facts(rows),
+            now=container.clock(),
+            stable_after=container.playbook.rollback.stable_after,
+        )
+        return ServiceDetail(
+            **ServiceRead.model_validate(svc).model_dump(),
+            versions=[VersionRead.model_validate(v) for v in rows],
+            weights=registry.weights_of(rows),
+            stable_target=chosen.version if chosen else None,
+        )
+
+
+@router.post("/services", response_model=ServiceDetail, status_code=201)
+def create_service(body: ServiceCreate, container: ContainerDep, who: Responder) -> ServiceDetail:
+    with container.db.session() as session:
+        registry.create_service(session=session, spec=body, actor=who.actor, now=container.clock())
+    return _detail(container, body.name)
+
+
+@router.get("/services", response_model=list[ServiceRead])
+def list_services(container: ContainerDep, _: Viewer) -> list[Any]:
+    with container.db.read() as session:
+        return registry.list_services(session=session)
+
+
+@router.get("/services/{service}", response_model=ServiceDetail)
+def get_service(service: str, container: ContainerDep, _: Viewer) -> ServiceDetail:
+    return _detail(container, service)
+
+
+@router.post("/services/{service}/versions", response_model=ServiceDetail, status_code=201)
+def deploy(
+    service: str, body: DeployRequest, container: ContainerDep, who: Responder
+) -> ServiceDetail:
+    with container.db.session() as session:
+        registry.deploy(
+            session=session, service=service, spec=body, actor=who.actor, now=container.clock()
+        )
+    return _detail(container, service)
+
+
+@router.get("/services/{service}/versions", response_model=list[VersionRead])
+def list_versions(service: str, container: ContainerDep, _: Viewer) -> list[Any]:
+    with container.db.read() as session:
+        registry.get_service(session=session, name=service)
+        return registry.versions(session=session, service=service)
+
+
+@router.post("/services/{service}/versions/{version}/stable", response_model=VersionRead)
+def mark_stable(service: str, version: str, container: ContainerDep, who: Responder) -> Any:
+    with container.db.session() as session:
+        return registry.mark_stable(
+            session=session,
+            service=service,
+            version=version,
+            actor=who.actor,
+            now=container.clock(),
+        )
+
+
+@router.get("/services/{service}/history", response_model=list[DeploymentEventRead])
+def history(
+    service: str, container: ContainerDep, _: Viewer, limit: int = Query(200, ge=1, le=5000)
+) -> list[Any]:
+    with container.db.read() as session:
+        registry.get_service(session=session, name=service)
+        return registry.history(session=session, service=service, limit=limit)
+
+
+@router.post("/services/{service}/rollback", status_code=202)
+def rollback(
+    service: str,
+    body: RollbackRequest,
+    request: Request,
+    container: ContainerDep,
+    who: Responder,
+) -> dict[str, Any]:
+    """Start a rollback (202 with its id), or with ``dry_run`` return the plan only."""
+    stable_after = container.playbook.rollback.stable_after
+    now = container.clock()
+    if body.dry_run:
+        with container.db.read() as session:
+            return {
+                "dry_run": True,
+                **rollbacks.plan(
+                    session=session,
+                    service=service,
+                    to_version=body.to_version,
+                    stable_after=stable_after,
+                    now=now,
+                ),
+            }
+    with container.db.session() as session:
+        row = rollbacks.start(
+            session=session,
+            service=service,
+            to_version=body.to_version,
+            incident_id=body.incident_id,
+            trigger="manual",
+            actor=who.actor,
+            reason=body.reason,
+            stable_after=stable_after,
+            now=now,
+        )
+        read = RollbackRead.model_validate(row)
+    request.app.state.rollback_runner.submit(read.id)
+    return read.model_dump(mode="json")
+
+
+@router.get("/rollbacks", response_model=list[RollbackRead])
+def list_rollbacks(
+    container: ContainerDep,
+    _: Viewer,
+    service: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[Any]:
+    with container.db.read() as session:
+        return rollbacks.history(session=session, service=service, limit=limit)
+
+
+@router.get("/rollbacks/{rollback_id}", response_model=RollbackRead)
+def get_rollback(rollback_id: int, container: ContainerDep, _: Viewer) -> Any:
+    with container.db.read() as session:
+        return rollbacks.get(session=session, rollback_id=rollback_id)

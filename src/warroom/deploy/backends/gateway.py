@@ -1,0 +1,94 @@
+"""The embedded gateway: traffic weights live in warroom's registry, and every gateway
+process picks a change up within its sync interval (default 50 ms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from warroom.bootstrap import Container
+from warroom.deploy import registry
+from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
+from warroom.errors import WarroomError
+from warroom.gateway.loaders import load
+
+
+class GatewayBackend(Backend):
+    name = "gateway"
+    updates_registry = True
+
+    def __init__(self, container: Container):
+        self.container = container
+
+    def prepare(self, plan: RollbackPlan) -> dict[str, Any]:
+        with self.container.db.read() as session:
+            target = registry.get_version(
+                session=session, service=plan.service, version=plan.to_version
+            )
+            if target.state == "bad":
+                raise BackendError(f"target {plan.to_version} is marked bad")
+            rows = registry.versions(session=session, service=plan.service)
+            svc = registry.get_service(session=session, name=plan.service)
+            snapshot = {
+                "weights": registry.weights_of(rows),
+                "degraded": svc.degraded,
+                "versions": {
+                    v.version: {"state": v.state, "enabled": v.enabled, "threshold": v.threshold}
+                    for v in rows
+                },
+            }
+            artifact, endpoint = target.artifact, target.endpoint
+        self._healthy(plan, artifact, endpoint)
+        return snapshot
+
+    def _healthy(self, plan: RollbackPlan, artifact: str | None, endpoint: str | None) -> None:
+        if endpoint:
+            try:
+                status = httpx.get(endpoint, timeout=5).status_code
+            except httpx.HTTPError as exc:
+                raise BackendError(f"target {plan.to_version} endpoint unreachable: {exc}") from exc
+            if status >= 500:
+                raise BackendError(f"target {plan.to_version} endpoint answers {status}")
+            return
+        try:
+            load(artifact=artifact, endpoint=None)
+        except WarroomError as exc:
+            raise BackendError(f"target {plan.to_version} cannot be loaded: {exc}") from exc
+
+    def switch(self, plan: RollbackPlan) -> None:
+        now = self.container.clock()
+        with self.container.db.session() as session:
+            target = registry.get_version(
+                session=session, service=plan.service, version=plan.to_version
+            )
+            target.enabled = True
+            registry.apply_weights(
+                session=session,
+                service=plan.service,
+                weights={plan.to_version: 100.0},
+                actor="warroom:rollback",
+                now=now,
+                kind="rollback",
+                version=plan.to_version,
+                details={"rollback_id": plan.rollback_id, "from": plan.from_version},
+            )
+
+    def retire(self, plan: RollbackPlan) -> None:
+        if not plan.from_version:
+            return
+        now = self.container.clock()
+        with self.container.db.session() as session:
+            row = registry.get_version(
+                session=session, service=plan.service, version=plan.from_version
+            )
+            if row.weight == 0 and not row.enabled:
+                return
+            registry.set_enabled(
+                session=session,
+                service=plan.service,
+                version=row.version,
+                enabled=False,
+                actor="warroom:rollback",
+                now=now,
+            )

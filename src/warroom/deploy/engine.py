@@ -1,0 +1,206 @@
+"""The rollback engine: a resumable state machine, one durable state per step.
+
+    planned → snapshotted → switched → verifying → succeeded | failed | timed_out | error
+
+Each step's result is committed before the next starts, and a runner holds a lease on the
+rollback while it works. If the runner dies, the rollback is claimed again once the lease has
+expired and resumes at the step it was in (backend calls are idempotent), or is concluded as
+timed out when its hard timeout has passed; it is never left half-done silently.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+
+from warroom.bootstrap import Container
+from warroom.deploy import registry, verify
+from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
+from warroom.deploy.backends.registry import backend_for
+from warroom.deploy.conclude import conclude
+from warroom.deploy.models import FINAL_STATES, Rollback
+
+LEASE = timedelta(seconds=15)
+
+
+def claim(container: Container, rollback_id: int, *, now: datetime) -> bool:
+    """Take the rollback's lease if nobody holds a live one."""
+    with container.db.session() as session:
+        result = session.execute(
+            update(Rollback)
+            .where(
+                Rollback.id == rollback_id,
+                Rollback.state.not_in(FINAL_STATES),
+                or_(Rollback.lease_until.is_(None), Rollback.lease_until < now),
+            )
+            .values(lease_until=now + LEASE)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def run(container: Container, rollback_id: int, *, poll: float = 0.2) -> str | None:
+    """Drive a rollback to a final state; None when another runner holds it."""
+    if not claim(container, rollback_id, now=container.clock()):
+        return None
+    policy = container.playbook.rollback
+    while True:
+        with container.db.session() as session:
+            rb = session.get(Rollback, rollback_id)
+            assert rb is not None
+            if rb.state in FINAL_STATES:
+                return rb.state
+            now = container.clock()
+            rb.started_at = rb.started_at or now
+            rb.lease_until = now + LEASE
+            state, started = rb.state, rb.started_at
+            svc = registry.get_service(session=session, name=rb.service)
+            plan = RollbackPlan(
+                service=rb.service,
+                from_version=rb.from_version,
+                to_version=rb.to_version,
+                incident_id=rb.incident_id,
+                rollback_id=rb.id,
+                environment=policy.environment,
+                config=dict(svc.backend_config),
+                timeout_seconds=max(1.0, (started + policy.timeout - now).total_seconds()),
+            )
+            backend_name, switched_at = svc.backend, rb.switched_at
+        if now >= started + policy.timeout:
+            conclude(
+                container,
+                rollback_id,
+                "timed_out",
+                f"hard timeout of {policy.timeout.total_seconds():g}s reached in {state}",
+            )
+            continue
+        try:
+            backend = backend_for(backend_name, container=container, config=plan.config)
+            if _step(container, backend, plan, state, switched_at, now):
+                continue
+        except BackendError as exc:
+            conclude(container, rollback_id, "failed", f"{state}: {exc}")
+            continue
+        except Exception as exc:  # anything unexpected ends the rollback, with the reason
+            conclude(container, rollback_id, "error", f"{state}: {type(exc).__name__}: {exc}")
+            continue
+        time.sleep(poll)
+
+
+def _step(
+    container: Container,
+    backend: Backend,
+    plan: RollbackPlan,
+    state: str,
+    switched_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """Do one step; True when the state advanced (False: verification must wait)."""
+    t0 = time.perf_counter()
+    if state == "planned":
+        snapshot = backend.prepare(plan)
+        _advance(container, plan, "snapshotted", "prepare", t0, snapshot=snapshot)
+    elif state == "snapshotted":
+        backend.switch(plan)
+        if not backend.updates_registry:
+            _record_switch(container, plan)
+        _advance(container, plan, "switched", "switch", t0, switched_at=container.clock())
+    elif state == "switched":
+        backend.retire(plan)
+        _advance(container, plan, "verifying", "retire", t0)
+    elif state == "verifying":
+        return _verify(container, plan, switched_at or now, now)
+    return True
+
+
+def _verify(container: Container, plan: RollbackPlan, since: datetime, now: datetime) -> bool:
+    policy = container.playbook.rollback.verification
+    if now < since + policy.window:
+        return False
+    if policy.source == "prometheus":
+        if not policy.prometheus_url:
+            raise BackendError("verification source prometheus needs prometheus_url")
+        obs = verify.from_prometheus(
+            policy.prometheus_url, policy.queries, service=plan.service, version=plan.to_version
+        )
+    else:
+        obs = verify.from_gateway(
+            container, service=plan.service, version=plan.to_version, since=since, until=now
+        )
+    criteria = [c.model_dump() for c in policy.criteria]
+    outcome = verify.judge(obs, criteria, min_requests=policy.min_requests)
+    results = {**outcome.results, "window_seconds": (now - since).total_seconds()}
+    assert plan.rollback_id is not None
+    if outcome.passed:
+        conclude(container, plan.rollback_id, "succeeded", "verification passed", results)
+        return True
+    if outcome.enough:
+        failed = [c["metric"] for c in results["checks"] if not c["ok"]]
+        conclude(
+            container,
+            plan.rollback_id,
+            "failed",
+            f"verification failed: {', '.join(failed)}",
+            results,
+        )
+        return True
+    _note_verification(container, plan.rollback_id, results)
+    return False
+
+
+def _note_verification(container: Container, rollback_id: int, results: dict[str, Any]) -> None:
+    with container.db.session() as session:
+        rb = session.get(Rollback, rollback_id)
+        assert rb is not None
+        rb.verification = {**results, "waiting": "not enough requests yet"}
+
+
+def _record_switch(container: Container, plan: RollbackPlan) -> None:
+    with container.db.session() as session:
+        registry.apply_weights(
+            session=session,
+            service=plan.service,
+            weights={plan.to_version: 100.0},
+            actor="warroom:rollback",
+            now=container.clock(),
+            kind="rollback",
+            version=plan.to_version,
+            details={"rollback_id": plan.rollback_id},
+        )
+
+
+def _advance(
+    container: Container,
+    plan: RollbackPlan,
+    new_state: str,
+    step: str,
+    t0: float,
+    *,
+    snapshot: dict[str, Any] | None = None,
+    switched_at: datetime | None = None,
+) -> None:
+    with container.db.session() as session:
+        rb = session.get(Rollback, plan.rollback_id)
+        assert rb is not None
+        now = container.clock()
+        rb.steps = [
+            *rb.steps,
+            {
+                "step": step,
+                "at": now.isoformat(),
+                "ok": True,
+                "ms": round((time.perf_counter() - t0) * 1000, 2),
+            },
+        ]
+        rb.state = new_state
+        if snapshot is not None:
+            rb.snapshot = snapshot
+        if switched_at is not None:
+            rb.switched_at = switched_at
+            if plan.from_version:
+                row = registry.get_version(
+                    session=session, service=plan.service, version=plan.from_version
+                )
+                row.rolled_back_from = True

@@ -1,0 +1,160 @@
+"""Rollback requests: choose the target, refuse when unsafe, plan, list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.audit import service as audit
+from warroom.deploy import registry, target
+from warroom.deploy.models import FINAL_STATES, Rollback
+from warroom.errors import Conflict
+from warroom.incidents import service as incidents
+
+
+def plan(
+    *,
+    session: Session,
+    service: str,
+    to_version: str | None,
+    stable_after: timedelta,
+    now: datetime,
+) -> dict[str, Any]:
+    """What a rollback would do (the dry run); Conflict when there is no safe target."""
+    svc = registry.get_service(session=session, name=service)
+    rows = registry.versions(session=session, service=service)
+    facts = registry.facts(rows)
+    live = target.current(facts)
+    if to_version is not None:
+        chosen = next((f for f in facts if f.version == to_version), None)
+        if chosen is None:
+            raise Conflict(f"{service} has no version {to_version}")
+        if chosen.state == "bad":
+            raise Conflict(f"{service} {to_version} is marked bad; refusing to roll back to it")
+        skipped: list[str] = []
+    else:
+        found, skipped = target.choose(facts, now=now, stable_after=stable_after)
+        if found is None:
+            detail = "; ".join(skipped) or "no earlier version"
+            raise Conflict(f"no stable version of {service} to roll back to ({detail})")
+        chosen = found
+    if live is not None and live.version == chosen.version and live.weight >= 100:
+        raise Conflict(f"{service} already serves 100% from {chosen.version}")
+    return {
+        "service": service,
+        "backend": svc.backend,
+        "from_version": live.version if live else None,
+        "to_version": chosen.version,
+        "current_weights": registry.weights_of(rows),
+        "skipped": skipped,
+        "steps": [
+            f"verify {chosen.version} exists and is healthy ({svc.backend})",
+            "snapshot the current state",
+            f"route 100% of traffic to {chosen.version}",
+            f"disable {live.version}" if live else "nothing to disable",
+            "verify the target's error rate, latency and availability over the window",
+            "record audit event, notify, write the incident timeline",
+        ],
+    }
+
+
+def in_flight(*, session: Session, service: str) -> Rollback | None:
+    """The unfinished rollback of this service, if any."""
+    return session.scalars(select(Rollback).where(Rollback.in_flight_service == service)).first()
+
+
+def start(
+    *,
+    session: Session,
+    service: str,
+    to_version: str | None,
+    incident_id: str | None,
+    trigger: str,
+    actor: str,
+    reason: str,
+    stable_after: timedelta,
+    now: datetime,
+) -> Rollback:
+    """Record a planned rollback (Conflict with the one in flight, if any)."""
+    running = in_flight(session=session, service=service)
+    if running is not None:
+        raise Conflict(
+            f"rollback {running.id} of {service} is already in flight ({running.state}, "
+            f"to {running.to_version})"
+        )
+    if incident_id is not None:
+        incidents.get(session=session, incident_id=incident_id)
+    steps = plan(
+        session=session, service=service, to_version=to_version, stable_after=stable_after, now=now
+    )
+    rollback = Rollback(
+        service=service,
+        from_version=steps["from_version"],
+        to_version=steps["to_version"],
+        trigger=trigger,
+        incident_id=incident_id,
+        state="planned",
+        actor=actor,
+        reason=reason,
+        requested_at=now,
+        snapshot={},
+        verification={},
+        steps=[],
+        in_flight_service=service,
+    )
+    session.add(rollback)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="rollback.start",
+        target=f"service:{service}",
+        now=now,
+        rollback_id=rollback.id,
+        to_version=rollback.to_version,
+        from_version=rollback.from_version,
+        trigger=trigger,
+        incident_id=incident_id,
+    )
+    if incident_id:
+        incidents.add_event(
+            session=session,
+            incident_id=incident_id,
+            kind="rollback_requested",
+            actor=actor,
+            message=f"Rollback {rollback.id} of {service}: {rollback.from_version} → "
+            f"{rollback.to_version} ({trigger})",
+            now=now,
+            data={"rollback_id": rollback.id, "to_version": rollback.to_version},
+        )
+    return rollback
+
+
+def get(*, session: Session, rollback_id: int) -> Rollback:
+    """One rollback, or NotFound."""
+    from warroom.errors import NotFound
+
+    row = session.get(Rollback, rollback_id)
+    if row is None:
+        raise NotFound(f"rollback {rollback_id} not found")
+    return row
+
+
+def history(*, session: Session, service: str | None = None, limit: int = 100) -> list[Rollback]:
+    """Rollbacks, newest first."""
+    query = select(Rollback).order_by(Rollback.id.desc()).limit(limit)
+    if service:
+        query = query.where(Rollback.service == service)
+    return list(session.scalars(query))
+
+
+def stale(*, session: Session, now: datetime) -> list[int]:
+    """Unfinished rollbacks whose runner's lease has expired (a crashed worker)."""
+    query = select(Rollback.id).where(
+        Rollback.state.not_in(FINAL_STATES),
+        (Rollback.lease_until.is_(None)) | (Rollback.lease_until < now),
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,54 @@
+"""Runs rollbacks in background threads of the serving process and resumes orphans.
+
+A rollback row is the durable record; this runner only provides threads. Every
+``rollback_scan_interval`` it also claims rollbacks whose lease expired (their runner
+crashed) so they resume or conclude.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from warroom.bootstrap import Container
+from warroom.deploy import engine, rollbacks
+
+log = logging.getLogger(__name__)
+
+
+class RollbackRunner:
+    def __init__(self, container: Container):
+        self.container = container
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rollback")
+        self.stopping = threading.Event()
+        self.scanner = threading.Thread(target=self._scan, name="rollback-scan", daemon=True)
+
+    def start(self) -> None:
+        self.scanner.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, rollback_id: int) -> None:
+        self.pool.submit(self._run, rollback_id)
+
+    def _run(self, rollback_id: int) -> None:
+        try:
+            engine.run(
+                self.container, rollback_id, poll=self.container.settings.rollback_poll_interval
+            )
+        except Exception:  # the engine records endings; this only guards the thread
+            log.exception("rollback %s runner crashed", rollback_id)
+
+    def _scan(self) -> None:
+        while not self.stopping.wait(self.container.settings.rollback_scan_interval):
+            try:
+                with self.container.db.read() as session:
+                    orphans = rollbacks.stale(session=session, now=self.container.clock())
+            except Exception:
+                log.exception("rollback scan failed")
+                continue
+            for rollback_id in orphans:
+                self.submit(rollback_id)

@@ -1,0 +1,202 @@
+"""Gateway HTTP interface: predictions and feedback, plus the token-protected admin surface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.deploy import registry
+from warroom.detect.windows import OutcomeWindow
+from warroom.errors import NotFound
+from warroom.gateway.runtime import Gateway, PredictionFailed
+
+router = APIRouter(tags=["gateway"])
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    features: list[float] = Field(min_length=1, max_length=10_000)
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: int
+    label: int = Field(ge=0, le=127)
+
+
+class WeightsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weights: dict[str, float]
+
+
+class ThresholdRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float = Field(gt=0, lt=1)
+
+
+class DegradedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    degraded: bool
+    fallback: dict[str, Any] | None = None
+
+
+def gateway_of(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+@router.post("/v1/models/{service}/predict")
+def predict(service: str, body: PredictRequest, request: Request) -> dict[str, Any]:
+    gw = gateway_of(request)
+    metrics = request.app.state.gateway_metrics
+    try:
+        answer = gw.predict(service, body.features)
+    except PredictionFailed as failed:
+        metrics.requests.labels(service, failed.version).inc()
+        metrics.errors.labels(service, failed.version).inc()
+        raise
+    labels = (service, answer.version)
+    metrics.requests.labels(*labels).inc()
+    metrics.latency.labels(*labels).observe(answer.latency_ms / 1000)
+    metrics.predictions.labels(*labels, str(answer.prediction)).inc()
+    if answer.probability is not None and max(answer.probability, 1 - answer.probability) < 0.6:
+        metrics.low_confidence.labels(*labels).inc()
+    return {
+        "request_id": answer.request_id,
+        "version": answer.version,
+        "prediction": answer.prediction,
+        "probability": answer.probability,
+        "degraded": answer.degraded,
+    }
+
+
+@router.post("/v1/models/{service}/feedback")
+def feedback(service: str, body: FeedbackRequest, request: Request) -> dict[str, Any]:
+    version = gateway_of(request).feedback(service, body.request_id, body.label)
+    return {"request_id": body.request_id, "version": version, "recorded": True}
+
+
+def _state(gw: Gateway, service: str) -> dict[str, Any]:
+    runtime = gw.reload(service)
+    return {
+        "service": service,
+        "degraded": runtime.degraded,
+        "weights": {v: runtime.versions[v].weight for v in runtime.choices},
+        "versions": {
+            name: {
+                "weight": v.weight,
+                "enabled": v.enabled,
+                "threshold": v.threshold,
+                "loaded": v.predictor is not None,
+                "load_error": v.load_error,
+            }
+            for name, v in runtime.versions.items()
+        },
+    }
+
+
+@router.get("/v1/admin/services/{service}")
+def admin_state(service: str, request: Request, _: Viewer) -> dict[str, Any]:
+    return _state(gateway_of(request), service)
+
+
+@router.put("/v1/admin/services/{service}/weights")
+def set_weights(
+    service: str, body: WeightsRequest, request: Request, container: ContainerDep, who: Responder
+) -> dict[str, Any]:
+    with container.db.session() as session:
+        registry.apply_weights(
+            session=session,
+            service=service,
+            weights=body.weights,
+            actor=who.actor,
+            now=container.clock(),
+        )
+    return _state(gateway_of(request), service)
+
+
+@router.post("/v1/admin/services/{service}/versions/{version}/{action}")
+def enable_disable(
+    service: str,
+    version: str,
+    action: str,
+    request: Request,
+    container: ContainerDep,
+    who: Responder,
+) -> dict[str, Any]:
+    if action not in ("enable", "disable"):
+        raise NotFound(f"unknown action {action!r}: use enable or disable")
+    with container.db.session() as session:
+        registry.set_enabled(
+            session=session,
+            service=service,
+            version=version,
+            enabled=action == "enable",
+            actor=who.actor,
+            now=container.clock(),
+        )
+    return _state(gateway_of(request), service)
+
+
+@router.put("/v1/admin/services/{service}/versions/{version}/threshold")
+def set_threshold(
+    service: str,
+    version: str,
+    body: ThresholdRequest,
+    request: Request,
+    container: ContainerDep,
+    who: Responder,
+) -> dict[str, Any]:
+    with container.db.session() as session:
+        registry.set_threshold(
+            session=session,
+            service=service,
+            version=version,
+            threshold=body.threshold,
+            actor=who.actor,
+            now=container.clock(),
+        )
+    return _state(gateway_of(request), service)
+
+
+@router.put("/v1/admin/services/{service}/degraded")
+def set_degraded(
+    service: str, body: DegradedRequest, request: Request, container: ContainerDep, who: Responder
+) -> dict[str, Any]:
+    with container.db.session() as session:
+        registry.set_degraded(
+            session=session,
+            service=service,
+            degraded=body.degraded,
+            fallback=body.fallback,
+            actor=who.actor,
+            now=container.clock(),
+        )
+    return _state(gateway_of(request), service)
+
+
+@router.get("/v1/admin/services/{service}/stats")
+def stats(
+    service: str,
+    request: Request,
+    _: Viewer,
+    version: str | None = None,
+    since: float | None = Query(default=None, description="unix time"),
+    last: int | None = Query(default=None, ge=1),
+) -> dict[str, Any]:
+    gw = gateway_of(request)
+    runtime = gw.runtime(service)
+    names = [version] if version else list(runtime.versions)
+    out: dict[str, Any] = {}
+    for name in names:
+        window: OutcomeWindow = gw.window(service, name)
+        out[name] = window.stats(since=since, last=last).as_dict()
+    return {"service": service, "versions": out}

@@ -1,0 +1,191 @@
+"""The gateway's in-memory routing table, loaded from the deployment registry.
+
+The database stays the source of truth: every admin change is written there first and the
+affected service is reloaded at once, so a switch takes effect on the next request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from warroom.bootstrap import Container
+from warroom.deploy import registry
+from warroom.detect.windows import OutcomeWindow
+from warroom.errors import Conflict, NotFound, WarroomError
+from warroom.gateway.loaders import Predictor, load
+
+
+class PredictionFailed(WarroomError):
+    """The chosen version's model raised or was not loaded (HTTP 502)."""
+
+    status_code = 502
+
+    def __init__(self, service: str, version: str, cause: Exception):
+        self.service, self.version = service, version
+        super().__init__(f"model {service} {version} failed: {type(cause).__name__}: {cause}")
+
+
+@dataclass
+class VersionRuntime:
+    version: str
+    weight: float
+    enabled: bool
+    threshold: float
+    artifact: str | None
+    endpoint: str | None
+    window: OutcomeWindow
+    predictor: Predictor | None = None
+    load_error: str | None = None
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    degraded: bool
+    fallback: dict[str, Any] | None
+    versions: dict[str, VersionRuntime] = field(default_factory=dict)
+    choices: list[str] = field(default_factory=list)
+    cumulative: list[float] = field(default_factory=list)
+
+    def pick(self) -> VersionRuntime:
+        if not self.choices:
+            raise Conflict(f"service {self.name} has no version taking traffic")
+        r = random.random() * self.cumulative[-1]
+        for name, edge in zip(self.choices, self.cumulative, strict=True):
+            if r < edge:
+                return self.versions[name]
+        return self.versions[self.choices[-1]]
+
+
+@dataclass
+class Prediction:
+    request_id: int
+    version: str
+    probability: float | None
+    prediction: int | Any
+    probabilities: list[float] | None
+    latency_ms: float
+    degraded: bool = False
+
+
+class Gateway:
+    """Loaded models and outcome windows for every model service."""
+
+    def __init__(self, container: Container, *, window_size: int = 10_000):
+        self.container = container
+        self.window_size = window_size
+        self.services: dict[str, ServiceRuntime] = {}
+        self.windows: dict[tuple[str, str], OutcomeWindow] = {}
+        self.lock = threading.Lock()
+        self.ids = itertools.count(int(time.time() * 1000) << 16)
+        self.owner: dict[int, tuple[str, str]] = {}
+
+    def window(self, service: str, version: str) -> OutcomeWindow:
+        key = (service, version)
+        if key not in self.windows:
+            self.windows[key] = OutcomeWindow(self.window_size)
+        return self.windows[key]
+
+    def reload(self, service: str) -> ServiceRuntime:
+        """Rebuild a service's routing table from the registry (models stay loaded)."""
+        with self.container.db.read() as session:
+            svc = registry.get_service(session=session, name=service)
+            rows = registry.versions(session=session, service=service)
+            old = self.services.get(service)
+            runtime = ServiceRuntime(name=service, degraded=svc.degraded, fallback=svc.fallback)
+            for row in rows:
+                previous = old.versions.get(row.version) if old else None
+                runtime.versions[row.version] = VersionRuntime(
+                    version=row.version,
+                    weight=row.weight,
+                    enabled=row.enabled,
+                    threshold=row.threshold,
+                    artifact=row.artifact,
+                    endpoint=row.endpoint,
+                    window=self.window(service, row.version),
+                    predictor=previous.predictor if previous else None,
+                )
+        for v in runtime.versions.values():
+            if v.predictor is None and v.enabled and v.weight > 0:
+                self._load(v)
+        live = [v for v in runtime.versions.values() if v.enabled and v.weight > 0]
+        runtime.choices = [v.version for v in live]
+        runtime.cumulative = list(itertools.accumulate(v.weight for v in live))
+        with self.lock:
+            self.services[service] = runtime
+        return runtime
+
+    def _load(self, v: VersionRuntime) -> None:
+        try:
+            v.predictor = load(artifact=v.artifact, endpoint=v.endpoint)
+            v.load_error = None
+        except Exception as exc:  # a broken model must not take the gateway down
+            v.load_error = str(exc)
+
+    def runtime(self, service: str) -> ServiceRuntime:
+        found = self.services.get(service)
+        return found if found is not None else self.reload(service)
+
+    def predict(self, service: str, features: list[float]) -> Prediction:
+        """Route one request by weight, record its outcome, return the answer."""
+        runtime = self.runtime(service)
+        request_id = next(self.ids)
+        if runtime.degraded and runtime.fallback is not None:
+            return Prediction(
+                request_id,
+                "fallback",
+                None,
+                runtime.fallback.get("prediction"),
+                None,
+                0.0,
+                degraded=True,
+            )
+        v = runtime.pick()
+        start = time.perf_counter()
+        try:
+            if v.predictor is None:
+                raise NotFound(f"model {service} {v.version} is not loaded: {v.load_error}")
+            proba = np.asarray(v.predictor.predict_proba([features]), dtype=float)[0]
+        except Exception as exc:
+            latency = (time.perf_counter() - start) * 1000
+            v.window.add(
+                at=time.time(),
+                ok=False,
+                latency_ms=latency,
+                probability=None,
+                predicted=None,
+                request=request_id,
+            )
+            raise PredictionFailed(service, v.version, exc) from exc
+        latency = (time.perf_counter() - start) * 1000
+        positive = float(proba[1]) if proba.size == 2 else float(proba.max())
+        predicted = int(positive >= v.threshold) if proba.size == 2 else int(proba.argmax())
+        v.window.add(
+            at=time.time(),
+            ok=True,
+            latency_ms=latency,
+            probability=positive,
+            predicted=predicted,
+            request=request_id,
+        )
+        self.owner[request_id] = (service, v.version)
+        if len(self.owner) > 200_000:  # feedback for very old requests is dropped
+            for key in list(itertools.islice(self.owner, 100_000)):
+                del self.owner[key]
+        return Prediction(request_id, v.version, positive, predicted, proba.tolist(), latency)
+
+    def feedback(self, service: str, request_id: int, label: int) -> str:
+        """Attach a true label to an earlier request; returns its version."""
+        owner = self.owner.get(request_id)
+        if owner is None or owner[0] != service:
+            raise NotFound(f"request {request_id} of {service} is unknown or too old")
+        if not self.window(*owner).add_label(request_id, label):
+            raise NotFound(f"request {request_id} has left the outcome window")
+        return owner[1]

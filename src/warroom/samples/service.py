@@ -1,0 +1,65 @@
+"""Record and read metric samples; writes join the caller's transaction."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from warroom.samples.models import MetricSample
+
+
+def record(
+    *,
+    session: Session,
+    service: str,
+    at: datetime,
+    values: dict[str, float],
+    source: str,
+    version: str | None = None,
+) -> None:
+    """Store one sample per finite value."""
+    rows = [
+        {
+            "service": service,
+            "version": version,
+            "at": at,
+            "name": k,
+            "value": float(v),
+            "source": source,
+        }
+        for k, v in values.items()
+        if v is not None and math.isfinite(v)
+    ]
+    if rows:
+        session.execute(insert(MetricSample), rows)
+
+
+def series(
+    *,
+    session: Session,
+    service: str,
+    start: datetime,
+    end: datetime,
+    names: list[str],
+    version: str | None = None,
+    source: str | None = None,
+) -> dict[str, list[tuple[datetime, float]]]:
+    """Samples per metric name in [start, end], oldest first."""
+    query = select(MetricSample).where(
+        MetricSample.service == service,
+        MetricSample.at >= start,
+        MetricSample.at <= end,
+        MetricSample.name.in_(names),
+    )
+    if version is not None:
+        query = query.where(MetricSample.version == version)
+    if source is not None:
+        query = query.where(MetricSample.source == source)
+    out: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    for row in session.scalars(query.order_by(MetricSample.at, MetricSample.id)):
+        out[row.name].append((row.at, row.value))
+    return dict(out)
