@@ -9,7 +9,7 @@ import uvicorn
 
 from warroom.api.app import create_asgi
 from warroom.bootstrap import bootstrap
-from warroom.cli import admin, operate
+from warroom.cli import admin, deploy, operate
 from warroom.cli.common import console, fail
 from warroom.config import Settings
 from warroom.errors import WarroomError
@@ -28,6 +28,10 @@ app.add_typer(admin.playbook_app, name="playbook")
 app.add_typer(operate.alert_app, name="alert")
 app.add_typer(operate.incident_app, name="incident")
 app.add_typer(operate.silence_app, name="silence")
+app.add_typer(deploy.service_app, name="service")
+app.command("deploy")(deploy.deploy)
+app.command("versions")(deploy.versions)
+app.command("rollback")(deploy.rollback)
 
 
 @app.command()

@@ -10,7 +10,7 @@ import httpx
 from warroom.bootstrap import Container
 from warroom.deploy import registry
 from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
-from warroom.errors import WarroomError
+from warroom.errors import NotFound, WarroomError
 from warroom.gateway.loaders import load
 
 
@@ -23,9 +23,12 @@ class GatewayBackend(Backend):
 
     def prepare(self, plan: RollbackPlan) -> dict[str, Any]:
         with self.container.db.read() as session:
-            target = registry.get_version(
-                session=session, service=plan.service, version=plan.to_version
-            )
+            try:
+                target = registry.get_version(
+                    session=session, service=plan.service, version=plan.to_version
+                )
+            except NotFound as exc:
+                raise BackendError(f"gateway: {exc}") from exc
             if target.state == "bad":
                 raise BackendError(f"target {plan.to_version} is marked bad")
             rows = registry.versions(session=session, service=plan.service)

@@ -1,0 +1,207 @@
+"""Model services: `warroom service`, `warroom deploy`, `warroom versions`, `warroom rollback`."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from warroom.cli.common import JSON_OPTION, TOKEN_OPTION, URL_OPTION, Api, console, fail, print_json
+
+service_app = typer.Typer(help="Model services and their versions.", no_args_is_help=True)
+FINAL = ("succeeded", "failed", "timed_out", "error")
+
+
+@service_app.command("create")
+def service_create(
+    name: str,
+    backend: str = typer.Option("gateway", help="gateway, kubernetes, mlflow or command"),
+    config: str = typer.Option("{}", help="backend configuration as JSON"),
+    description: str = typer.Option("", help="what the model does"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Register a model service."""
+    try:
+        backend_config = json.loads(config)
+    except json.JSONDecodeError as exc:
+        fail(f"--config is not valid JSON: {exc}")
+    body = {
+        "name": name,
+        "backend": backend,
+        "backend_config": backend_config,
+        "description": description,
+    }
+    Api(url, token).call("POST", "/api/v1/services", json=body)
+    console.print(f"service {name} created ({backend})")
+
+
+@service_app.command("list")
+def service_list(
+    url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """List model services."""
+    rows = Api(url, token).call("GET", "/api/v1/services")
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("service", "backend", "degraded", "updated (UTC)")
+    for s in rows:
+        table.add_row(s["name"], s["backend"], "yes" if s["degraded"] else "", s["updated_at"][:19])
+    console.print(table)
+
+
+@service_app.command("show")
+def service_show(
+    name: str, url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """Show a service: versions, traffic weights and its rollback target."""
+    detail = Api(url, token).call("GET", f"/api/v1/services/{name}")
+    if as_json:
+        print_json(detail)
+        return
+    console.print(
+        f"[bold]{name}[/bold] backend={detail['backend']} "
+        f"weights={detail['weights']} stable target={detail['stable_target'] or 'none'}"
+    )
+    console.print(_versions_table(detail["versions"]))
+
+
+def _versions_table(versions: list[dict[str, Any]]) -> Table:
+    table = Table(
+        "version",
+        "state",
+        "weight",
+        "enabled",
+        "threshold",
+        "deployed (UTC)",
+        "stable since",
+        "source",
+    )
+    for v in versions:
+        table.add_row(
+            v["version"],
+            v["state"],
+            f"{v['weight']:g}%",
+            "yes" if v["enabled"] else "no",
+            f"{v['threshold']:g}",
+            v["deployed_at"][:19],
+            (v["stable_since"] or "")[:19] + (" (marked)" if v["marked_stable"] else ""),
+            v["artifact"] or v["endpoint"] or "",
+        )
+    return table
+
+
+@service_app.command("stable")
+def service_stable(
+    service: str, version: str, url: str = URL_OPTION, token: str = TOKEN_OPTION
+) -> None:
+    """Vouch for a version: it becomes a rollback target at once."""
+    Api(url, token).call("POST", f"/api/v1/services/{service}/versions/{version}/stable")
+    console.print(f"{service} {version} marked stable")
+
+
+def deploy(
+    service: str = typer.Argument(..., help="model service"),
+    version: str = typer.Argument(..., help="version id"),
+    artifact: str = typer.Option(None, help="model file (.joblib/.pkl) or module:callable"),
+    endpoint: str = typer.Option(None, help="HTTP upstream URL instead of an artifact"),
+    weight: float = typer.Option(100, min=0, max=100, help="percent of traffic for it"),
+    threshold: float = typer.Option(0.5, help="decision threshold"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Deploy a version of a model service with a share of traffic (canary: --weight 10)."""
+    body = {
+        "version": version,
+        "artifact": artifact,
+        "endpoint": endpoint,
+        "weight": weight,
+        "threshold": threshold,
+    }
+    detail = Api(url, token).call("POST", f"/api/v1/services/{service}/versions", json=body)
+    console.print(f"deployed {service} {version}; weights now {detail['weights']}")
+
+
+def versions(
+    service: str, url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """List a service's versions."""
+    rows = Api(url, token).call("GET", f"/api/v1/services/{service}/versions")
+    if as_json:
+        print_json(rows)
+    else:
+        console.print(_versions_table(rows))
+
+
+def rollback(
+    service: str = typer.Argument(..., help="model service, or `history` to list rollbacks"),
+    to: str = typer.Option(None, "--to", help="target version (default: last stable)"),
+    incident: str = typer.Option(None, "--incident", help="incident this rollback mitigates"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="print the plan, change nothing"),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="wait for the outcome"),
+    only: str = typer.Option(None, "--service", help="with `history`: one service only"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Roll a model service back to its last stable version, verified.
+
+    `warroom rollback history [--service S] [--json]` lists past rollbacks.
+    """
+    api = Api(url, token)
+    if service == "history":
+        _history(api, only, as_json)
+        return
+    body = {"to_version": to, "incident_id": incident, "dry_run": dry_run}
+    result = api.call("POST", f"/api/v1/services/{service}/rollback", json=body)
+    if dry_run:
+        if as_json:
+            print_json(result)
+            return
+        console.print(
+            f"plan: {service} {result['from_version']} → {result['to_version']} "
+            f"via {result['backend']}"
+        )
+        for i, step in enumerate(result["steps"], 1):
+            console.print(f"  {i}. {step}")
+        return
+    while wait and result["state"] not in FINAL:
+        time.sleep(0.2)
+        result = api.call("GET", f"/api/v1/rollbacks/{result['id']}")
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            f"rollback {result['id']} {service} {result['from_version']} → "
+            f"{result['to_version']}: {result['state']} {result['reason']}"
+        )
+    if result["state"] in ("failed", "timed_out", "error"):
+        raise typer.Exit(1)
+
+
+def _history(api: Api, service: str | None, as_json: bool) -> None:
+    rows = api.call("GET", "/api/v1/rollbacks", params={"service": service} if service else {})
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(
+        "id", "service", "from", "to", "trigger", "state", "seconds", "incident", "requested (UTC)"
+    )
+    for r in rows:
+        seconds = f"{r['duration_seconds']:.1f}" if r["duration_seconds"] is not None else ""
+        table.add_row(
+            str(r["id"]),
+            r["service"],
+            r["from_version"] or "",
+            r["to_version"],
+            r["trigger"],
+            r["state"],
+            seconds,
+            r["incident_id"] or "",
+            r["requested_at"][:19],
+        )
+    console.print(table)
