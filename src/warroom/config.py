@@ -40,8 +40,14 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="seconds between per-version stats samples"
     )
     rollback_poll_interval: float = Field(default=0.2, gt=0)
+    rollback_lease: float = Field(
+        default=15.0, gt=0, description="seconds a rollback runner's claim lasts without renewal"
+    )
     rollback_scan_interval: float = Field(
-        default=2.0, gt=0, description="seconds between scans for rollbacks whose runner died"
+        default=0.5,
+        gt=0,
+        description="seconds between scans for rollbacks to run (automatic ones, or orphans "
+        "whose runner died)",
     )
 
     @property

@@ -107,7 +107,8 @@ def test_rollback_switches_verifies_and_records(
     live_server: LiveServer, fraud: httpx.Client
 ) -> None:
     api = fraud
-    alert = {"name": "HighErrorRate", "service": "fraud", "metrics": {"error_rate": 1.0}}
+    # error_rate 0.2: a P1 below every auto-rollback condition, so a human rolls back.
+    alert = {"name": "HighErrorRate", "service": "fraud", "metrics": {"error_rate": 0.2}}
     (incident_id,) = api.post("/api/v1/alerts", json=alert).json()["incidents_opened"]
     plan = api.post("/api/v1/services/fraud/rollback", json={"dry_run": True}).json()
     assert (plan["from_version"], plan["to_version"]) == ("v2", "v1")
@@ -186,3 +187,23 @@ def test_hard_timeout(live_server: LiveServer, fraud: httpx.Client) -> None:
     assert 1 <= rb["duration_seconds"] < 10
     counts = Counter(r["state"] for r in fraud.get("/api/v1/rollbacks").json())
     assert counts == {"timed_out": 1}
+
+
+def test_p0_rolls_back_automatically(live_server: LiveServer, fraud: httpx.Client) -> None:
+    with Traffic(live_server.url, "fraud"):
+        alert = {"name": "HighErrorRate", "service": "fraud", "metrics": {"error_rate": 0.97}}
+        (incident_id,) = fraud.post("/api/v1/alerts", json=alert).json()["incidents_opened"]
+        (started,) = fraud.get("/api/v1/rollbacks").json()
+        rb = wait_final(fraud, started["id"])
+    assert (rb["trigger"], rb["state"], rb["incident_id"]) == ("auto", "succeeded", incident_id)
+    incident = fraud.get(f"/api/v1/incidents/{incident_id}").json()
+    decisions = [e["data"] for e in incident["timeline"] if e["kind"] == "auto_rollback"]
+    assert decisions[0]["decision"] == "rollback"
+    assert "error_rate 0.97 > 0.5" in decisions[0]["reason"]
+    assert incident["status"] == "monitoring"
+    # A second P0 on the same service right after: the guard declines, with its reason.
+    again = {"name": "ServiceDown", "service": "fraud", "metrics": {"availability": 0.1}}
+    (second,) = fraud.post("/api/v1/alerts", json=again).json()["incidents_opened"]
+    timeline = fraud.get(f"/api/v1/incidents/{second}").json()["timeline"]
+    (declined,) = [e["data"] for e in timeline if e["kind"] == "auto_rollback"]
+    assert declined["decision"] == "decline" and "cooldown" in declined["reason"]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert, AlertCreate
 from warroom.audit import service as audit
+from warroom.deploy import auto as auto_rollback
 from warroom.incidents import ids, lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.classify import Verdict, classify
@@ -139,6 +140,10 @@ def ingest(
         if row.fingerprint in acks and row.incident_id:
             _acknowledge(session, row.incident_id, actor, now)
     _check_all_resolved(session, resolved_in, playbook, now, result)
+    for incident_id in dict.fromkeys(result.incidents_opened + result.incidents_updated):
+        incident = session.get(Incident, incident_id)
+        if incident is not None and lifecycle.is_open(incident.status):
+            auto_rollback.consider(session=session, incident=incident, playbook=playbook, now=now)
     audit.record(
         session=session,
         actor=actor,

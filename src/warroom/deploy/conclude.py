@@ -22,18 +22,23 @@ def conclude(
     state: str,
     reason: str,
     verification: dict[str, Any] | None = None,
+    *,
+    owner: str | None = None,
 ) -> None:
-    """Record the ending exactly once, in one transaction with everything it implies."""
+    """Record the ending exactly once, in one transaction with everything it implies.
+
+    With ``owner``, only the runner holding the rollback may conclude it.
+    """
     with container.db.session() as session:
         rb = session.get(Rollback, rollback_id)
         assert rb is not None
-        if rb.state in FINAL_STATES:
+        if rb.state in FINAL_STATES or (owner is not None and rb.runner != owner):
             return
         now = container.clock()
         rb.state, rb.reason, rb.finished_at = state, reason, now
         rb.started_at = rb.started_at or now
         rb.duration_seconds = (now - rb.started_at).total_seconds()
-        rb.in_flight_service, rb.lease_until = None, None
+        rb.in_flight_service, rb.lease_until, rb.runner = None, None, None
         if verification is not None:
             rb.verification = verification
         if state == "succeeded" and rb.from_version:

@@ -10,7 +10,11 @@ timed out when its hard timeout has passed; it is never left half-done silently.
 
 from __future__ import annotations
 
+import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,10 +27,16 @@ from warroom.deploy.backends.registry import backend_for
 from warroom.deploy.conclude import conclude
 from warroom.deploy.models import FINAL_STATES, Rollback
 
-LEASE = timedelta(seconds=15)
+
+def lease(container: Container) -> timedelta:
+    return timedelta(seconds=container.settings.rollback_lease)
 
 
-def claim(container: Container, rollback_id: int, *, now: datetime) -> bool:
+class Lost(Exception):
+    """Another runner took this rollback over (our lease expired)."""
+
+
+def claim(container: Container, rollback_id: int, *, owner: str, now: datetime) -> bool:
     """Take the rollback's lease if nobody holds a live one."""
     with container.db.session() as session:
         result = session.execute(
@@ -36,15 +46,54 @@ def claim(container: Container, rollback_id: int, *, now: datetime) -> bool:
                 Rollback.state.not_in(FINAL_STATES),
                 or_(Rollback.lease_until.is_(None), Rollback.lease_until < now),
             )
-            .values(lease_until=now + LEASE)
+            .values(lease_until=now + lease(container), runner=owner)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def renew(container: Container, rollback_id: int, *, owner: str) -> bool:
+    """Extend our lease; False when another runner holds the rollback now."""
+    with container.db.session() as session:
+        result = session.execute(
+            update(Rollback)
+            .where(Rollback.id == rollback_id, Rollback.runner == owner)
+            .values(lease_until=container.clock() + lease(container))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def heartbeat(container: Container, rollback_id: int, owner: str) -> Iterator[None]:
+    """Keep the lease alive while a (possibly slow) backend step runs."""
+    done = threading.Event()
+    interval = container.settings.rollback_lease / 3
+
+    def beat() -> None:
+        while not done.wait(interval):
+            if not renew(container, rollback_id, owner=owner):
+                return
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def run(container: Container, rollback_id: int, *, poll: float = 0.2) -> str | None:
     """Drive a rollback to a final state; None when another runner holds it."""
-    if not claim(container, rollback_id, now=container.clock()):
+    owner = uuid.uuid4().hex
+    if not claim(container, rollback_id, owner=owner, now=container.clock()):
         return None
+    try:
+        return _drive(container, rollback_id, owner, poll)
+    except Lost:
+        return None
+
+
+def _drive(container: Container, rollback_id: int, owner: str, poll: float) -> str:
     policy = container.playbook.rollback
     while True:
         with container.db.session() as session:
@@ -52,9 +101,11 @@ def run(container: Container, rollback_id: int, *, poll: float = 0.2) -> str | N
             assert rb is not None
             if rb.state in FINAL_STATES:
                 return rb.state
+            if rb.runner != owner:
+                raise Lost
             now = container.clock()
             rb.started_at = rb.started_at or now
-            rb.lease_until = now + LEASE
+            rb.lease_until = now + lease(container)
             state, started = rb.state, rb.started_at
             svc = registry.get_service(session=session, name=rb.service)
             plan = RollbackPlan(
@@ -74,17 +125,27 @@ def run(container: Container, rollback_id: int, *, poll: float = 0.2) -> str | N
                 rollback_id,
                 "timed_out",
                 f"hard timeout of {policy.timeout.total_seconds():g}s reached in {state}",
+                owner=owner,
             )
             continue
         try:
             backend = backend_for(backend_name, container=container, config=plan.config)
-            if _step(container, backend, plan, state, switched_at, now):
-                continue
+            with heartbeat(container, rollback_id, owner):
+                if _step(container, backend, plan, state, switched_at, now, owner):
+                    continue
+        except Lost:
+            raise
         except BackendError as exc:
-            conclude(container, rollback_id, "failed", f"{state}: {exc}")
+            conclude(container, rollback_id, "failed", f"{state}: {exc}", owner=owner)
             continue
         except Exception as exc:  # anything unexpected ends the rollback, with the reason
-            conclude(container, rollback_id, "error", f"{state}: {type(exc).__name__}: {exc}")
+            conclude(
+                container,
+                rollback_id,
+                "error",
+                f"{state}: {type(exc).__name__}: {exc}",
+                owner=owner,
+            )
             continue
         time.sleep(poll)
 
@@ -96,26 +157,31 @@ def _step(
     state: str,
     switched_at: datetime | None,
     now: datetime,
+    owner: str,
 ) -> bool:
     """Do one step; True when the state advanced (False: verification must wait)."""
     t0 = time.perf_counter()
     if state == "planned":
         snapshot = backend.prepare(plan)
-        _advance(container, plan, "snapshotted", "prepare", t0, snapshot=snapshot)
+        _advance(container, plan, owner, state, "snapshotted", "prepare", t0, snapshot=snapshot)
     elif state == "snapshotted":
         backend.switch(plan)
         if not backend.updates_registry:
             _record_switch(container, plan)
-        _advance(container, plan, "switched", "switch", t0, switched_at=container.clock())
+        _advance(
+            container, plan, owner, state, "switched", "switch", t0, switched_at=container.clock()
+        )
     elif state == "switched":
         backend.retire(plan)
-        _advance(container, plan, "verifying", "retire", t0)
+        _advance(container, plan, owner, state, "verifying", "retire", t0)
     elif state == "verifying":
-        return _verify(container, plan, switched_at or now, now)
+        return _verify(container, plan, switched_at or now, now, owner)
     return True
 
 
-def _verify(container: Container, plan: RollbackPlan, since: datetime, now: datetime) -> bool:
+def _verify(
+    container: Container, plan: RollbackPlan, since: datetime, now: datetime, owner: str
+) -> bool:
     policy = container.playbook.rollback.verification
     if now < since + policy.window:
         return False
@@ -134,7 +200,9 @@ def _verify(container: Container, plan: RollbackPlan, since: datetime, now: date
     results = {**outcome.results, "window_seconds": (now - since).total_seconds()}
     assert plan.rollback_id is not None
     if outcome.passed:
-        conclude(container, plan.rollback_id, "succeeded", "verification passed", results)
+        conclude(
+            container, plan.rollback_id, "succeeded", "verification passed", results, owner=owner
+        )
         return True
     if outcome.enough:
         failed = [c["metric"] for c in results["checks"] if not c["ok"]]
@@ -144,6 +212,7 @@ def _verify(container: Container, plan: RollbackPlan, since: datetime, now: date
             "failed",
             f"verification failed: {', '.join(failed)}",
             results,
+            owner=owner,
         )
         return True
     _note_verification(container, plan.rollback_id, results)
@@ -174,6 +243,8 @@ def _record_switch(container: Container, plan: RollbackPlan) -> None:
 def _advance(
     container: Container,
     plan: RollbackPlan,
+    owner: str,
+    old_state: str,
     new_state: str,
     step: str,
     t0: float,
@@ -184,6 +255,8 @@ def _advance(
     with container.db.session() as session:
         rb = session.get(Rollback, plan.rollback_id)
         assert rb is not None
+        if rb.runner != owner or rb.state != old_state:
+            raise Lost  # another runner moved on; its record stands
         now = container.clock()
         rb.steps = [
             *rb.steps,

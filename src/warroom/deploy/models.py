@@ -88,6 +88,7 @@ class Rollback(Base):
     finished_at: Mapped[datetime | None]
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     lease_until: Mapped[datetime | None]
+    runner: Mapped[str | None] = mapped_column(String(64))
     snapshot: Mapped[dict[str, Any]]
     verification: Mapped[dict[str, Any]]
     steps: Mapped[list[dict[str, Any]]]

@@ -91,6 +91,7 @@ def upgrade() -> None:
         sa.Column("finished_at", warroom.storage.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("duration_seconds", sa.Float(), nullable=True),
         sa.Column("lease_until", warroom.storage.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("runner", sa.String(length=64), nullable=True),
         sa.Column(
             "snapshot",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
