@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
