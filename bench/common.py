@@ -60,6 +60,9 @@ def warroom_server(**env: str) -> Iterator[Warroom]:
         _, key = auth.create_integration(
             session=session, kind="alertmanager", name="bench", actor="bench", now=now
         )
+        _, _responder = auth.create_token(
+            session=session, name="bench-responder", role="responder", actor="bench", now=now
+        )
     container.close()
     port = free_port()
     environ = {

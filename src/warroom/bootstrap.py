@@ -22,6 +22,13 @@ class Container:
     db: Database
     playbook: Playbook
     clock: Clock = field(default=utcnow)
+    #: Called with a service name after this process changed its traffic routing, so an
+    #: in-process gateway applies it at once (other processes follow the registry).
+    routing_listeners: list[Callable[[str, dict[str, float]], object]] = field(default_factory=list)
+
+    def routing_changed(self, service: str, weights: dict[str, float]) -> None:
+        for listener in self.routing_listeners:
+            listener(service, weights)
 
     def close(self) -> None:
         self.db.dispose()

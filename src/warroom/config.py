@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "info"
     gateway_sync_interval: float = Field(
-        default=0.05, gt=0, description="seconds between registry checks of each gateway"
+        default=0.02, gt=0, description="seconds between registry checks of each gateway"
     )
     gateway_snapshot_interval: float = Field(
         default=1.0, gt=0, description="seconds between per-version stats samples"

@@ -29,6 +29,7 @@ from warroom.incidents import service as incidents
 from warroom.incidents.classify import Verdict, classify
 from warroom.incidents.models import Incident
 from warroom.playbook.schema import Playbook, most_severe, severity_rank
+from warroom.samples import service as samples
 from warroom.silences import service as silences
 
 SYSTEM_ACTOR = "warroom"
@@ -134,6 +135,16 @@ def ingest(
     # An alert that fired and resolved within one batch opens nothing.
     _group(session, [r for r in to_group if r.status == "firing"], playbook, now, result)
     _insert_pending([r for r in rows if isinstance(r, Pending)], session)
+    # Every observation an alert carries is a sample, so postmortem charts have real data.
+    samples.record_many(
+        session=session,
+        observations=[
+            (a.service, (a.ends_at or now) if a.status == "resolved" else now, a.metrics)
+            for a in alerts
+            if a.service and a.metrics
+        ],
+        source="alert",
+    )
     session.flush()
     result.alert_ids = [r.id for r in rows if r.id is not None]
     for row in rows:

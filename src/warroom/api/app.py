@@ -33,6 +33,7 @@ from warroom.gateway.sync import GatewaySync
 def create_app(container: Container) -> FastAPI:
     """A FastAPI app bound to this container (tests build one per test)."""
     gateway = Gateway(container)
+    container.routing_listeners.append(gateway.route)
     sync = GatewaySync(gateway)
     runner = RollbackRunner(container)
 

@@ -45,6 +45,9 @@ def serve(
         update={"host": host or settings.host, "port": port or settings.port}
     )
     container = bootstrap(settings, migrate=True)
+    # Model predictions keep one thread busy; a shorter GIL switch interval keeps the
+    # I/O-bound threads (rollback runner, registry sync, snapshots) from queueing behind it.
+    sys.setswitchinterval(0.0005)
     console.print(
         f"warroom serving on http://{settings.host}:{settings.port} "
         f"(database: {container.db.engine.url.render_as_string(hide_password=True)})",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,7 +53,32 @@ class HttpPredictor:
         return body["probabilities"]
 
 
+_CACHE: dict[tuple[str, float], Predictor] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def load(*, artifact: str | None, endpoint: str | None) -> Predictor:
+    """Load one version's model, once per process per file version (the rollback's health
+    check and the gateway share it, so switching to a checked version costs no load)."""
+    key = (endpoint or artifact or "", _mtime(artifact) if artifact else 0.0)
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+    if found is not None:
+        return found
+    predictor = _load(artifact=artifact, endpoint=endpoint)
+    with _CACHE_LOCK:
+        _CACHE[key] = predictor
+    return predictor
+
+
+def _mtime(artifact: str) -> float:
+    try:
+        return Path(artifact).expanduser().stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _load(*, artifact: str | None, endpoint: str | None) -> Predictor:
     """Load one version's model; InvalidInput says what is wrong with the reference."""
     if endpoint:
         return HttpPredictor(endpoint)

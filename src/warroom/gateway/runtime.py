@@ -51,17 +51,23 @@ class ServiceRuntime:
     degraded: bool
     fallback: dict[str, Any] | None
     versions: dict[str, VersionRuntime] = field(default_factory=dict)
-    choices: list[str] = field(default_factory=list)
-    cumulative: list[float] = field(default_factory=list)
+    #: (version names, cumulative weights), replaced as one object so readers never mix.
+    table: tuple[list[str], list[float]] = field(default_factory=lambda: ([], []))
+    remote: bool = False
+
+    @property
+    def choices(self) -> list[str]:
+        return self.table[0]
 
     def pick(self) -> VersionRuntime:
-        if not self.choices:
+        choices, cumulative = self.table
+        if not choices:
             raise Conflict(f"service {self.name} has no version taking traffic")
-        r = random.random() * self.cumulative[-1]
-        for name, edge in zip(self.choices, self.cumulative, strict=True):
+        r = random.random() * cumulative[-1]
+        for name, edge in zip(choices, cumulative, strict=True):
             if r < edge:
                 return self.versions[name]
-        return self.versions[self.choices[-1]]
+        return self.versions[choices[-1]]
 
 
 @dataclass
@@ -112,15 +118,36 @@ class Gateway:
                     window=self.window(service, row.version),
                     predictor=previous.predictor if previous else None,
                 )
+        # Standby versions stay loaded too (warm standby), so a rollback switches at once.
         for v in runtime.versions.values():
-            if v.predictor is None and v.enabled and v.weight > 0:
+            if v.predictor is None and v.enabled:
                 self._load(v)
         live = [v for v in runtime.versions.values() if v.enabled and v.weight > 0]
-        runtime.choices = [v.version for v in live]
-        runtime.cumulative = list(itertools.accumulate(v.weight for v in live))
+        runtime.table = (
+            [v.version for v in live],
+            list(itertools.accumulate(v.weight for v in live)),
+        )
+        runtime.remote = any(v.endpoint for v in live)
         with self.lock:
             self.services[service] = runtime
         return runtime
+
+    def route(self, service: str, weights: dict[str, float]) -> None:
+        """Apply new weights at once, without I/O: under load a full reload waits for the GIL
+        behind every request thread, this takes microseconds. The sync thread reloads fully
+        right after."""
+        runtime = self.services.get(service)
+        if runtime is None or any(
+            name not in runtime.versions or runtime.versions[name].predictor is None
+            for name, w in weights.items()
+            if w > 0
+        ):
+            return
+        live = [(name, w) for name, w in weights.items() if w > 0]
+        for name, version in runtime.versions.items():
+            version.weight = weights.get(name, 0.0)
+        runtime.remote = any(runtime.versions[name].endpoint for name, _ in live)
+        runtime.table = ([name for name, _ in live], list(itertools.accumulate(w for _, w in live)))
 
     def _load(self, v: VersionRuntime) -> None:
         try:

@@ -49,11 +49,11 @@ class GatewaySync:
                 log.exception("gateway sync failed")
 
     def follow(self) -> None:
-        """Reload every service whose registry row changed since we last looked."""
+        """Load new services and reload those whose registry row changed since we looked."""
         with self.gateway.container.db.read() as session:
             rows = session.execute(select(ModelService.name, ModelService.updated_at)).all()
         for name, updated in rows:
-            if name in self.gateway.services and self.seen.get(name) != updated:
+            if self.seen.get(name) != updated:
                 self.gateway.reload(name)
             self.seen[name] = updated
 

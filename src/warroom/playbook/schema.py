@@ -6,6 +6,7 @@ silently ignored. Later features add sections to ``Playbook``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -154,6 +155,36 @@ class RollbackPolicy(Strict):
     auto: AutoRollback = Field(default_factory=AutoRollback)
 
 
+def _postmortem_templates() -> dict[Severity, str]:
+    # Seed 000's full template by default; seed 002: "P3 incidents should use a simplified
+    # version" (its shorter template), and P4 asks for no more than P3.
+    return {"P0": "full", "P1": "full", "P2": "full", "P3": "short", "P4": "short"}
+
+
+def _postmortem_due() -> dict[Severity, timedelta | None]:
+    # Seed 000: within 24 h of resolution; seed 002: within 48 h for P1/P2. Combined: 24 h
+    # for P0/P1, 48 h for P2, none for P3/P4.
+    hours = {"P0": 24, "P1": 24, "P2": 48}
+    return {s: timedelta(hours=hours[s]) if s in hours else None for s in SEVERITIES}
+
+
+class PostmortemPolicy(Strict):
+    template_by_severity: dict[Severity, str] = Field(
+        default_factory=_postmortem_templates,
+        description="full, short, or the name of a team template <templates_dir>/<name>.md.j2",
+    )
+    due_after: dict[Severity, Duration | None] = Field(
+        default_factory=_postmortem_due,
+        description="postmortem due this long after resolution; null: no due date",
+    )
+    templates_dir: str | None = Field(
+        default=None, description="team templates; absolute or relative to the playbook file"
+    )
+    action_due_after: Duration = Field(
+        default="7d", validate_default=True, description="default due date of an action item"
+    )
+
+
 class Playbook(Strict):
     version: Literal[1] = 1
     name: str = "default"
@@ -164,6 +195,7 @@ class Playbook(Strict):
         default=False, description="resolve an incident when all its alerts resolve"
     )
     rollback: RollbackPolicy = Field(default_factory=RollbackPolicy)
+    postmortem: PostmortemPolicy = Field(default_factory=PostmortemPolicy)
 
     @field_validator("severity_levels")
     @classmethod

@@ -63,3 +63,24 @@ def series(
     for row in session.scalars(query.order_by(MetricSample.at, MetricSample.id)):
         out[row.name].append((row.at, row.value))
     return dict(out)
+
+
+def record_many(
+    *, session: Session, observations: list[tuple[str, datetime, dict[str, float]]], source: str
+) -> None:
+    """Store many (service, at, values) observations in one INSERT."""
+    rows = [
+        {
+            "service": service,
+            "version": None,
+            "at": at,
+            "name": k,
+            "value": float(v),
+            "source": source,
+        }
+        for service, at, values in observations
+        for k, v in values.items()
+        if v is not None and math.isfinite(v)
+    ]
+    if rows:
+        session.execute(insert(MetricSample), rows)

@@ -5,11 +5,13 @@ from warroom.audit.models import AuditEvent
 from warroom.auth.models import ApiToken, Integration
 from warroom.deploy.models import DeploymentEvent, ModelService, ModelVersion, Rollback
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
+from warroom.postmortem.models import ActionItem, Postmortem, PostmortemRevision
 from warroom.samples.models import MetricSample
 from warroom.silences.models import Silence
 from warroom.storage.base import Base
 
 __all__ = [
+    "ActionItem",
     "Alert",
     "ApiToken",
     "AuditEvent",
@@ -21,6 +23,8 @@ __all__ = [
     "MetricSample",
     "ModelService",
     "ModelVersion",
+    "Postmortem",
+    "PostmortemRevision",
     "Rollback",
     "Silence",
     "TimelineEvent",

@@ -76,6 +76,7 @@ class GatewayBackend(Backend):
                 version=plan.to_version,
                 details={"rollback_id": plan.rollback_id, "from": plan.from_version},
             )
+        self.container.routing_changed(plan.service, {plan.to_version: 100.0})
 
     def retire(self, plan: RollbackPlan) -> None:
         if not plan.from_version:
