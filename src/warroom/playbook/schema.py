@@ -101,15 +101,14 @@ def _seed_criteria() -> list[Criterion]:
 
 def _promql() -> dict[str, str]:
     sel = 'service="$service",version="$version"'
-    rate = "[1m]"
+    errors = f"(sum(rate(warroom_model_errors_total{{{sel}}}[1m])) or vector(0))"
+    requests = f"sum(rate(warroom_model_requests_total{{{sel}}}[1m]))"
     return {
-        "requests": f"sum(increase(warroom_model_requests_total{{{sel}}}{rate}))",
-        "error_rate": f"sum(rate(warroom_model_errors_total{{{sel}}}{rate})) / "
-        f"sum(rate(warroom_model_requests_total{{{sel}}}{rate}))",
-        "availability": f"1 - sum(rate(warroom_model_errors_total{{{sel}}}{rate})) / "
-        f"sum(rate(warroom_model_requests_total{{{sel}}}{rate}))",
+        "requests": f"sum(increase(warroom_model_requests_total{{{sel}}}[1m]))",
+        "error_rate": f"{errors} / {requests}",
+        "availability": f"1 - {errors} / {requests}",
         "latency_p95_ms": "1000 * histogram_quantile(0.95, sum by (le) "
-        f"(rate(warroom_model_latency_seconds_bucket{{{sel}}}{rate})))",
+        f"(rate(warroom_model_latency_seconds_bucket{{{sel}}}[1m])))",
     }
 
 
