@@ -21,7 +21,11 @@ from warroom.playbook.loader import default_playbook_text
 pytest.importorskip("sklearn")
 
 
-def fast_playbook(tmp_path: Path, *, window: str = "1s", timeout: str = "120s") -> Path:
+def fast_playbook(
+    tmp_path: Path, *, window: str = "1s", timeout: str = "120s", detection: bool = False
+) -> Path:
+    """The default playbook with a short verification window; warroom's own detectors are
+    off unless asked for, so these tests decide when a rollback starts."""
     text = (
         default_playbook_text()
         .replace(
@@ -29,6 +33,8 @@ def fast_playbook(tmp_path: Path, *, window: str = "1s", timeout: str = "120s") 
         )
         .replace("  timeout: 120s", f"  timeout: {timeout}")
     )
+    if not detection:
+        text += "\ndetection:\n  enabled: false\n"
     path = tmp_path / "playbook.yaml"
     path.write_text(text)
     return path

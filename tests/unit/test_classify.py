@@ -51,6 +51,11 @@ def sev(metrics: dict[str, float], source_severity: str | None = None, policy=PO
         # P4: nothing matched
         ({}, "P4"),
         ({"unrelated": 99.0}, "P4"),
+        # seed 002's drift severities
+        ({"drift_score": 0.30}, "P3"),
+        ({"drift_score": 0.30 + EPS}, "P2"),
+        ({"drift_score": 0.15}, "P4"),
+        ({"drift_score": 0.15 + EPS}, "P3"),
         # order: the first (most severe) matching rule wins
         ({"accuracy_drop": 0.06, "error_rate": 0.9}, "P0"),
         ({"latency_increase_pct": 0.6, "accuracy_drop": 0.25}, "P1"),

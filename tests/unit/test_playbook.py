@@ -27,7 +27,15 @@ def test_default_encodes_seed_000_levels() -> None:
     assert pb.severity_levels["P1"].response_time == timedelta(minutes=15)
     assert pb.severity_levels["P1"].resolution_target == timedelta(hours=2)
     assert pb.severity_levels["P4"].response_time == timedelta(hours=24)
-    assert [r.severity for r in pb.classification.rules] == ["P0", "P1", "P2", "P3"]
+    names = [r.name for r in pb.classification.rules]
+    assert names == [
+        "p0-outage",
+        "p1-severe-degradation",
+        "p2-moderate-impact",
+        "p2-drift",
+        "p3-minor-issue",
+        "p3-drift",
+    ]
 
 
 def test_dump_round_trips() -> None:
@@ -56,7 +64,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ("auto_resolve: false", "auto_resolv: false", "auto_resolv: unknown key"),
         ("response_time: 15m", "response_time: soon", "severity_levels.P1.response_time:"),
-        ("    severity: P3\n", "    severity: P7\n", "classification.rules[3].severity: expected"),
+        ("    severity: P3\n", "    severity: P7\n", "classification.rules[4].severity: expected"),
         ("  P4:\n", "  P9:\n", "severity_levels"),
     ],
 )

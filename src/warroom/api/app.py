@@ -18,16 +18,20 @@ from warroom.api.routes import (
     health,
     incidents,
     integrations,
+    postmortems,
+    reports,
     services,
     silences,
 )
 from warroom.bootstrap import Container
 from warroom.deploy.runner import RollbackRunner
+from warroom.detect.service import DetectorLoop
 from warroom.errors import WarroomError
 from warroom.gateway import routes as gateway_routes
 from warroom.gateway.metrics import GatewayMetrics
 from warroom.gateway.runtime import Gateway
 from warroom.gateway.sync import GatewaySync
+from warroom.reports.prometheus import ResponseMetrics
 
 
 def create_app(container: Container) -> FastAPI:
@@ -35,15 +39,18 @@ def create_app(container: Container) -> FastAPI:
     gateway = Gateway(container)
     container.routing_listeners.append(gateway.route)
     sync = GatewaySync(gateway)
+    detectors = DetectorLoop(gateway)
     runner = RollbackRunner(container)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         sync.start()
         runner.start()
+        detectors.start()
         try:
             yield
         finally:
+            detectors.stop()
             runner.stop()
             sync.stop()
 
@@ -56,6 +63,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.metrics = ApiMetrics(container.db)
     app.state.registry = app.state.metrics.registry
+    app.state.registry.register(ResponseMetrics(container.db, container.playbook, container.clock))
     app.state.gateway = gateway
     app.state.gateway_metrics = GatewayMetrics(app.state.registry)
     app.state.rollback_runner = runner
@@ -65,7 +73,17 @@ def create_app(container: Container) -> FastAPI:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
 
-    for module in (health, alerts, integrations, incidents, silences, audit, services):
+    for module in (
+        health,
+        alerts,
+        integrations,
+        incidents,
+        silences,
+        audit,
+        services,
+        postmortems,
+        reports,
+    ):
         app.include_router(module.router)
     app.include_router(gateway_routes.router)
     return app

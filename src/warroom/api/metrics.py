@@ -9,6 +9,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from warroom.alerts.intake import IngestResult
+from warroom.alerts.models import AlertCreate
 from warroom.incidents.lifecycle import OPEN_STATES
 from warroom.incidents.models import Incident
 from warroom.storage.engine import Database
@@ -49,3 +51,8 @@ class ApiMetrics:
             "warroom_incidents_opened", "Incidents opened by intake", registry=self.registry
         )
         self.registry.register(OpenIncidents(db))
+
+    def count_ingest(self, alerts: list[AlertCreate], result: IngestResult) -> None:
+        for alert in alerts:
+            self.alerts_received.labels(alert.source).inc()
+        self.incidents_opened.inc(len(result.incidents_opened))

@@ -52,6 +52,7 @@ class ModelVersion(Base):
     stable_since: Mapped[datetime | None]
     marked_stable: Mapped[bool] = mapped_column(Boolean, default=False)
     rolled_back_from: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_low_confidence: Mapped[bool] = mapped_column(Boolean, default=False)
     labels: Mapped[dict[str, str]]
 
 
@@ -123,6 +124,7 @@ class VersionRead(BaseModel):
     stable_since: datetime | None
     marked_stable: bool
     rolled_back_from: bool
+    review_low_confidence: bool
 
 
 class ServiceRead(BaseModel):

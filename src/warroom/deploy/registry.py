@@ -339,3 +339,13 @@ def _event(
         version=version,
         **details,
     )
+
+
+def set_review(
+    *, session: Session, service: str, version: str, enabled: bool, actor: str, now: datetime
+) -> ModelVersion:
+    """Hold a version's low-confidence predictions for human review (seed 002)."""
+    row = get_version(session=session, service=service, version=version)
+    row.review_low_confidence = enabled
+    _event(session, service, now, "review_on" if enabled else "review_off", version, actor, {})
+    return row

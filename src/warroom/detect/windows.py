@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from warroom.detect.counts import SecondCounts
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -48,6 +50,7 @@ class OutcomeWindow:
         self.request = np.zeros(capacity, dtype=np.int64)
         self.total = 0
         self.lock = threading.Lock()
+        self.counts = SecondCounts()
 
     def add(
         self,
@@ -69,6 +72,7 @@ class OutcomeWindow:
             self.label[i] = -1
             self.request[i] = request
             self.total += 1
+        self.counts.add(at, ok)
 
     def add_label(self, request: int, label: int) -> bool:
         """Record the true label of a request still in the window; False if it has left."""

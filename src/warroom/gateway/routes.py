@@ -82,6 +82,7 @@ async def predict(service: str, body: PredictRequest, request: Request) -> dict[
         "prediction": answer.prediction,
         "probability": answer.probability,
         "degraded": answer.degraded,
+        "held_for_review": answer.held_for_review,
     }
 
 

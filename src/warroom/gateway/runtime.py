@@ -17,6 +17,7 @@ import numpy as np
 
 from warroom.bootstrap import Container
 from warroom.deploy import registry
+from warroom.detect import review
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import Conflict, NotFound, WarroomError
 from warroom.gateway.loaders import Predictor, load
@@ -43,6 +44,8 @@ class VersionRuntime:
     window: OutcomeWindow
     predictor: Predictor | None = None
     load_error: str | None = None
+    marked_stable: bool = False
+    review: bool = False
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Prediction:
     probabilities: list[float] | None
     latency_ms: float
     degraded: bool = False
+    held_for_review: bool = False
 
 
 class Gateway:
@@ -117,6 +121,8 @@ class Gateway:
                     endpoint=row.endpoint,
                     window=self.window(service, row.version),
                     predictor=previous.predictor if previous else None,
+                    marked_stable=row.marked_stable,
+                    review=row.review_low_confidence,
                 )
         # Standby versions stay loaded too (warm standby), so a rollback switches at once.
         for v in runtime.versions.values():
@@ -206,7 +212,33 @@ class Gateway:
         if len(self.owner) > 200_000:  # feedback for very old requests is dropped
             for key in list(itertools.islice(self.owner, 100_000)):
                 del self.owner[key]
-        return Prediction(request_id, v.version, positive, predicted, proba.tolist(), latency)
+        answer = Prediction(request_id, v.version, positive, predicted, proba.tolist(), latency)
+        if v.review and max(positive, 1 - positive) < v.window.low_confidence:
+            self._hold(service, v.version, request_id, features, positive, predicted)
+            answer.held_for_review = True
+        return answer
+
+    def _hold(
+        self,
+        service: str,
+        version: str,
+        request_id: int,
+        features: list[float],
+        probability: float,
+        prediction: int,
+    ) -> None:
+        """Only low-confidence predictions under human review touch the database here."""
+        with self.container.db.session() as session:
+            review.enqueue(
+                session=session,
+                service=service,
+                version=version,
+                request_id=request_id,
+                features=features,
+                probability=probability,
+                prediction=prediction,
+                now=self.container.clock(),
+            )
 
     def feedback(self, service: str, request_id: int, label: int) -> str:
         """Attach a true label to an earlier request; returns its version."""

@@ -184,6 +184,63 @@ class PostmortemPolicy(Strict):
     )
 
 
+class BurnWindowSpec(Strict):
+    long: Duration
+    short: Duration
+    factor: float = Field(gt=0)
+
+
+def _burn_windows() -> list[BurnWindowSpec]:
+    # SRE workbook: 14.4x over 1 h with a 5 min short window, 6x over 6 h with 30 min.
+    return [
+        BurnWindowSpec(long="1h", short="5m", factor=14.4),
+        BurnWindowSpec(long="6h", short="30m", factor=6),
+    ]
+
+
+class DriftAction(Strict):
+    min_score: float = Field(ge=0)
+    action: Literal["monitor", "lower_threshold", "human_review"]
+    threshold: float | None = Field(default=None, gt=0, lt=1)
+
+
+def _drift_actions() -> list[DriftAction]:
+    # Seed 002's drift runbook: 0.15-0.25 monitor; 0.25-0.40 lower the decision threshold
+    # 0.5 -> 0.35; > 0.40 human-in-the-loop for low-confidence predictions.
+    return [
+        DriftAction(min_score=0.15, action="monitor"),
+        DriftAction(min_score=0.25, action="lower_threshold", threshold=0.35),
+        DriftAction(min_score=0.40, action="human_review"),
+    ]
+
+
+class DriftPolicy(Strict):
+    window: int = Field(default=1000, ge=10, description="last N predictions (seed 002)")
+    min_samples: int = Field(default=200, ge=10)
+    probability: float = 0.15
+    confidence: float = 0.15
+    ratio: float = 0.20
+    critical_score: float = 0.40
+    actions: list[DriftAction] = Field(default_factory=_drift_actions)
+
+
+class DetectionPolicy(Strict):
+    """warroom's own detectors over the embedded gateway's traffic."""
+
+    enabled: bool = True
+    interval: Duration = Field(default="1s", validate_default=True)
+    fast_window: Duration = Field(default="10s", validate_default=True)
+    min_requests: int = Field(default=20, ge=1)
+    error_rate: float = Field(default=0.05, gt=0, lt=1, description="HighErrorRate")
+    down_error_rate: float = Field(default=0.5, gt=0, le=1, description="ServiceDown")
+    slo: float = Field(default=0.99, gt=0, lt=1, description="availability objective")
+    burn_windows: list[BurnWindowSpec] = Field(default_factory=_burn_windows)
+    latency_increase: float = Field(default=0.5, gt=0, description="HighLatency (0.5 = +50%)")
+    accuracy_drop: float = Field(default=0.05, gt=0, description="HighPredictionErrorRate")
+    min_labels: int = Field(default=50, ge=1)
+    drift: DriftPolicy = Field(default_factory=DriftPolicy)
+
+
 class Playbook(Strict):
     version: Literal[1] = 1
     name: str = "default"
@@ -195,6 +252,7 @@ class Playbook(Strict):
     )
     rollback: RollbackPolicy = Field(default_factory=RollbackPolicy)
     postmortem: PostmortemPolicy = Field(default_factory=PostmortemPolicy)
+    detection: DetectionPolicy = Field(default_factory=DetectionPolicy)
 
     @field_validator("severity_levels")
     @classmethod

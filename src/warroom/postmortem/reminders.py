@@ -42,7 +42,8 @@ Notify = Callable[[Session, Reminder], object]
 def overdue_postmortems(*, session: Session, now: datetime, playbook: Playbook) -> list[Reminder]:
     """Resolved incidents whose postmortem is due and not published (or not even drafted)."""
     published = dict(
-        session.execute(select(Postmortem.incident_id, Postmortem.published_at)).tuples().all()
+        (row[0], row[1])
+        for row in session.execute(select(Postmortem.incident_id, Postmortem.published_at))
     )
     out = []
     resolved = session.scalars(select(Incident).where(Incident.resolved_at.is_not(None)))

@@ -12,7 +12,8 @@ Definitions (seconds; a mean over nothing is ``None``, never 0):
   severities that have one; unresolved past the target counts as missed.
 - Postmortem completion: published no later than the due date, over incidents whose due date
   has passed or whose postmortem is published.
-- Action items: done no later than the due date, over items due by now or already done.
+- Action items: done no later than the due date, over items due by now or already done
+  (wont_do items are left out).
 - Rollback durations: percentiles by linear interpolation between closest ranks.
 """
 
@@ -211,9 +212,7 @@ def postmortem_completion(dues: list[PostmortemDue], now: datetime) -> dict[str,
 
 def action_completion(items: list[ActionDue], now: datetime) -> dict[str, Any]:
     """Action items done by their due date (seed 000 target: > 90%)."""
-    eligible = [
-        a for a in items if a.status == "done" or (a.due_at is not None and now > a.due_at)
-    ]
+    eligible = [a for a in items if a.status == "done" or (a.due_at is not None and now > a.due_at)]
     eligible = [a for a in eligible if a.status != "wont_do"]
     on_time = [
         a

@@ -16,10 +16,16 @@ from warroom.reports import metrics
 
 
 def incidents_in(
-    *, session: Session, since: datetime | None, until: datetime | None
+    *,
+    session: Session,
+    since: datetime | None,
+    until: datetime | None,
+    incident_ids: list[str] | None = None,
 ) -> list[Incident]:
-    """Incidents detected in [since, until), oldest first."""
+    """Incidents detected in [since, until) (and among ``incident_ids``), oldest first."""
     query = select(Incident)
+    if incident_ids is not None:
+        query = query.where(Incident.id.in_(incident_ids))
     if since is not None:
         query = query.where(Incident.detected_at >= since)
     if until is not None:
@@ -47,9 +53,10 @@ def response_report(
     now: datetime,
     since: datetime | None = None,
     until: datetime | None = None,
+    incident_ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """Every response figure for the period, JSON-ready (schema: response-metrics)."""
-    rows = incidents_in(session=session, since=since, until=until)
+    rows = incidents_in(session=session, since=since, until=until, incident_ids=incident_ids)
     ids = [r.id for r in rows]
     pms = {
         p.incident_id: p
@@ -68,7 +75,7 @@ def response_report(
         )
         for r in rows
     ]
-    targets = {
+    targets: dict[str, metrics.Target] = {
         s: metrics.Target(level.response_time, level.resolution_target)
         for s, level in playbook.severity_levels.items()
     }

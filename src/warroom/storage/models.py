@@ -4,6 +4,7 @@ from warroom.alerts.models import Alert
 from warroom.audit.models import AuditEvent
 from warroom.auth.models import ApiToken, Integration
 from warroom.deploy.models import DeploymentEvent, ModelService, ModelVersion, Rollback
+from warroom.detect.models import Baseline, ReviewItem
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.postmortem.models import ActionItem, Postmortem, PostmortemRevision
 from warroom.samples.models import MetricSample
@@ -16,6 +17,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Baseline",
     "DeploymentEvent",
     "Incident",
     "IncidentRole",
@@ -25,6 +27,7 @@ __all__ = [
     "ModelVersion",
     "Postmortem",
     "PostmortemRevision",
+    "ReviewItem",
     "Rollback",
     "Silence",
     "TimelineEvent",

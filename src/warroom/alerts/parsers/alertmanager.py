@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,29 +17,36 @@ from warroom.alerts.parsers.common import (
 
 
 class AmAlert(BaseModel):
+    """One alert of an Alertmanager notification."""
+
     model_config = ConfigDict(extra="allow")
 
-    status: str = Field(pattern="^(firing|resolved)$")
+    status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
     startsAt: datetime  # noqa: N815 (wire names)
     endsAt: datetime | None = None  # noqa: N815 (Go's zero time while firing)
     generatorURL: str | None = None  # noqa: N815
-    fingerprint: str | None = None
+    fingerprint: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("labels")
     @classmethod
     def _has_alertname(cls, labels: dict[str, str]) -> dict[str, str]:
-        if not labels.get("alertname"):
+        name = labels.get("alertname")
+        if not name:
             raise ValueError("every alert needs an alertname label")
+        if len(name) > 200:
+            raise ValueError("the alertname label must be at most 200 characters")
         return labels
 
 
 class AlertmanagerWebhook(BaseModel):
+    """The body Alertmanager POSTs to a webhook receiver."""
+
     model_config = ConfigDict(extra="allow")
 
-    version: str = "4"
-    status: str = Field(pattern="^(firing|resolved)$")
+    version: Literal["4"] = "4"
+    status: Literal["firing", "resolved"]
     receiver: str = ""
     alerts: list[AmAlert] = Field(max_length=10_000)
     groupKey: str | None = None  # noqa: N815
@@ -51,25 +59,28 @@ class AlertmanagerWebhook(BaseModel):
 
 def to_alerts(payload: AlertmanagerWebhook, *, now: datetime) -> list[AlertCreate]:
     """One AlertCreate per alert of the notification."""
-    return [_one(alert) for alert in payload.alerts]
+    return [_one(alert, now) for alert in payload.alerts]
 
 
-def _one(alert: AmAlert) -> AlertCreate:
+def _one(alert: AmAlert, now: datetime) -> AlertCreate:
     name = alert.labels["alertname"]
     service = service_from_labels(alert.labels)
     annotations = alert.annotations
+    # A firing alert's endsAt is only when it would lapse without a refresh, not an end.
+    ends_at = (parse_time(alert.endsAt) or now) if alert.status == "resolved" else None
     return AlertCreate(
         source="alertmanager",
         fingerprint=alert.fingerprint
         or label_fingerprint("alertmanager", name, service, alert.labels),
         name=name,
         service=service,
-        status="resolved" if alert.status == "resolved" else "firing",
+        status=alert.status,
         severity=alert.labels.get("severity"),
         summary=annotations.get("summary") or annotations.get("description"),
         labels=alert.labels,
         annotations=annotations,
+        # Annotations carry the values ({{ $value }}); they win over a same-named label.
         metrics=extract_metrics(alert.labels, annotations),
-        starts_at=parse_time(alert.startsAt) or alert.startsAt,
-        ends_at=parse_time(alert.endsAt),
+        starts_at=parse_time(alert.startsAt) or now,
+        ends_at=ends_at,
     )

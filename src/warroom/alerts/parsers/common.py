@@ -20,13 +20,15 @@ KNOWN_METRICS = frozenset(
         "drift_score",
     }
 )
+METRIC_PREFIX = "metric_"
 
 
 def parse_time(value: str | datetime | None) -> datetime | None:
-    """ISO 8601 → aware UTC; Go's zero time (``0001-01-01T00:00:00Z``) and empty → None."""
+    """ISO 8601 → aware UTC (naive means UTC); Go's zero time and empty → None."""
     if value is None or value == "":
         return None
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    # Go marshals an unset time.Time as 0001-01-01T00:00:00Z; converting it could underflow.
     if parsed.year <= 1:
         return None
     if parsed.tzinfo is None:
@@ -35,23 +37,39 @@ def parse_time(value: str | datetime | None) -> datetime | None:
 
 
 def extract_metrics(*mappings: Mapping[str, Any] | None) -> dict[str, float]:
-    """Numeric values of known metric names or ``metric_<name>`` keys; later mappings win."""
+    """Finite values of known metric names or ``metric_<name>`` keys; later mappings win."""
     metrics: dict[str, float] = {}
     for mapping in mappings:
         for key, raw in (mapping or {}).items():
-            name = key.removeprefix("metric_") if key.startswith("metric_") else key
-            if name not in KNOWN_METRICS and not key.startswith("metric_"):
-                continue
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                continue
-            if math.isfinite(value):
+            name = metric_name(key)
+            value = _finite(raw)
+            if name is not None and value is not None:
                 metrics[name] = value
     return metrics
 
 
+def metric_name(key: str) -> str | None:
+    """The metric a key names (``metric_`` prefix stripped), or None when it names none."""
+    if key in KNOWN_METRICS:
+        return key
+    if key.startswith(METRIC_PREFIX) and len(key) > len(METRIC_PREFIX):
+        return key[len(METRIC_PREFIX) :]
+    return None
+
+
+def _finite(raw: Any) -> float | None:
+    # JSON true/false would otherwise pass float() as 1.0/0.0.
+    if isinstance(raw, bool):
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def service_from_labels(labels: Mapping[str, str]) -> str | None:
+    """The service an alert is about: label ``service``, else ``app``, else ``job``."""
     for key in ("service", "app", "job"):
         if labels.get(key):
             return labels[key]
@@ -61,10 +79,11 @@ def service_from_labels(labels: Mapping[str, str]) -> str | None:
 def label_fingerprint(
     source: str, name: str, service: str | None, labels: Mapping[str, str]
 ) -> str:
-    """A stable fingerprint for senders that do not give one."""
+    """A stable fingerprint, independent of label order, for senders that do not give one."""
     body = json.dumps([source, name, service or "", sorted(labels.items())], separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 def as_strings(mapping: Mapping[str, Any] | None) -> dict[str, str]:
+    """String values kept as they are, anything else as JSON text."""
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in (mapping or {}).items()}

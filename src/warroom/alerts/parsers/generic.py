@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers.common import label_fingerprint
@@ -22,6 +22,9 @@ AwareTime = Annotated[datetime | None, AfterValidator(_aware)]
 
 
 class GenericAlert(BaseModel):
+    """One alert as a script or a tool without its own integration sends it."""
+
+    # Unlike the webhook formats, people type these by hand, so a misspelt field is refused.
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, examples=["HighErrorRate"])
@@ -37,7 +40,17 @@ class GenericAlert(BaseModel):
     fingerprint: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-GenericPayload = GenericAlert | Annotated[list[GenericAlert], Field(min_length=1, max_length=1000)]
+def _shape(value: Any) -> str:
+    return "alerts" if isinstance(value, list) else "alert"
+
+
+# Tagged by shape so a bad body reports one error path (body.alert.x or body.alerts.3.x),
+# not one failure per union member.
+GenericPayload = Annotated[
+    Annotated[GenericAlert, Tag("alert")]
+    | Annotated[list[GenericAlert], Field(min_length=1, max_length=1000), Tag("alerts")],
+    Discriminator(_shape),
+]
 
 
 def to_alerts(payload: GenericPayload, *, now: datetime) -> list[AlertCreate]:
@@ -50,7 +63,6 @@ def _one(item: GenericAlert, now: datetime) -> AlertCreate:
     fingerprint = item.fingerprint or label_fingerprint(
         "generic", item.name, item.service, item.labels
     )
-    ends = item.ends_at or (now if item.status == "resolved" else None)
     return AlertCreate(
         source="generic",
         fingerprint=fingerprint,
@@ -62,6 +74,12 @@ def _one(item: GenericAlert, now: datetime) -> AlertCreate:
         labels=item.labels,
         annotations=item.annotations,
         metrics=item.metrics,
-        starts_at=item.starts_at or now,
-        ends_at=ends,
+        starts_at=(item.starts_at or now).astimezone(UTC),
+        ends_at=_ends(item, now),
     )
+
+
+def _ends(item: GenericAlert, now: datetime) -> datetime | None:
+    if item.ends_at is not None:
+        return item.ends_at.astimezone(UTC)
+    return now if item.status == "resolved" else None

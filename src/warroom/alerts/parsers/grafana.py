@@ -1,12 +1,14 @@
 """Grafana alerting webhook (``POST /api/v1/integrations/grafana``).
 
 Grafana's unified alerting sends the Alertmanager-like shape plus ``values`` (query results
-keyed by ref id or metric name), ``dashboardURL``, ``panelURL`` and a notification ``title``.
+keyed by ref id, or by metric name when the query is named so), ``dashboardURL``,
+``panelURL`` and a notification ``title``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,15 +22,17 @@ from warroom.alerts.parsers.common import (
 
 
 class GrafanaAlert(BaseModel):
+    """One alert of a Grafana notification."""
+
     model_config = ConfigDict(extra="allow")
 
-    status: str = Field(pattern="^(firing|resolved)$")
+    status: Literal["firing", "resolved"]
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime  # noqa: N815
-    endsAt: datetime | None = None  # noqa: N815
+    startsAt: datetime  # noqa: N815 (wire names)
+    endsAt: datetime | None = None  # noqa: N815 (Go's zero time while firing)
     generatorURL: str | None = None  # noqa: N815
-    fingerprint: str | None = None
+    fingerprint: str | None = Field(default=None, min_length=1, max_length=200)
     silenceURL: str | None = None  # noqa: N815
     dashboardURL: str | None = None  # noqa: N815
     panelURL: str | None = None  # noqa: N815
@@ -37,10 +41,12 @@ class GrafanaAlert(BaseModel):
 
 
 class GrafanaWebhook(BaseModel):
+    """The body Grafana POSTs to a webhook contact point."""
+
     model_config = ConfigDict(extra="allow")
 
     receiver: str = ""
-    status: str = Field(pattern="^(firing|resolved)$")
+    status: Literal["firing", "resolved"]
     orgId: int | None = None  # noqa: N815
     alerts: list[GrafanaAlert] = Field(max_length=10_000)
     groupLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
@@ -57,26 +63,28 @@ class GrafanaWebhook(BaseModel):
 
 def to_alerts(payload: GrafanaWebhook, *, now: datetime) -> list[AlertCreate]:
     """One AlertCreate per alert of the notification."""
-    return [_one(alert, payload) for alert in payload.alerts]
+    return [_one(alert, payload.title, now) for alert in payload.alerts]
 
 
-def _one(alert: GrafanaAlert, payload: GrafanaWebhook) -> AlertCreate:
-    # Grafana always sets alertname (the rule title); fall back to the notification title.
-    name = alert.labels.get("alertname") or payload.title or "GrafanaAlert"
+def _one(alert: GrafanaAlert, title: str | None, now: datetime) -> AlertCreate:
+    # Grafana sets alertname to the rule title; the notification title is a last resort.
+    name = (alert.labels.get("alertname") or title or "GrafanaAlert")[:200]
     service = service_from_labels(alert.labels)
-    values = {k: v for k, v in (alert.values or {}).items() if v is not None}
     annotations = alert.annotations
+    # A firing alert's endsAt is only when it would lapse without a refresh, not an end.
+    ends_at = (parse_time(alert.endsAt) or now) if alert.status == "resolved" else None
     return AlertCreate(
         source="grafana",
         fingerprint=alert.fingerprint or label_fingerprint("grafana", name, service, alert.labels),
-        name=name[:200],
+        name=name,
         service=service,
-        status="resolved" if alert.status == "resolved" else "firing",
+        status=alert.status,
         severity=alert.labels.get("severity"),
         summary=annotations.get("summary") or annotations.get("description"),
         labels=alert.labels,
         annotations=annotations,
-        metrics=extract_metrics(alert.labels, annotations, values),
-        starts_at=parse_time(alert.startsAt) or alert.startsAt,
-        ends_at=parse_time(alert.endsAt),
+        # The query results are measured values, so they win over templated text.
+        metrics=extract_metrics(alert.labels, annotations, alert.values),
+        starts_at=parse_time(alert.startsAt) or now,
+        ends_at=ends_at,
     )

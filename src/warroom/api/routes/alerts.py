@@ -7,10 +7,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from warroom.alerts import service
+from warroom.alerts.batch import ingest_batch, summary
 from warroom.alerts.models import AlertRead
 from warroom.alerts.parsers import generic
 from warroom.api.deps import ContainerDep, Responder, Viewer
-from warroom.api.intake import ingest_batch, summary
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
@@ -21,7 +21,7 @@ def ingest_generic(
 ) -> dict[str, Any]:
     alerts = generic.to_alerts(payload, now=container.clock())
     metrics = request.app.state.metrics
-    return summary(ingest_batch(container, alerts, actor=who.actor, metrics=metrics))
+    return summary(ingest_batch(container, alerts, actor=who.actor, on_stored=metrics.count_ingest))
 
 
 @router.get("", response_model=list[AlertRead])

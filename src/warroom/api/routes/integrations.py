@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from warroom.alerts.batch import ingest_batch, summary
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers import alertmanager, grafana, pagerduty
 from warroom.api.deps import ContainerDep, bearer_token
-from warroom.api.intake import ingest_batch, summary
 from warroom.auth import service as auth
 from warroom.auth.models import Integration
 from warroom.errors import AuthError
@@ -56,7 +56,7 @@ def _run(request: Request, integration: Integration, alerts: list[AlertCreate]) 
         alerts,
         actor=actor,
         integration_id=integration.id,
-        metrics=request.app.state.metrics,
+        on_stored=request.app.state.metrics.count_ingest,
     )
     return summary(result)
 

@@ -133,6 +133,7 @@ def upgrade() -> None:
         sa.Column("stable_since", warroom.storage.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("marked_stable", sa.Boolean(), nullable=False),
         sa.Column("rolled_back_from", sa.Boolean(), nullable=False),
+        sa.Column("review_low_confidence", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column(
             "labels",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from warroom.alerts.intake import IngestResult, ingest
 from warroom.alerts.models import AlertCreate
-from warroom.api.metrics import ApiMetrics
 from warroom.bootstrap import Container
 
 ATTEMPTS = 3
@@ -20,7 +20,7 @@ def ingest_batch(
     *,
     actor: str,
     integration_id: int | None = None,
-    metrics: ApiMetrics | None = None,
+    on_stored: Callable[[list[AlertCreate], IngestResult], None] | None = None,
 ) -> IngestResult:
     """Store the batch durably (committed before this returns) or raise."""
     for attempt in range(1, ATTEMPTS + 1):
@@ -40,10 +40,8 @@ def ingest_batch(
             if attempt == ATTEMPTS:
                 raise
             continue
-        if metrics is not None:
-            for alert in alerts:
-                metrics.alerts_received.labels(alert.source).inc()
-            metrics.incidents_opened.inc(len(result.incidents_opened))
+        if on_stored is not None:
+            on_stored(alerts, result)
         return result
     raise AssertionError("unreachable")
 

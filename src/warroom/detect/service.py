@@ -1,0 +1,166 @@
+"""The detector loop: every few seconds, run the detectors over each live version of each
+service the gateway fronts, and turn findings into ordinary alerts through the intake.
+
+A finding that appears fires an alert (source ``detector``, fingerprint
+``service/version/AlertName``); one that persists repeats it with fresh metrics (the playbook
+may raise the incident's severity); one that clears resolves it. Drift findings also apply
+the playbook's drift actions (seed 002), once each, on the incident's timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from warroom.alerts.batch import ingest_batch
+from warroom.alerts.models import Alert, AlertCreate
+from warroom.detect import baselines
+from warroom.detect.detectors import Finding, Observation, detect
+from warroom.detect.mitigate import apply_drift_actions
+from warroom.gateway.runtime import Gateway, VersionRuntime
+from warroom.playbook.schema import DetectionPolicy
+
+log = logging.getLogger(__name__)
+SOURCE = "detector"
+
+
+def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observation:
+    """What the detectors need of one version, read from its windows."""
+    lengths = {policy.fast_window.total_seconds()}
+    for w in policy.burn_windows:
+        lengths |= {w.long.total_seconds(), w.short.total_seconds()}
+    return Observation(
+        fast=v.window.stats(since=now - policy.fast_window.total_seconds()),
+        counts={s: v.window.counts.totals(now=now, window=s) for s in lengths},
+        probabilities=v.window.probabilities(last=policy.drift.window),
+        threshold=v.threshold,
+        load_error=v.load_error if v.weight > 0 else None,
+    )
+
+
+class DetectorLoop:
+    def __init__(self, gateway: Gateway):
+        self.gateway = gateway
+        self.container = gateway.container
+        self.active: dict[str, Finding] = {}
+        self.services_of: dict[str, tuple[str | None, str | None]] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="detectors", daemon=True)
+
+    def start(self) -> None:
+        self._load_active()
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        policy = self.container.playbook.detection
+        while not self.stopping.wait(policy.interval.total_seconds()):
+            try:
+                self.tick(now=time.time())
+            except Exception:  # a bad tick must not stop detection
+                log.exception("detector tick failed")
+
+    def _load_active(self) -> None:
+        """Firing detector alerts from before a restart, so they can resolve."""
+        with self.container.db.read() as session:
+            rows = session.scalars(
+                select(Alert).where(Alert.source == SOURCE, Alert.status == "firing")
+            ).all()
+            for row in rows:
+                self.active[row.fingerprint] = Finding(row.name, row.summary or "", row.metrics)
+            for row in rows:
+                self.services_of[row.fingerprint] = (row.service, row.labels.get("version"))
+
+    def tick(self, *, now: float) -> list[AlertCreate]:
+        """One detection round; returns the alerts it sent."""
+        policy = self.container.playbook.detection
+        if not policy.enabled:
+            return []
+        found: dict[str, tuple[str, str, Finding]] = {}
+        for service, runtime in list(self.gateway.services.items()):
+            baseline = self._baseline(service, runtime.versions, now)
+            for v in runtime.versions.values():
+                if v.weight <= 0:
+                    continue
+                for finding in detect(observe(v, policy, now=now), baseline, policy):
+                    found[f"{service}/{v.version}/{finding.name}"] = (service, v.version, finding)
+        alerts = self._alerts(found, now)
+        if alerts:
+            ingest_batch(self.container, alerts, actor="detector:warroom")
+            drift = [(s, v, f) for s, v, f in found.values() if f.name.startswith("Drift")]
+            if drift:
+                apply_drift_actions(self.container, drift, policy)
+        return alerts
+
+    def _alerts(self, found: dict[str, tuple[str, str, Finding]], now: float) -> list[AlertCreate]:
+        at = datetime.fromtimestamp(now, UTC)
+        out = []
+        for fp, (service, version, finding) in found.items():
+            out.append(self._alert(fp, service, version, finding, "firing", at))
+            self.active[fp] = finding
+            self.services_of[fp] = (service, version)
+        for fp in [fp for fp in self.active if fp not in found]:
+            finding = self.active.pop(fp)
+            was_service, was_version = self.services_of.pop(fp, (None, None))
+            out.append(
+                self._alert(fp, was_service or "", was_version or "", finding, "resolved", at)
+            )
+        return out
+
+    @staticmethod
+    def _alert(
+        fp: str, service: str, version: str, f: Finding, status: str, at: datetime
+    ) -> AlertCreate:
+        return AlertCreate(
+            source=SOURCE,
+            fingerprint=fp,
+            name=f.name,
+            service=service or None,
+            status="resolved" if status == "resolved" else "firing",
+            summary=f"{service} {version}: {f.summary}",
+            labels={
+                "alertname": f.name,
+                "service": service,
+                "version": version,
+                "detector": "warroom",
+            },
+            metrics={k: float(v) for k, v in f.metrics.items()},
+            starts_at=at,
+            ends_at=at if status == "resolved" else None,
+        )
+
+    def _baseline(
+        self, service: str, versions: dict[str, VersionRuntime], now: float
+    ) -> baselines.BaselineView | None:
+        """The service's baseline; captured automatically from a stable version's traffic."""
+        policy = self.container.playbook.detection
+        with self.container.db.read() as session:
+            row = baselines.latest(session=session, service=service)
+        for v in versions.values():
+            if not (v.marked_stable and v.weight > 0):
+                continue
+            mine = row if row is not None and row.version == v.version else None
+            stats = v.window.stats(last=policy.drift.window)
+            missing_accuracy = mine is not None and mine.accuracy is None
+            if (mine is None and stats.count >= policy.drift.min_samples) or (
+                missing_accuracy and stats.labelled >= policy.min_labels
+            ):
+                with self.container.db.session() as session:
+                    row = baselines.capture(
+                        session=session,
+                        service=service,
+                        version=v.version,
+                        window=v.window,
+                        threshold=v.threshold,
+                        last=policy.drift.window,
+                        actor="detector:warroom",
+                        now=datetime.fromtimestamp(now, UTC),
+                    )
+        return baselines.view(row)
