@@ -37,7 +37,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         .replace("    window: 10s\n    min_requests: 20", "    window: 4s\n    min_requests: 10")
     )
     path = tmp_path / "playbook.yaml"
-    path.write_text(text)
+    path.write_text(text + "\ndetection:\n  enabled: false\n")
     return Settings(
         home=tmp_path,
         database_url=database_url,
@@ -97,7 +97,9 @@ def test_rollback_verified_through_promql(
     api.post("/api/v1/services/fraud/versions", json=broken)
     with Traffic(live_server.url, "fraud"):
         time.sleep(2.5)  # a few scrapes of the failing version first
-        rollback_id = api.post("/api/v1/services/fraud/rollback", json={}).json()["id"]
+        started = api.post("/api/v1/services/fraud/rollback", json={})
+        assert started.status_code == 202, started.text
+        rollback_id = started.json()["id"]
         rb = wait_final(api, rollback_id, timeout=60)
     assert rb["state"] == "succeeded", rb
     checks = {c["metric"]: c for c in rb["verification"]["checks"]}

@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 
 
-def train(path: Path, *, seed: int = 0) -> Path:
-    """A logistic regression on scikit-learn's bundled breast-cancer data, saved with joblib."""
+def train(path: Path, *, seed: int = 0, c: float = 0.01) -> Path:
+    """A logistic regression on scikit-learn's bundled breast-cancer data, saved with joblib.
+
+    Regularised (C=0.01) so its probabilities are not all 0 or 1: drift then shows in the
+    confidence of its answers, as in seed 002's scenario."""
     import joblib
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
@@ -18,7 +21,9 @@ def train(path: Path, *, seed: int = 0) -> Path:
     from sklearn.preprocessing import StandardScaler
 
     x, y = load_breast_cancer(return_X_y=True)
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500, random_state=seed))
+    model = make_pipeline(
+        StandardScaler(), LogisticRegression(C=c, max_iter=500, random_state=seed)
+    )
     model.fit(x, y)
     joblib.dump(model, path)
     return path
@@ -32,6 +37,15 @@ def sample_rows(n: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x[idx], y[idx]
 
 
+def toward_malignant(row: np.ndarray, amount: float = 0.4) -> np.ndarray:
+    """Inputs unlike the training data: moved part of the way to the malignant class mean
+    (the model grows unsure, and fewer answers are positive, as with seed 002's new generators)."""
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    return np.asarray(row + amount * (x[y == 0].mean(axis=0) - row))
+
+
 def broken(rows: Sequence[Sequence[float]]) -> list[list[float]]:
     """A version whose model fails on every request (e.g. a missing feature column)."""
     raise RuntimeError("feature 'mean radius' has unexpected dtype object")
@@ -41,3 +55,30 @@ def slow(rows: Sequence[Sequence[float]]) -> list[list[float]]:
     """A version that answers, but 300 ms late."""
     time.sleep(0.3)
     return [[0.5, 0.5] for _ in rows]
+
+
+class Faulty:
+    """A real model whose failure mode a test switches at run time (in-process servers)."""
+
+    mode: str | None = None
+    model_path: Path | None = None
+    _model: object | None = None
+
+    @classmethod
+    def predict_proba(cls, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        import joblib
+
+        if cls._model is None:
+            assert cls.model_path is not None
+            cls._model = joblib.load(cls.model_path)
+        proba = np.asarray(cls._model.predict_proba(np.asarray(rows)))  # type: ignore[attr-defined]
+        if cls.mode == "errors" and np.random.random() < 0.5:
+            raise RuntimeError("CUDA error: out of memory")
+        if cls.mode == "latency":
+            time.sleep(0.03)
+        if cls.mode == "wrong":
+            proba = proba[:, ::-1]
+        return proba
+
+
+faulty = Faulty

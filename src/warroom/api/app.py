@@ -15,6 +15,7 @@ from warroom.api.metrics import ApiMetrics
 from warroom.api.routes import (
     alerts,
     audit,
+    detection,
     health,
     incidents,
     integrations,
@@ -83,6 +84,7 @@ def create_app(container: Container) -> FastAPI:
         services,
         postmortems,
         reports,
+        detection,
     ):
         app.include_router(module.router)
     app.include_router(gateway_routes.router)

@@ -9,7 +9,7 @@ import uvicorn
 
 from warroom.api.app import create_asgi
 from warroom.bootstrap import bootstrap
-from warroom.cli import admin, deploy, learn, operate
+from warroom.cli import admin, deploy, detection, learn, operate
 from warroom.cli.common import console, fail
 from warroom.config import Settings
 from warroom.errors import WarroomError
@@ -32,6 +32,9 @@ app.add_typer(deploy.service_app, name="service")
 app.command("deploy")(deploy.deploy)
 app.command("versions")(deploy.versions)
 app.command("rollback")(deploy.rollback)
+app.add_typer(detection.baseline_app, name="baseline")
+app.add_typer(detection.review_app, name="review")
+app.add_typer(detection.export_app, name="export")
 app.add_typer(learn.postmortem_app, name="postmortem")
 app.add_typer(learn.action_app, name="action")
 app.add_typer(learn.evidence_app, name="evidence")

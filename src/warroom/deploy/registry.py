@@ -211,25 +211,7 @@ def mark_stable(
         raise Conflict(f"{service} {version} is marked bad; it cannot be marked stable")
     row.marked_stable = True
     row.stable_since = row.stable_since or now
-    session.add(
-        DeploymentEvent(
-            service=service,
-            at=now,
-            kind="mark_stable",
-            version=version,
-            actor=actor,
-            weights=weights_of(versions(session=session, service=service)),
-            details={},
-        )
-    )
-    audit.record(
-        session=session,
-        actor=actor,
-        action="service.mark_stable",
-        target=f"service:{service}",
-        now=now,
-        version=version,
-    )
+    _event(session, service, now, "mark_stable", version, actor, {})
     return row
 
 
@@ -241,26 +223,7 @@ def set_enabled(
     if not enabled and row.weight > 0:
         raise Conflict(f"{service} {version} still takes {row.weight:g}% of traffic; move it first")
     row.enabled = enabled
-    kind = "enable" if enabled else "disable"
-    session.add(
-        DeploymentEvent(
-            service=service,
-            at=now,
-            kind=kind,
-            version=version,
-            actor=actor,
-            weights=weights_of(versions(session=session, service=service)),
-            details={},
-        )
-    )
-    audit.record(
-        session=session,
-        actor=actor,
-        action=f"service.{kind}",
-        target=f"service:{service}",
-        now=now,
-        version=version,
-    )
+    _event(session, service, now, "enable" if enabled else "disable", version, actor, {})
     return row
 
 
