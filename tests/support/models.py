@@ -82,3 +82,10 @@ class Faulty:
 
 
 faulty = Faulty
+
+
+def flaky(rows: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Half the requests fail (a bad dependency in the new version); the rest answer."""
+    if np.random.random() < 0.5:
+        raise RuntimeError("upstream feature store timed out")
+    return [[0.3, 0.7] for _ in rows]

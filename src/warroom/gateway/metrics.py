@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+LOW_CONFIDENCE = 0.6
 
 
 class GatewayMetrics:
+    """Label children are cached per (service, version): ``labels()`` is too slow to call
+    several times on every prediction."""
+
     def __init__(self, registry: CollectorRegistry):
+        self._children: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+        self._classes: dict[tuple[str, str, str], Any] = {}
         labels = ["service", "version"]
         self.requests = Counter(
             "warroom_model_requests", "Prediction requests", labels, registry=registry
@@ -30,3 +39,38 @@ class GatewayMetrics:
             labels,
             registry=registry,
         )
+
+    def _for(self, service: str, version: str) -> tuple[Any, Any, Any]:
+        key = (service, version)
+        found = self._children.get(key)
+        if found is None:
+            found = (
+                self.requests.labels(service, version),
+                self.latency.labels(service, version),
+                self.low_confidence.labels(service, version),
+            )
+            self._children[key] = found
+        return found
+
+    def record(
+        self,
+        service: str,
+        version: str,
+        latency_ms: float,
+        prediction: object,
+        probability: float | None,
+    ) -> None:
+        requests, latency, low = self._for(service, version)
+        requests.inc()
+        latency.observe(latency_ms / 1000)
+        key = (service, version, str(prediction))
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = self.predictions.labels(*key)
+        cls.inc()
+        if probability is not None and max(probability, 1 - probability) < LOW_CONFIDENCE:
+            low.inc()
+
+    def record_error(self, service: str, version: str) -> None:
+        self._for(service, version)[0].inc()
+        self.errors.labels(service, version).inc()

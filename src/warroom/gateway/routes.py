@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +13,7 @@ from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.deploy import registry
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import NotFound
+from warroom.gateway.metrics import GatewayMetrics
 from warroom.gateway.runtime import Gateway, PredictionFailed
 
 router = APIRouter(tags=["gateway"])
@@ -55,11 +57,11 @@ def gateway_of(request: Request) -> Gateway:
 
 
 @router.post("/v1/models/{service}/predict")
-async def predict(service: str, body: PredictRequest, request: Request) -> dict[str, Any]:
+async def predict(service: str, body: PredictRequest, request: Request) -> Response:
     """In-process models run on the event loop: one thread doing CPU-bound predictions beats
     forty contending for the GIL; HTTP upstreams run in the thread pool."""
     gw = gateway_of(request)
-    metrics = request.app.state.gateway_metrics
+    metrics: GatewayMetrics = request.app.state.gateway_metrics
     try:
         runtime = gw.services.get(service)
         if runtime is None or runtime.remote:
@@ -67,16 +69,12 @@ async def predict(service: str, body: PredictRequest, request: Request) -> dict[
         else:
             answer = gw.predict(service, body.features)
     except PredictionFailed as failed:
-        metrics.requests.labels(service, failed.version).inc()
-        metrics.errors.labels(service, failed.version).inc()
+        metrics.record_error(service, failed.version)
         raise
-    labels = (service, answer.version)
-    metrics.requests.labels(*labels).inc()
-    metrics.latency.labels(*labels).observe(answer.latency_ms / 1000)
-    metrics.predictions.labels(*labels, str(answer.prediction)).inc()
-    if answer.probability is not None and max(answer.probability, 1 - answer.probability) < 0.6:
-        metrics.low_confidence.labels(*labels).inc()
-    return {
+    metrics.record(
+        service, answer.version, answer.latency_ms, answer.prediction, answer.probability
+    )
+    payload = {
         "request_id": answer.request_id,
         "version": answer.version,
         "prediction": answer.prediction,
@@ -84,6 +82,8 @@ async def predict(service: str, body: PredictRequest, request: Request) -> dict[
         "degraded": answer.degraded,
         "held_for_review": answer.held_for_review,
     }
+    # Serialised directly: this is the hot path, FastAPI's generic encoder costs more.
+    return Response(json.dumps(payload), media_type="application/json")
 
 
 @router.post("/v1/models/{service}/feedback")

@@ -59,12 +59,14 @@ def get_service(service: str, container: ContainerDep, _: Viewer) -> ServiceDeta
 
 @router.post("/services/{service}/versions", response_model=ServiceDetail, status_code=201)
 def deploy(
-    service: str, body: DeployRequest, container: ContainerDep, who: Responder
+    service: str, body: DeployRequest, request: Request, container: ContainerDep, who: Responder
 ) -> ServiceDetail:
     with container.db.session() as session:
         registry.deploy(
             session=session, service=service, spec=body, actor=who.actor, now=container.clock()
         )
+    # This process's gateway routes to the new version before the answer goes out.
+    request.app.state.gateway.reload(service)
     return _detail(container, service)
 
 
