@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from warroom.incidents.classify import classify, map_source_severity
+from warroom.incidents.classify import Verdict, classify, map_source_severity
 from warroom.playbook.loader import load_playbook
 from warroom.playbook.schema import Classification
 
@@ -86,6 +86,9 @@ def test_reasons_name_the_rule_and_the_value() -> None:
         ("pagerduty", "warning", "P3"),
         ("pagerduty", "info", "P4"),
         ("generic", "p0", "P0"),
+        ("grafana", "p1", "P1"),
+        ("no-map-source", "P3", "P3"),
+        ("Alertmanager", "Critical", "P1"),
         ("pagerduty", " P2 ", "P2"),
         ("alertmanager", "weird", None),
         ("unknown-source", "critical", None),
@@ -154,3 +157,100 @@ def test_match_all_needs_every_condition() -> None:
     )
     assert sev({"error_rate": 0.1}, policy=policy) == "P4"
     assert sev({"error_rate": 0.1, "latency_increase_pct": 1}, policy=policy) == "P1"
+
+
+def _policy(*rules: tuple[str, str, str, list[tuple[str, str, float]]]) -> Classification:
+    return Classification.model_validate(
+        {
+            "rules": [
+                {
+                    "name": name,
+                    "severity": severity,
+                    "match": match,
+                    "conditions": [{"metric": m, "op": o, "value": v} for m, o, v in conds],
+                }
+                for name, severity, match, conds in rules
+            ]
+        }
+    )
+
+
+def test_first_matching_rule_wins_even_when_a_later_one_is_more_severe() -> None:
+    policy = _policy(
+        ("minor-first", "P3", "any", [("error_rate", ">", 0.01)]),
+        ("outage-second", "P0", "any", [("error_rate", ">", 0.5)]),
+    )
+    verdict = classify(
+        metrics={"error_rate": 0.9}, source="generic", source_severity=None, policy=policy
+    )
+    assert verdict.severity == "P3"
+    assert verdict.reasons == ("rule minor-first: error_rate 0.9 > 0.01",)
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "matches"),
+    [
+        ("<", 0.2, False),
+        ("<=", 0.2, True),
+        (">", 0.2, False),
+        (">=", 0.2, True),
+        ("==", 0.2, True),
+        ("!=", 0.2, False),
+        ("!=", 0.3, True),
+    ],
+)
+def test_every_operator(op: str, value: float, matches: bool) -> None:
+    policy = _policy(("r", "P2", "any", [("m", op, value)]))
+    assert sev({"m": 0.2}, policy=policy) == ("P2" if matches else "P4")
+
+
+def test_reasons_keep_boundary_precision() -> None:
+    verdict = classify(
+        metrics={"error_rate": 0.5000001}, source="generic", source_severity=None, policy=POLICY
+    )
+    assert verdict.severity == "P0"
+    assert verdict.reasons == ("rule p0-outage: error_rate 0.5000001 > 0.5",)
+
+
+def test_highest_mode_keeps_every_reason_at_the_winning_severity() -> None:
+    verdict = classify(
+        metrics={"error_rate": 0.2, "affected_users_pct": 30},
+        source="alertmanager",
+        source_severity="critical",
+        policy=POLICY,
+    )
+    assert verdict.severity == "P1"
+    assert verdict.reasons == (
+        "rule p1-severe-degradation: error_rate 0.2 > 0.1",
+        "impact: affected_users_pct 30 >= 25 → P1",
+        "source severity 'critical' (alertmanager) → P1",
+    )
+
+
+def test_a_less_severe_finding_is_not_a_reason() -> None:
+    verdict = classify(
+        metrics={"error_rate": 0.9}, source="alertmanager", source_severity="info", policy=POLICY
+    )
+    assert verdict.reasons == ("rule p0-outage: error_rate 0.9 > 0.5",)
+
+
+def test_honour_mode_ignores_an_unknown_stated_severity() -> None:
+    honour = POLICY.model_copy(update={"explicit_severity": "honour"})
+    assert sev({"error_rate": 0.2}, "whatever", honour) == "P1"
+    assert sev({}, "whatever", honour) == "P4"
+    verdict = classify(
+        metrics={"error_rate": 0.9}, source="pagerduty", source_severity="info", policy=honour
+    )
+    assert verdict.reasons == ("source severity 'info' (pagerduty) → P4",)
+
+
+def test_override_mode_falls_back_to_the_default() -> None:
+    override = POLICY.model_copy(update={"explicit_severity": "override", "default_severity": "P3"})
+    verdict = classify(metrics={}, source="generic", source_severity="P0", policy=override)
+    assert verdict == Verdict("P3", ("no rule matched → default P3",))
+
+
+def test_impact_metric_is_configurable_and_optional() -> None:
+    custom = POLICY.model_copy(update={"impact_metric": "users_affected"})
+    assert sev({"users_affected": 90}, policy=custom) == "P0"
+    assert sev({"affected_users_pct": 90}, policy=custom) == "P4"

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from warroom.alerts.batch import ingest_batch
 from warroom.alerts.models import Alert, AlertCreate
+from warroom.deploy import registry
 from warroom.detect import baselines
 from warroom.detect.detectors import Finding, Observation, detect
 from warroom.detect.mitigate import apply_drift_actions
@@ -143,8 +144,14 @@ class DetectorLoop:
         policy = self.container.playbook.detection
         with self.container.db.read() as session:
             row = baselines.latest(session=session, service=service)
+            # The registry, not the routing table, says which versions are vouched for.
+            stable = {
+                r.version
+                for r in registry.versions(session=session, service=service)
+                if r.marked_stable and r.weight > 0
+            }
         for v in versions.values():
-            if not (v.marked_stable and v.weight > 0):
+            if v.version not in stable:
                 continue
             mine = row if row is not None and row.version == v.version else None
             stats = v.window.stats(last=policy.drift.window)

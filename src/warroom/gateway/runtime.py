@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,7 @@ class ServiceRuntime:
     #: (version names, cumulative weights), replaced as one object so readers never mix.
     table: tuple[list[str], list[float]] = field(default_factory=lambda: ([], []))
     remote: bool = False
+    updated_at: datetime | None = None
 
     @property
     def choices(self) -> list[str]:
@@ -99,9 +101,11 @@ class Gateway:
 
     def window(self, service: str, version: str) -> OutcomeWindow:
         key = (service, version)
-        if key not in self.windows:
-            self.windows[key] = OutcomeWindow(self.window_size)
-        return self.windows[key]
+        found = self.windows.get(key)
+        if found is None:
+            with self.lock:  # two threads reloading at once must share one window
+                found = self.windows.setdefault(key, OutcomeWindow(self.window_size))
+        return found
 
     def reload(self, service: str) -> ServiceRuntime:
         """Rebuild a service's routing table from the registry (models stay loaded)."""
@@ -109,7 +113,12 @@ class Gateway:
             svc = registry.get_service(session=session, name=service)
             rows = registry.versions(session=session, service=service)
             old = self.services.get(service)
-            runtime = ServiceRuntime(name=service, degraded=svc.degraded, fallback=svc.fallback)
+            runtime = ServiceRuntime(
+                name=service,
+                degraded=svc.degraded,
+                fallback=svc.fallback,
+                updated_at=svc.updated_at,
+            )
             for row in rows:
                 previous = old.versions.get(row.version) if old else None
                 runtime.versions[row.version] = VersionRuntime(
@@ -135,8 +144,11 @@ class Gateway:
         )
         runtime.remote = any(v.endpoint for v in live)
         with self.lock:
-            self.services[service] = runtime
-        return runtime
+            # A slow reload (loading a model) must not overwrite a newer one.
+            current = self.services.get(service)
+            if current is None or not _newer(current.updated_at, runtime.updated_at):
+                self.services[service] = runtime
+            return self.services[service]
 
     def route(self, service: str, weights: dict[str, float]) -> None:
         """Apply new weights at once, without I/O: under load a full reload waits for the GIL
@@ -248,3 +260,7 @@ class Gateway:
         if not self.window(*owner).add_label(request_id, label):
             raise NotFound(f"request {request_id} has left the outcome window")
         return owner[1]
+
+
+def _newer(a: datetime | None, b: datetime | None) -> bool:
+    return a is not None and b is not None and a > b

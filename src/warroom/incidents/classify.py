@@ -34,12 +34,18 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
+def _num(value: float) -> str:
+    # 12 significant digits: 0.5000001 stays distinguishable from 0.5 at a boundary, while
+    # float noise such as 0.1 + 0.2 still reads 0.3.
+    return f"{value:.12g}"
+
+
 def _holds(condition: Condition, metrics: Mapping[str, float]) -> str | None:
     """A description of the condition when it holds, else None (missing metric: false)."""
     value = metrics.get(condition.metric)
     if value is None or not OPS[condition.op](value, condition.value):
         return None
-    return f"{condition.metric} {value:g} {condition.op} {condition.value:g}"
+    return f"{condition.metric} {_num(value)} {condition.op} {_num(condition.value)}"
 
 
 def match_rule(rule: Rule, metrics: Mapping[str, float]) -> str | None:
@@ -58,7 +64,7 @@ def map_source_severity(source: str, value: str | None, policy: Classification) 
     text = value.strip()
     if text.upper() in SEVERITIES:
         return text.upper()  # type: ignore[return-value]
-    return policy.source_severity.get(source, {}).get(text.lower())
+    return policy.source_severity.get(source.lower(), {}).get(text.lower())
 
 
 def _by_rules(metrics: Mapping[str, float], policy: Classification) -> Verdict | None:
@@ -75,8 +81,9 @@ def _by_impact(metrics: Mapping[str, float], policy: Classification) -> Verdict 
         return None
     for band in policy.impact_matrix:
         if band.contains(pct):
-            bound = f"{'>=' if band.inclusive else '>'} {band.min_affected_pct:g}"
-            return Verdict(band.severity, (f"impact: {policy.impact_metric} {pct:g} {bound}",))
+            bound = f"{'>=' if band.inclusive else '>'} {_num(band.min_affected_pct)}"
+            reason = f"impact: {policy.impact_metric} {_num(pct)} {bound} → {band.severity}"
+            return Verdict(band.severity, (reason,))
     return None
 
 

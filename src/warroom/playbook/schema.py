@@ -18,11 +18,16 @@ SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2", "P3", "P4")
 
 
 def severity_rank(severity: str) -> int:
-    """0 for P0 (most severe) up to 4 for P4."""
+    """0 for P0 (most severe) up to 4 for P4; ValueError for anything else."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"expected a severity P0..P4, got {severity!r}")
     return SEVERITIES.index(severity)
 
 
 def most_severe(*severities: str) -> Severity:
+    """The most severe of one or more severities: most_severe("P2", "P0") == "P0"."""
+    if not severities:
+        raise ValueError("most_severe() needs at least one severity")
     return SEVERITIES[min(severity_rank(s) for s in severities)]
 
 
@@ -72,10 +77,37 @@ class Classification(Strict):
     impact_metric: str = "affected_users_pct"
     impact_matrix: list[ImpactBand] = Field(default_factory=list)
 
+    @field_validator("rules")
+    @classmethod
+    def _unique_names(cls, value: list[Rule]) -> list[Rule]:
+        # Verdict reasons cite rules by name, so two rules may not share one.
+        names = [r.name for r in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"rule names must be unique; repeated: {', '.join(twice)}")
+        return value
+
     @field_validator("source_severity")
     @classmethod
     def _lowercase(cls, value: dict[str, dict[str, Severity]]) -> dict[str, dict[str, Severity]]:
-        return {src: {k.lower(): v for k, v in table.items()} for src, table in value.items()}
+        # Matching is case-insensitive on both the source name and its severity string.
+        return {
+            src.lower(): {k.strip().lower(): v for k, v in table.items()}
+            for src, table in value.items()
+        }
+
+    @field_validator("impact_matrix")
+    @classmethod
+    def _descending(cls, value: list[ImpactBand]) -> list[ImpactBand]:
+        # The first band that contains the value wins, so an ascending list would put
+        # everything in its lowest band; refuse it rather than guess the intent.
+        bounds = [b.min_affected_pct for b in value]
+        if bounds != sorted(bounds, reverse=True):
+            raise ValueError(
+                "list bands from the highest min_affected_pct down (first match wins), "
+                f"got {', '.join(f'{b:g}' for b in bounds)}"
+            )
+        return value
 
 
 class Grouping(Strict):

@@ -29,6 +29,7 @@ from warroom.postmortem import render
 from warroom.postmortem import service as postmortems
 from warroom.postmortem.models import Postmortem
 from warroom.reports import service as reports
+from warroom.secrets import mask
 
 SCHEMAS = Path(__file__).parent / "schemas"
 
@@ -241,7 +242,7 @@ def _rollback_config(session: Session, playbook: Playbook) -> dict[str, Any]:
     return {
         "rollback_policy": playbook.rollback.model_dump(mode="json"),
         "services": [
-            {"name": s.name, "backend": s.backend, "backend_config": s.backend_config}
+            {"name": s.name, "backend": s.backend, "backend_config": mask(s.backend_config)}
             for s in services
         ],
     }
