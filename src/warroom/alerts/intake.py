@@ -136,15 +136,7 @@ def ingest(
     _group(session, [r for r in to_group if r.status == "firing"], playbook, now, result)
     _insert_pending([r for r in rows if isinstance(r, Pending)], session)
     # Every observation an alert carries is a sample, so postmortem charts have real data.
-    samples.record_many(
-        session=session,
-        observations=[
-            (a.service, (a.ends_at or now) if a.status == "resolved" else now, a.metrics)
-            for a in alerts
-            if a.service and a.metrics
-        ],
-        source="alert",
-    )
+    samples.record_many(session=session, observations=_observations(alerts, now), source="alert")
     session.flush()
     result.alert_ids = [r.id for r in rows if r.id is not None]
     for row in rows:
@@ -187,6 +179,23 @@ def _insert_pending(pending: list[Pending], session: Session) -> None:
         ids = list(connection.execute(statement, rows).scalars().all())
     for p, new_id in zip(unique, ids, strict=True):
         p.id = new_id
+
+
+def _observations(
+    alerts: list[AlertCreate], now: datetime
+) -> list[tuple[str, datetime, dict[str, float]]]:
+    """One sample per service, time and metric: the worst value the batch reported (a storm
+    of 100 alerts of one service is one observation, not 100)."""
+    worst: dict[tuple[str, datetime], dict[str, float]] = {}
+    for a in alerts:
+        if not (a.service and a.metrics):
+            continue
+        at = (a.ends_at or now) if a.status == "resolved" else now
+        seen = worst.setdefault((a.service, at), {})
+        for name, value in a.metrics.items():
+            pick = min if name == "availability" else max
+            seen[name] = pick(seen.get(name, value), value)
+    return [(service, at, values) for (service, at), values in worst.items()]
 
 
 def _firing_by_fingerprint(
