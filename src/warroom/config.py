@@ -44,7 +44,7 @@ class Settings(BaseSettings):
         default=15.0, gt=0, description="seconds a rollback runner's claim lasts without renewal"
     )
     rollback_scan_interval: float = Field(
-        default=0.5,
+        default=0.1,
         gt=0,
         description="seconds between scans for rollbacks to run (automatic ones, or orphans "
         "whose runner died)",

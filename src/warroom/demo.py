@@ -153,8 +153,8 @@ def _send_alerts(client: httpx.Client, key: str) -> None:
         )
 
 
-def run_demo(*, home: str | None, keep_running: bool) -> None:
-    """Run the interim demo end to end; raise WarroomError when a step fails."""
+def run_demo(*, home: str | None, keep_running: bool, as_json: bool = False) -> dict[str, Any]:
+    """Run the demo end to end; raise WarroomError when a step fails."""
     state = Path(home) if home else Path(tempfile.mkdtemp(prefix="warroom-demo-"))
     token, key = _credentials(state)
     port = free_port()
@@ -170,6 +170,7 @@ def run_demo(*, home: str | None, keep_running: bool) -> None:
         [sys.executable, "-m", "warroom", "serve"], env=env, stdout=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
+    summary: dict[str, Any] = {}
     try:
         with httpx.Client(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10
@@ -180,11 +181,38 @@ def run_demo(*, home: str | None, keep_running: bool) -> None:
             console.print(incident_table(incidents))
             worst = min(incidents, key=lambda i: i["severity"])
             incident_detail(console, client.get(f"/api/v1/incidents/{worst['id']}").json())
+            summary = _model_story(client, state)
+            if summary.get("incident_id"):
+                detail = client.get(f"/api/v1/incidents/{summary['incident_id']}").json()
+                incident_detail(console, detail)
+        summary["home"] = str(state)
+        summary["console"] = f"{base} (API token {token[:10]}…; full token in {state}/demo-token)"
+        (state / "demo-token").write_text(token + "\n")
+        (state / "demo-token").chmod(0o600)
         if keep_running:
-            console.print(f"server left running at {base} (token: {token}); Ctrl-C to stop")
+            console.print(f"server left running at {base}; token in {state}/demo-token; Ctrl-C")
             server.wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.terminate()
         server.wait(timeout=10)
+    return summary
+
+
+def _model_story(client: httpx.Client, state: Path) -> dict[str, Any]:
+    try:
+        import sklearn  # noqa: F401  (the `demo` extra)
+    except ImportError:
+        console.print(
+            "[yellow]scikit-learn is not installed: skipping the model story "
+            "(pip install 'warroom[demo]')[/yellow]"
+        )
+        return {}
+    from warroom import demo_story
+
+    console.print("\n[bold]A model release goes bad[/bold]")
+    try:
+        return demo_story.run(client, state)
+    except TimeoutError as exc:
+        raise WarroomError(f"demo step failed: {exc}") from exc

@@ -148,3 +148,36 @@ def test_each_fault_is_detected_then_clears(
             )
         # Drifted inputs also make wrong answers; once healthy, every alert clears.
         wait(lambda: detector_alerts(api, "firing") == {}, "every detector alert to clear")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_critical_drift_applies_seed_002_actions(
+    live_server: LiveServer, model_service: httpx.Client
+) -> None:
+    api = model_service
+    with Traffic(live_server.url, "cancer") as traffic:
+        wait(lambda: api.get("/api/v1/services/cancer/baseline").status_code == 200, "baseline")
+        body = {"version": "v2", "artifact": "tests.support.models:faulty", "weight": 100}
+        api.post("/api/v1/services/cancer/versions", json=body)
+        traffic.transform = lambda x: toward_malignant(x, amount=1.0)
+        alert = wait(lambda: detector_alerts(api, "firing").get("DriftCritical"), "DriftCritical")
+        assert alert["metrics"]["drift_score"] > 0.4
+        url = f"/api/v1/incidents/{alert['incident_id']}"
+
+        def mitigations() -> list[str]:
+            timeline = api.get(url).json()["timeline"]
+            return [e["data"]["action"] for e in timeline if e["kind"] == "mitigation"]
+
+        done = wait(lambda: (lambda m: m if len(m) == 3 else None)(mitigations()), "3 actions")
+        assert done == ["monitor", "lower_threshold", "human_review"]
+        versions = {v["version"]: v for v in api.get("/api/v1/services/cancer/versions").json()}
+        assert versions["v2"]["threshold"] == 0.35 and versions["v2"]["review_low_confidence"]
+        # Inputs nearer the decision boundary: some answers are now unsure, and held.
+        traffic.transform = lambda x: toward_malignant(x, amount=0.45)
+        item = wait(lambda: next(iter(api.get("/api/v1/review").json()), None), "a held prediction")
+        assert max(item["probability"], 1 - item["probability"]) < 0.6
+        labelled = api.post(f"/api/v1/review/{item['id']}/label", json={"label": 0})
+        assert labelled.status_code == 200 and labelled.json()["labelled_by"] == "token:responder"
+        again = api.post(f"/api/v1/review/{item['id']}/label", json={"label": 1})
+        assert again.status_code == 409
+        assert mitigations() == done  # each action once

@@ -77,3 +77,14 @@ def test_reopen_clears_resolution_and_mitigation() -> None:
         transition("resolved", "investigating"), now=NOW, acknowledged_at=NOW, mitigated_at=NOW
     )
     assert changes == {"resolved_at": None, "mitigated_at": None}
+
+
+def test_automation_moving_on_does_not_count_as_acknowledgement() -> None:
+    changes = stamps(
+        transition("triggered", "monitoring"),
+        now=NOW,
+        acknowledged_at=None,
+        mitigated_at=None,
+        by_automation=True,
+    )
+    assert changes == {"mitigated_at": NOW}

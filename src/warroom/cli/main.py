@@ -76,11 +76,17 @@ def serve(
 def demo(
     home: str = typer.Option(None, help="state directory (default: a new temporary one)"),
     keep_running: bool = typer.Option(False, "--keep-running", help="leave the server up"),
+    as_json: bool = typer.Option(False, "--json", help="end with one JSON summary line"),
 ) -> None:
-    """Start a server on SQLite, send alerts through the HTTP API, show the incidents."""
+    """Run warroom for real on SQLite: alerts over HTTP become incidents, then a model
+    release goes bad and warroom detects it, rolls back, verifies and drafts the postmortem."""
+    import json
+
     from warroom.demo import run_demo
 
-    run_demo(home=home, keep_running=keep_running)
+    summary = run_demo(home=home, keep_running=keep_running, as_json=as_json)
+    if as_json:
+        print(json.dumps(summary))
 
 
 def main() -> None:

@@ -282,6 +282,8 @@ def _event(
     details: dict[str, object],
 ) -> None:
     weights = weights_of(versions(session=session, service=service))
+    # Every gateway reloads a service when its row changes.
+    get_service(session=session, name=service).updated_at = now
     session.add(
         DeploymentEvent(
             service=service,

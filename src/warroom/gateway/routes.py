@@ -64,7 +64,7 @@ async def predict(service: str, body: PredictRequest, request: Request) -> Respo
     metrics: GatewayMetrics = request.app.state.gateway_metrics
     try:
         runtime = gw.services.get(service)
-        if runtime is None or runtime.remote:
+        if runtime is None or runtime.remote or runtime.slow:
             answer = await run_in_threadpool(gw.predict, service, body.features)
         else:
             answer = gw.predict(service, body.features)
@@ -104,6 +104,7 @@ def _state(gw: Gateway, service: str) -> dict[str, Any]:
                 "enabled": v.enabled,
                 "threshold": v.threshold,
                 "loaded": v.predictor is not None,
+                "review_low_confidence": v.review,
                 "load_error": v.load_error,
             }
             for name, v in runtime.versions.items()

@@ -63,10 +63,16 @@ class GatewaySync:
         self.last_snapshot = now
         at = datetime.fromtimestamp(now, UTC)
         rows = []
+        slow: dict[str, bool] = {}
         for (service, version), window in list(self.gateway.windows.items()):
             stats = window.stats(since=since)
             if stats.count:
                 rows.append((service, version, stats))
+                slow[service] = slow.get(service, False) or stats.latency_p50_ms > 2.0
+        for service, is_slow in slow.items():
+            runtime = self.gateway.services.get(service)
+            if runtime is not None:
+                runtime.slow = is_slow
         if not rows:
             return
         with self.gateway.container.db.session() as session:

@@ -58,12 +58,14 @@ def stamps(
     now: datetime,
     acknowledged_at: datetime | None,
     mitigated_at: datetime | None,
+    by_automation: bool = False,
 ) -> dict[str, datetime | None]:
     """The timestamp columns a transition sets (or clears on reopen)."""
     changes: dict[str, datetime | None] = {}
     rank = RANK[t.new]
-    # Skipping past "acknowledged" still means a human took the incident: stamp it then.
-    if rank >= RANK["acknowledged"] and acknowledged_at is None:
+    # A person skipping past "acknowledged" still took the incident: stamp it then. When
+    # automation moves it on (a verified rollback), nobody acknowledged: MTTA stays honest.
+    if rank >= RANK["acknowledged"] and acknowledged_at is None and not by_automation:
         changes["acknowledged_at"] = now
     if rank >= RANK["monitoring"] and mitigated_at is None:
         changes["mitigated_at"] = now

@@ -18,6 +18,13 @@ from warroom.incidents import lifecycle
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.playbook.schema import severity_rank
 
+AUTOMATION_PREFIXES = ("warroom", "detector:")
+
+
+def is_automation(actor: str) -> bool:
+    """warroom's own actors (intake, rollback, detectors), as opposed to people and tools."""
+    return actor.startswith(AUTOMATION_PREFIXES)
+
 
 def get(*, session: Session, incident_id: str, for_update: bool = False) -> Incident:
     """The incident, or NotFound."""
@@ -99,7 +106,11 @@ def change_status(
     incident = get(session=session, incident_id=incident_id, for_update=True)
     move = lifecycle.transition(incident.status, status)
     for column, value in lifecycle.stamps(
-        move, now=now, acknowledged_at=incident.acknowledged_at, mitigated_at=incident.mitigated_at
+        move,
+        now=now,
+        acknowledged_at=incident.acknowledged_at,
+        mitigated_at=incident.mitigated_at,
+        by_automation=is_automation(actor),
     ).items():
         setattr(incident, column, value)
     incident.status = status
