@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 
 from warroom.bootstrap import Container
 from warroom.deploy import registry, verify
@@ -46,7 +46,11 @@ def claim(container: Container, rollback_id: int, *, owner: str, now: datetime) 
                 Rollback.state.not_in(FINAL_STATES),
                 or_(Rollback.lease_until.is_(None), Rollback.lease_until < now),
             )
-            .values(lease_until=now + lease(container), runner=owner)
+            .values(
+                lease_until=now + lease(container),
+                runner=owner,
+                started_at=func.coalesce(Rollback.started_at, now),
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -96,7 +100,9 @@ def run(container: Container, rollback_id: int, *, poll: float = 0.2) -> str | N
 def _drive(container: Container, rollback_id: int, owner: str, poll: float) -> str:
     policy = container.playbook.rollback
     while True:
-        with container.db.session() as session:
+        # Read-only: the claim stamped started_at, and the lease is renewed by the heartbeat
+        # during steps and below while verification waits (no fsync on the way to the switch).
+        with container.db.read() as session:
             rb = session.get(Rollback, rollback_id)
             assert rb is not None
             if rb.state in FINAL_STATES:
@@ -104,9 +110,7 @@ def _drive(container: Container, rollback_id: int, owner: str, poll: float) -> s
             if rb.runner != owner:
                 raise Lost
             now = container.clock()
-            rb.started_at = rb.started_at or now
-            rb.lease_until = now + lease(container)
-            state, started = rb.state, rb.started_at
+            state, started = rb.state, rb.started_at or now
             svc = registry.get_service(session=session, name=rb.service)
             plan = RollbackPlan(
                 service=rb.service,
@@ -148,6 +152,8 @@ def _drive(container: Container, rollback_id: int, owner: str, poll: float) -> s
             )
             continue
         time.sleep(poll)
+        if not renew(container, rollback_id, owner=owner):
+            raise Lost
 
 
 def _step(
