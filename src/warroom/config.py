@@ -49,6 +49,17 @@ class Settings(BaseSettings):
         description="seconds between scans for rollbacks to run (automatic ones, or orphans "
         "whose runner died)",
     )
+    worker_poll_interval: float = Field(
+        default=0.5, gt=0, description="seconds a worker waits when no job is due"
+    )
+    job_lease: float = Field(
+        default=30.0, gt=0, description="seconds a claimed job is held before another may take it"
+    )
+    job_max_attempts: int = Field(default=5, ge=1, description="attempts before a job is dead")
+    job_backoff_base: float = Field(
+        default=2.0, gt=0, description="retry delay after attempt n: base * 2**(n-1) seconds"
+    )
+    notify_timeout: float = Field(default=10.0, gt=0, description="seconds per delivery attempt")
 
     @property
     def resolved_home(self) -> Path:

@@ -7,6 +7,7 @@
     ├── NotFound                  the named incident, alert, silence, ... does not exist (404)
     ├── Conflict                  the request clashes with the current state (409)
     │   └── IllegalTransition     an incident status change the lifecycle forbids
+    ├── DeliveryError             a channel could not deliver a notification (retried, 502)
     ├── AuthError                 missing or unknown token / integration key (401)
     └── Forbidden                 the token's role may not do this (403)
 
@@ -51,6 +52,12 @@ class Conflict(WarroomError):
 
 class IllegalTransition(Conflict):
     """An incident status change that the lifecycle does not allow."""
+
+
+class DeliveryError(WarroomError):
+    """A channel could not deliver; the message never contains the channel's secrets."""
+
+    status_code = 502
 
 
 class AuthError(WarroomError):

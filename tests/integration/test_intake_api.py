@@ -43,7 +43,7 @@ def test_generic_alert_opens_classified_incident(live_server: LiveServer) -> Non
     assert incident["status"] == "triggered"
     assert incident["service"] == "fraud-model"
     assert incident["id"].startswith("INC-")
-    assert [e["kind"] for e in incident["timeline"]] == ["opened"]
+    assert [e["kind"] for e in incident["timeline"]] == ["opened", "routed"]
     assert "error_rate" in " ".join(incident["timeline"][0]["data"]["reasons"])
     assert len(incident["alerts"]) == 1
 
@@ -73,7 +73,7 @@ def test_repeat_updates_alert_and_grouping_joins_incident(live_server: LiveServe
     # The repeat carried worse metrics: severity raised by the classifier, with the reason.
     assert incident["severity"] == "P1"
     kinds = [e["kind"] for e in incident["timeline"]]
-    assert kinds == ["opened", "severity", "alert"]
+    assert kinds == ["opened", "routed", "severity", "alert"]
     assert len(incident["alerts"]) == 2
 
 
@@ -186,7 +186,17 @@ def test_lifecycle_roles_notes_severity_and_audit(live_server: LiveServer) -> No
     roles = {(r["person"], r["renounced_at"] is None) for r in reopen.json()["roles"]}
     assert roles == {("alice", False), ("bob", True)}
     kinds = [e["kind"] for e in reopen.json()["timeline"]]
-    assert kinds == ["opened", "status", "role", "role", "severity", "note", "status", "reopened"]
+    assert kinds == [
+        "opened",
+        "routed",
+        "status",
+        "role",
+        "role",
+        "severity",
+        "note",
+        "status",
+        "reopened",
+    ]
     assert all(e["actor"] for e in reopen.json()["timeline"])
     with live_server.client(live_server.admin_token) as api:
         audit = api.get("/api/v1/audit", params={"target": iid}).json()

@@ -29,6 +29,7 @@ from warroom.incidents import service as incidents
 from warroom.incidents.classify import Verdict, classify
 from warroom.incidents.models import Incident
 from warroom.playbook.schema import Playbook, most_severe, severity_rank
+from warroom.response import service as response
 from warroom.samples import service as samples
 from warroom.silences import service as silences
 
@@ -139,6 +140,13 @@ def ingest(
     samples.record_many(session=session, observations=_observations(alerts, now), source="alert")
     session.flush()
     result.alert_ids = [r.id for r in rows if r.id is not None]
+    for incident_id in result.incidents_opened:  # route, page, escalate (same transaction)
+        response.on_incident_opened(
+            session=session,
+            incident=session.get_one(Incident, incident_id),
+            playbook=playbook,
+            now=now,
+        )
     for row in rows:
         if row.fingerprint in acks and row.incident_id:
             _acknowledge(session, row.incident_id, actor, now)

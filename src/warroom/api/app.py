@@ -19,10 +19,12 @@ from warroom.api.routes import (
     health,
     incidents,
     integrations,
+    jobs,
     postmortems,
     reports,
     services,
     silences,
+    updates,
 )
 from warroom.bootstrap import Container
 from warroom.deploy.runner import RollbackRunner
@@ -85,6 +87,8 @@ def create_app(container: Container) -> FastAPI:
         postmortems,
         reports,
         detection,
+        updates,
+        jobs,
     ):
         app.include_router(module.router)
     app.include_router(gateway_routes.router)

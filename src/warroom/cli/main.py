@@ -9,10 +9,11 @@ import uvicorn
 
 from warroom.api.app import create_asgi
 from warroom.bootstrap import bootstrap
-from warroom.cli import admin, deploy, detection, learn, operate
+from warroom.cli import admin, deploy, detection, learn, operate, respond
 from warroom.cli.common import console, fail
 from warroom.config import Settings
 from warroom.errors import WarroomError
+from warroom.worker.loop import Worker
 
 app = typer.Typer(
     name="warroom",
@@ -39,14 +40,22 @@ app.add_typer(learn.postmortem_app, name="postmortem")
 app.add_typer(learn.action_app, name="action")
 app.add_typer(learn.evidence_app, name="evidence")
 app.command("report")(learn.report)
+app.command("worker")(respond.worker)
+app.command("oncall")(respond.oncall)
+app.add_typer(respond.jobs_app, name="jobs")
+app.add_typer(respond.notification_app, name="notification")
+operate.incident_app.command("update")(respond.incident_update)
 
 
 @app.command()
 def serve(
     host: str = typer.Option(None, help="bind address (default WARROOM_HOST or 127.0.0.1)"),
     port: int = typer.Option(None, help="port (default WARROOM_PORT or 8080)"),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="do not run the background worker here (run `warroom worker`)"
+    ),
 ) -> None:
-    """Run the API server (migrations are applied first)."""
+    """Run the API server and the background worker (migrations are applied first)."""
     settings = Settings()
     settings = settings.model_copy(
         update={"host": host or settings.host, "port": port or settings.port}
@@ -60,6 +69,9 @@ def serve(
         f"(database: {container.db.engine.url.render_as_string(hide_password=True)})",
         highlight=False,
     )
+    worker = None if no_worker else Worker(container)
+    if worker is not None:
+        worker.start()
     try:
         uvicorn.run(
             create_asgi(container),
@@ -69,6 +81,8 @@ def serve(
             access_log=False,
         )
     finally:
+        if worker is not None:
+            worker.stop()
         container.close()
 
 

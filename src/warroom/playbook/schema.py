@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from warroom.oncall.schema import ChannelConfig, Oncall
 from warroom.playbook.durations import Duration
 
 Severity = Literal["P0", "P1", "P2", "P3", "P4"]
@@ -285,6 +286,21 @@ class Playbook(Strict):
     rollback: RollbackPolicy = Field(default_factory=RollbackPolicy)
     postmortem: PostmortemPolicy = Field(default_factory=PostmortemPolicy)
     detection: DetectionPolicy = Field(default_factory=DetectionPolicy)
+    oncall: Oncall = Field(default_factory=Oncall)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _contacts_use_known_channels(self) -> Playbook:
+        known = {c.name for c in self.channels}
+        contacts = [(p.name, c) for p in self.oncall.people for c in p.contacts] + [
+            (t.name, t.channel) for t in self.oncall.teams if t.channel
+        ]
+        unknown = [
+            f"{who}: unknown channel {c.channel!r}" for who, c in contacts if c.channel not in known
+        ]
+        if unknown:
+            raise ValueError("; ".join(unknown))
+        return self
 
     @field_validator("severity_levels")
     @classmethod

@@ -6,10 +6,13 @@ from warroom.auth.models import ApiToken, Integration
 from warroom.deploy.models import DeploymentEvent, ModelService, ModelVersion, Rollback
 from warroom.detect.models import Baseline, ReviewItem
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
+from warroom.notify.models import Notification
 from warroom.postmortem.models import ActionItem, Postmortem, PostmortemRevision
 from warroom.samples.models import MetricSample
 from warroom.silences.models import Silence
 from warroom.storage.base import Base
+from warroom.updates.models import IncidentUpdate
+from warroom.worker.models import Job
 
 __all__ = [
     "ActionItem",
@@ -21,10 +24,13 @@ __all__ = [
     "DeploymentEvent",
     "Incident",
     "IncidentRole",
+    "IncidentUpdate",
     "Integration",
+    "Job",
     "MetricSample",
     "ModelService",
     "ModelVersion",
+    "Notification",
     "Postmortem",
     "PostmortemRevision",
     "ReviewItem",

@@ -1,0 +1,55 @@
+"""Background jobs and the notification outbox: list, retry a dead job."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+
+from warroom.api.deps import Admin, ContainerDep, Viewer
+from warroom.audit import service as audit
+from warroom.notify import service as outbox
+from warroom.notify.models import NotificationRead
+from warroom.worker import service
+from warroom.worker.models import JobRead
+
+router = APIRouter(prefix="/api/v1", tags=["jobs"])
+
+
+@router.get("/jobs", response_model=list[JobRead])
+def list_jobs(
+    container: ContainerDep,
+    _: Viewer,
+    status: Literal["pending", "running", "done", "dead"] | None = None,
+    kind: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[JobRead]:
+    with container.db.read() as session:
+        rows = service.list_jobs(session=session, status=status, kind=kind, limit=limit)
+        return [JobRead.model_validate(r) for r in rows]
+
+
+@router.post("/jobs/{job_id}/retry", response_model=JobRead)
+def retry_job(job_id: int, container: ContainerDep, who: Admin) -> JobRead:
+    now = container.clock()
+    with container.db.session() as session:
+        job = service.retry(session=session, job_id=job_id, now=now)
+        audit.record(
+            session=session, actor=who.actor, action="job.retry", target=str(job_id), now=now
+        )
+        return JobRead.model_validate(job)
+
+
+@router.get("/notifications", response_model=list[NotificationRead])
+def list_notifications(
+    container: ContainerDep,
+    _: Viewer,
+    incident_id: str | None = None,
+    status: Literal["pending", "sent", "failed", "dead"] | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[NotificationRead]:
+    with container.db.read() as session:
+        rows = outbox.list_notifications(
+            session=session, incident_id=incident_id, status=status, limit=limit
+        )
+        return [NotificationRead.model_validate(r) for r in rows]

@@ -1,0 +1,1 @@
+"""Notifications: a durable outbox and the channels that deliver it."""

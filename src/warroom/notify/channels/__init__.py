@@ -1,0 +1,1 @@
+"""Notification channels: ``base`` defines the port, one module per built-in channel."""

@@ -1,0 +1,20 @@
+"""The ``slack`` channel: a Slack incoming webhook (the URL itself is the secret)."""
+
+from __future__ import annotations
+
+from warroom.notify.channels.base import Channel, Message
+from warroom.notify.channels.webhook import post
+
+
+class SlackChannel(Channel):
+    type = "slack"
+
+    def send(self, message: Message) -> None:
+        text = f"*{message.subject}*\n{message.body}"
+        if message.to.startswith("@"):
+            text = f"{message.to} {text}"
+        body: dict[str, object] = {"text": text}
+        room = message.to if message.to.startswith("#") else self.config.to
+        if room:
+            body["channel"] = room
+        post(self, body, message)

@@ -1,0 +1,75 @@
+"""The outbox: queue a notification (with its delivery job) in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.notify.models import Notification
+from warroom.oncall.schema import ChannelConfig
+from warroom.worker import service as jobs
+
+DELIVER = "notify.deliver"
+
+
+def queue(
+    *,
+    session: Session,
+    key: str,
+    channel: ChannelConfig,
+    to: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    incident_id: str | None = None,
+    person: str | None = None,
+    level: int | None = None,
+) -> tuple[Notification, bool]:
+    """Add a notification and its delivery job; (existing row, False) if ``key`` is taken."""
+    existing = session.scalars(select(Notification).where(Notification.key == key)).first()
+    if existing is not None:
+        return existing, False
+    row = Notification(
+        key=key,
+        incident_id=incident_id,
+        channel=channel.name,
+        channel_type=channel.type,
+        target=to or channel.to or "",
+        person=person,
+        level=level,
+        subject=subject[:300],
+        body=body,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    jobs.enqueue(
+        session=session,
+        kind=DELIVER,
+        payload={"notification_id": row.id},
+        due_at=now,
+        key=f"deliver:{key}"[:300],
+    )
+    return row, True
+
+
+def list_notifications(
+    *,
+    session: Session,
+    incident_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[Notification]:
+    """Notifications, newest first."""
+    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if incident_id:
+        query = query.where(Notification.incident_id == incident_id)
+    if status:
+        query = query.where(Notification.status == status)
+    return list(session.scalars(query))

@@ -1,0 +1,1 @@
+"""On-call: teams, people, schedules, escalation policies and routing, all playbook data."""

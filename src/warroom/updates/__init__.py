@@ -1,0 +1,1 @@
+"""Incident status updates (seed 001's communication template) and their cadence."""

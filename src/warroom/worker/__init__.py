@@ -1,0 +1,1 @@
+"""Durable background work: a jobs table, a claim loop and one handler registry."""

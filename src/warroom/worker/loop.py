@@ -1,0 +1,157 @@
+"""The worker: claims due jobs one at a time and runs their handlers.
+
+PostgreSQL: any number of workers (``SELECT ... FOR UPDATE SKIP LOCKED`` plus a lease).
+SQLite: one worker process (``warroom serve`` runs it in-process). A job whose worker died is
+claimed again once its lease has run out; finishing checks the claim token, so a worker that
+lost its lease cannot commit the job's side effects on top of the new owner's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+
+from warroom.bootstrap import Container
+from warroom.secrets import MASK
+from warroom.worker import service
+from warroom.worker.context import JobContext, JobInfo
+from warroom.worker.models import Job
+from warroom.worker.registry import HANDLERS, TICKS, Handler, Tick
+
+log = logging.getLogger(__name__)
+_URL = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)([^/\s'\"]*@)?([^/\s'\"?#]+)[^\s'\"]*")
+
+
+def redact(text: str) -> str:
+    """Errors are stored and shown: keep a URL's scheme and host, drop credentials, path and
+    query (a Slack webhook's secret is its path)."""
+    return _URL.sub(lambda m: f"{m.group(1)}{m.group(3)}/{MASK}", text)
+
+
+class LeaseLost(Exception):
+    """Another worker claimed the job while this one ran it."""
+
+
+class Worker:
+    def __init__(
+        self,
+        container: Container,
+        handlers: Mapping[str, Handler] = HANDLERS,
+        ticks: tuple[Tick, ...] = TICKS,
+    ):
+        self.container = container
+        self.handlers = handlers
+        self.ticks = ticks
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+        self._slots: dict[str, int] = {}
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self.run_forever, name="worker", daemon=True)
+        self.thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def run_forever(self) -> None:
+        poll = self.container.settings.worker_poll_interval
+        while not self.stopping.is_set():
+            try:
+                self.schedule_ticks()
+                busy = self.run_once()
+            except Exception:  # the database went away, say; keep the loop alive
+                log.exception("worker iteration failed")
+                busy = False
+            if not busy:
+                self.stopping.wait(poll)
+
+    def run_until_idle(self, limit: int = 1000) -> int:
+        """Run due jobs until none is left (tests and one-shot runs); the number run."""
+        count = 0
+        self.schedule_ticks()
+        while count < limit and self.run_once():
+            count += 1
+        return count
+
+    def schedule_ticks(self) -> None:
+        now = self.container.clock()
+        due = []
+        for tick in self.ticks:
+            slot = int(now.timestamp() // tick.every.total_seconds())
+            if self._slots.get(tick.kind) != slot:
+                due.append((tick, slot))
+        if not due:
+            return
+        with self.container.db.session() as session:
+            for tick, slot in due:
+                service.enqueue(
+                    session=session,
+                    kind=tick.kind,
+                    payload={"slot": slot},
+                    due_at=now,
+                    key=f"tick:{tick.kind}:{slot}",
+                )
+        for tick, slot in due:
+            self._slots[tick.kind] = slot
+
+    def run_once(self) -> bool:
+        """Claim and run one due job; False when none was due."""
+        settings = self.container.settings
+        token = uuid.uuid4().hex
+        now = self.container.clock()
+        with self.container.db.session() as session:
+            job = service.claim(
+                session=session, now=now, lease=timedelta(seconds=settings.job_lease), token=token
+            )
+            if job is None:
+                return False
+            info = JobInfo(id=job.id, kind=job.kind, attempts=job.attempts, claim_token=token)
+            payload = dict(job.payload)
+        handler = self.handlers.get(info.kind)
+        if handler is None:
+            self._failed(info, payload, f"no handler registered for job kind {info.kind!r}", None)
+            return True
+        if info.attempts > settings.job_max_attempts:
+            # Its workers died mid-run every time (a job that kills its worker): stop here.
+            self._failed(info, payload, "the worker running it stopped without finishing", handler)
+            return True
+        ctx = JobContext(container=self.container, job=info, now=now)
+        try:
+            with ctx.stack:
+                handler.run(ctx, payload)
+                if not service.finish(session=ctx.session, job_id=info.id, token=token, now=now):
+                    raise LeaseLost(f"job {info.id} was claimed by another worker")
+        except LeaseLost as exc:
+            log.warning("%s; its side effects were rolled back", exc)
+        except Exception as exc:
+            log.warning("job %s (%s) attempt %s failed: %s", info.id, info.kind, info.attempts, exc)
+            self._failed(info, payload, f"{type(exc).__name__}: {exc}", handler)
+        return True
+
+    def _failed(
+        self, info: JobInfo, payload: dict[str, object], error: str, handler: Handler | None
+    ) -> None:
+        settings = self.container.settings
+        error = redact(error)
+        now = self.container.clock()
+        with self.container.db.session() as session:
+            job = session.get(Job, info.id)
+            if job is None or job.claim_token != info.claim_token or job.status != "running":
+                return
+            dead = service.fail(
+                session=session,
+                job=job,
+                error=error,
+                now=now,
+                max_attempts=1 if handler is None else settings.job_max_attempts,
+                backoff=settings.job_backoff_base,
+            )
+            if handler is not None and handler.on_failure is not None:
+                ctx = JobContext(container=self.container, job=info, now=now, _session=session)
+                handler.on_failure(ctx, payload, error, dead)

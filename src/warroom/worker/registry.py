@@ -1,0 +1,46 @@
+"""Every job kind and its handler, in one place.
+
+To add a kind, write ``def handle(ctx: JobContext, payload: dict) -> None`` in your domain
+(idempotent: check before you insert, in ``ctx.session``, because a job whose worker died is
+run again) and add one line to ``HANDLERS``. Enqueue it with
+``warroom.worker.service.enqueue(session=..., kind=..., payload=..., due_at=..., key=...)``.
+
+Periodic work: add a ``Tick(kind, every)`` to ``TICKS``. Every worker enqueues the kind once
+per ``every`` slot under the key ``tick:<kind>:<slot>``, so however many workers run, each slot
+runs once; the payload carries the slot number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from warroom.notify import handlers as notify
+from warroom.notify.service import DELIVER
+from warroom.response import handlers as response
+from warroom.response.service import ACK_DEADLINE, ESCALATE
+from warroom.updates import handlers as updates
+from warroom.updates.service import CADENCE
+from warroom.worker.context import OnFailure, Run
+
+
+@dataclass(frozen=True)
+class Handler:
+    run: Run
+    on_failure: OnFailure | None = None
+
+
+@dataclass(frozen=True)
+class Tick:
+    kind: str
+    every: timedelta
+
+
+HANDLERS: dict[str, Handler] = {
+    DELIVER: Handler(notify.deliver, on_failure=notify.delivery_failed),
+    ESCALATE: Handler(response.escalate),
+    ACK_DEADLINE: Handler(response.ack_deadline),
+    CADENCE: Handler(updates.cadence),
+}
+
+TICKS: tuple[Tick, ...] = ()

@@ -1,0 +1,128 @@
+"""Jobs: enqueue in the caller's transaction, claim under a lease, finish, fail, list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from warroom.errors import Conflict, NotFound
+from warroom.storage.base import utcnow
+from warroom.worker.models import Job
+
+
+def enqueue(
+    *,
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    key: str | None = None,
+) -> Job:
+    """Add a job to the caller's transaction; with ``key``, a repeat enqueue is a no-op."""
+    # Bookkeeping only (no decision reads it), so the wall clock is fine here.
+    now = utcnow()
+    if key is None:
+        job = Job(kind=kind, payload=payload, status="pending", due_at=due_at, attempts=0)
+        job.created_at = job.updated_at = now
+        session.add(job)
+        session.flush()
+        return job
+    values = {
+        "kind": kind,
+        "key": key,
+        "payload": payload,
+        "status": "pending",
+        "due_at": due_at,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    table = Job.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # ON CONFLICT: two transactions enqueueing one key race safely (no IntegrityError).
+    statement = dialect.insert(table).values(values).on_conflict_do_nothing(index_elements=["key"])
+    session.execute(statement)
+    found = session.scalars(select(Job).where(Job.key == key)).first()
+    assert found is not None  # inserted now, or by the transaction that won the race
+    return found
+
+
+def claim(*, session: Session, now: datetime, lease: timedelta, token: str) -> Job | None:
+    """Take the next due job (or one whose worker's lease ran out) for this worker."""
+    query = (
+        select(Job)
+        .where(
+            or_(
+                and_(Job.status == "pending", Job.due_at <= now),
+                and_(Job.status == "running", Job.lease_until < now),
+            )
+        )
+        .order_by(Job.due_at, Job.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent workers skip each other's rows instead of queueing on them.
+        query = query.with_for_update(skip_locked=True)
+    job = session.scalars(query).first()
+    if job is None:
+        return None
+    job.status = "running"
+    job.attempts += 1
+    job.lease_until = now + lease
+    job.claim_token = token
+    job.updated_at = now
+    return job
+
+
+def finish(*, session: Session, job_id: int, token: str, now: datetime) -> bool:
+    """Mark the job done if this worker still holds it; False when its lease was lost."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.claim_token == token, Job.status == "running")
+        .values(status="done", finished_at=now, updated_at=now, lease_until=None, last_error=None)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def fail(
+    *, session: Session, job: Job, error: str, now: datetime, max_attempts: int, backoff: float
+) -> bool:
+    """Record a failed attempt: retry later with exponential backoff, or dead. True if dead."""
+    job.last_error = error[:2000]
+    job.lease_until = None
+    job.updated_at = now
+    if job.attempts >= max_attempts:
+        job.status = "dead"
+        job.finished_at = now
+        return True
+    job.status = "pending"
+    job.due_at = now + timedelta(seconds=backoff * 2 ** max(job.attempts - 1, 0))
+    return False
+
+
+def retry(*, session: Session, job_id: int, now: datetime) -> Job:
+    """Give a dead job a fresh set of attempts, due now."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    if job.status != "dead":
+        raise Conflict(f"job {job_id} is {job.status}: only a dead job can be retried")
+    job.status, job.attempts, job.due_at, job.updated_at = "pending", 0, now, now
+    job.finished_at = None
+    return job
+
+
+def list_jobs(
+    *, session: Session, status: str | None = None, kind: str | None = None, limit: int = 100
+) -> list[Job]:
+    """Jobs, newest first, optionally filtered by status and kind."""
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    if status:
+        query = query.where(Job.status == status)
+    if kind:
+        query = query.where(Job.kind == kind)
+    return list(session.scalars(query))

@@ -1,0 +1,132 @@
+"""The jobs table and the worker loop on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from warroom.bootstrap import Container
+from warroom.worker import service
+from warroom.worker.context import JobContext
+from warroom.worker.loop import Worker, redact
+from warroom.worker.models import Job
+from warroom.worker.registry import Handler, Tick
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def _jobs(container: Container) -> list[Job]:
+    with container.db.read() as session:
+        return service.list_jobs(session=session)
+
+
+def test_enqueue_with_key_is_idempotent_and_jobs_run_when_due(container: Container, clock) -> None:
+    clock.set(T0)
+    ran: list[dict[str, Any]] = []
+    worker = Worker(container, {"t.echo": Handler(lambda ctx, p: ran.append(p))}, ())
+    with container.db.session() as session:
+        first = service.enqueue(
+            session=session, kind="t.echo", payload={"n": 1}, due_at=T0, key="k1"
+        )
+        again = service.enqueue(
+            session=session, kind="t.echo", payload={"n": 2}, due_at=T0, key="k1"
+        )
+        later = service.enqueue(
+            session=session, kind="t.echo", payload={"n": 3}, due_at=T0 + timedelta(minutes=5)
+        )
+        assert again.id == first.id
+    assert worker.run_until_idle() == 1
+    assert ran == [{"n": 1}]
+    clock.set(T0 + timedelta(minutes=5))
+    assert worker.run_until_idle() == 1
+    assert ran == [{"n": 1}, {"n": 3}]
+    statuses = {j.id: j.status for j in _jobs(container)}
+    assert statuses == {first.id: "done", later.id: "done"}
+    with container.db.session() as session:  # a finished key still blocks a repeat
+        service.enqueue(session=session, kind="t.echo", payload={}, due_at=T0, key="k1")
+    assert worker.run_until_idle() == 0
+
+
+def test_failures_back_off_then_die_and_side_effects_roll_back(container: Container, clock) -> None:
+    container.settings.job_max_attempts = 3
+    container.settings.job_backoff_base = 10
+    clock.set(T0)
+    failures: list[tuple[str, bool]] = []
+
+    def boom(ctx: JobContext, payload: dict[str, Any]) -> None:
+        service.enqueue(session=ctx.session, kind="t.side", payload={}, due_at=ctx.now, key="side")
+        raise RuntimeError("cannot reach https://user:pw@hooks.example.com/services/SECRET")
+
+    def failed(ctx: JobContext, payload: dict[str, Any], error: str, final: bool) -> None:
+        failures.append((error, final))
+
+    worker = Worker(container, {"t.boom": Handler(boom, failed)}, ())
+    with container.db.session() as session:
+        job = service.enqueue(session=session, kind="t.boom", payload={}, due_at=T0)
+    assert worker.run_until_idle() == 1
+    [row] = _jobs(container)  # the side effect of the failed attempt is gone
+    assert row.status == "pending" and row.attempts == 1
+    assert row.due_at == T0 + timedelta(seconds=10)
+    assert "SECRET" not in (row.last_error or "") and "pw" not in (row.last_error or "")
+    assert "hooks.example.com" in (row.last_error or "")
+    clock.set(T0 + timedelta(seconds=10))
+    assert worker.run_until_idle() == 1
+    [row] = _jobs(container)
+    assert row.due_at == T0 + timedelta(seconds=30)  # 10 * 2**1 after the second attempt
+    clock.set(T0 + timedelta(seconds=30))
+    worker.run_until_idle()
+    [row] = _jobs(container)
+    assert (row.id, row.status, row.attempts) == (job.id, "dead", 3)
+    assert [final for _, final in failures] == [False, False, True]
+
+
+def test_a_job_whose_worker_lost_its_lease_cannot_finish(container: Container, clock) -> None:
+    clock.set(T0)
+    seen: list[int] = []
+
+    def slow(ctx: JobContext, payload: dict[str, Any]) -> None:
+        seen.append(ctx.job.attempts)
+        if ctx.job.attempts == 1:
+            # Meanwhile the lease runs out and a second worker takes and finishes the job.
+            clock.set(T0 + timedelta(seconds=container.settings.job_lease + 1))
+            other.run_once()
+        service.enqueue(
+            session=ctx.session, kind="t.note", payload={}, due_at=ctx.now, key=f"n{ctx.job.id}"
+        )
+
+    handlers = {"t.slow": Handler(slow), "t.note": Handler(lambda ctx, p: None)}
+    first, other = Worker(container, handlers, ()), Worker(container, handlers, ())
+    with container.db.session() as session:
+        service.enqueue(session=session, kind="t.slow", payload={}, due_at=T0)
+    first.run_once()
+    assert seen == [1, 2]
+    jobs = _jobs(container)
+    assert [(j.kind, j.status) for j in jobs] == [("t.note", "pending"), ("t.slow", "done")]
+
+
+def test_ticks_run_once_per_slot_however_many_workers(container: Container, clock) -> None:
+    clock.set(T0)
+    slots: list[int] = []
+    handlers = {"t.tick": Handler(lambda ctx, p: slots.append(p["slot"]))}
+    ticks = (Tick("t.tick", timedelta(minutes=1)),)
+    workers = [Worker(container, handlers, ticks) for _ in range(3)]
+    for w in workers:
+        w.run_until_idle()
+    clock.set(T0 + timedelta(seconds=61))
+    for w in workers:
+        w.run_until_idle()
+    assert len(slots) == 2 and slots[1] == slots[0] + 1
+
+
+def test_unknown_kind_is_dead_not_ignored(container: Container, clock) -> None:
+    clock.set(T0)
+    with container.db.session() as session:
+        service.enqueue(session=session, kind="t.missing", payload={}, due_at=T0)
+    Worker(container, {}, ()).run_until_idle()
+    [row] = _jobs(container)
+    assert row.status == "dead" and "no handler" in (row.last_error or "")
+
+
+def test_redact_keeps_host_only() -> None:
+    text = "POST https://hooks.slack.com/services/T0/B0/xyz?token=1 failed"
+    assert redact(text) == "POST https://hooks.slack.com/**** failed"
