@@ -247,7 +247,7 @@ def test_honour_mode_ignores_an_unknown_stated_severity() -> None:
 def test_override_mode_falls_back_to_the_default() -> None:
     override = POLICY.model_copy(update={"explicit_severity": "override", "default_severity": "P3"})
     verdict = classify(metrics={}, source="generic", source_severity="P0", policy=override)
-    assert verdict == Verdict("P3", ("no rule matched → default P3",))
+    assert verdict == Verdict("P3", ("no rule matched → default P3",), by_default=True)
 
 
 def test_impact_metric_is_configurable_and_optional() -> None:

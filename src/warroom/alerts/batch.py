@@ -53,6 +53,7 @@ def summary(result: IngestResult) -> dict[str, Any]:
         "created": result.created,
         "updated": result.updated,
         "silenced": result.silenced,
+        "pending": result.pending,
         "incidents_opened": result.incidents_opened,
         "incidents_updated": result.incidents_updated,
     }

@@ -8,6 +8,11 @@ all. Decisions per alert:
   the timeline and resolve the incident only if the playbook says ``auto_resolve``;
 - covered by an active silence → stored with the silence id, no incident (nothing is paged);
   a repeat after the silence ended opens or joins an incident as usual;
+- matched only by rules whose ``for`` has not elapsed yet → pending: stored, no incident; a
+  durable job looks again when the ``for`` elapses and opens the incident if the alert still
+  fires and the conditions held without a break (each observation that breaks one restarts
+  its clock). A blip that resolves first opens nothing. When another rule already matches, the
+  incident opens at once and the ``for`` rule raises its severity when it is due;
 - otherwise join the open incident with the same grouping key whose last alert arrived within
   the playbook's grouping window, or open a new incident classified by the playbook.
 """
@@ -21,14 +26,15 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from warroom.alerts import holds
 from warroom.alerts.models import Alert, AlertCreate
 from warroom.audit import service as audit
 from warroom.deploy import auto as auto_rollback
 from warroom.incidents import ids, lifecycle
 from warroom.incidents import service as incidents
-from warroom.incidents.classify import Verdict, classify
+from warroom.incidents.classify import Verdict, classify, held_for, pending_until
 from warroom.incidents.models import Incident
-from warroom.playbook.schema import Playbook, most_severe, severity_rank
+from warroom.playbook.schema import Playbook, Rule, most_severe, severity_rank
 from warroom.response import service as response
 from warroom.samples import service as samples
 from warroom.silences import service as silences
@@ -58,6 +64,7 @@ class Pending:
     repeat_count: int = 0
     incident_id: str | None = None
     silence_id: int | None = None
+    holds: dict[str, str] | None = None
     id: int | None = None
 
     def values(self) -> dict[str, object]:
@@ -73,6 +80,7 @@ class IngestResult:
     created: int = 0
     updated: int = 0
     silenced: int = 0
+    pending: int = 0
     incidents_opened: list[str] = field(default_factory=list)
     incidents_updated: list[str] = field(default_factory=list)
 
@@ -100,9 +108,11 @@ def ingest(
     result = IngestResult()
     firing = _firing_by_fingerprint(session, alerts)
     in_force = silences.active(session=session, now=now)
+    timed = holds.timed_rules(playbook)
     rows: list[Row] = []
     to_group: list[Row] = []
     queued: set[int] = set()
+    waiting: dict[int, tuple[Row, datetime]] = {}
     resolved_in: set[str] = set()
     acks: set[str] = set()
     for spec in alerts:
@@ -116,11 +126,16 @@ def ingest(
             else:
                 _refresh(row, spec, now)
                 result.updated += 1
+            if timed:
+                holds.track(row, timed, now)
             row.silence_id = silences.covering(in_force, match_labels(spec))
             if row.silence_id is not None:
                 result.silenced += 1
             elif row.incident_id is None:
-                if id(row) not in queued:
+                deadline = _pending_until(row, playbook, timed, now) if timed else None
+                if deadline is not None:
+                    waiting[id(row)] = (row, deadline)
+                elif id(row) not in queued:
                     queued.add(id(row))
                     to_group.append(row)
             else:
@@ -140,21 +155,16 @@ def ingest(
     samples.record_many(session=session, observations=_observations(alerts, now), source="alert")
     session.flush()
     result.alert_ids = [r.id for r in rows if r.id is not None]
-    for incident_id in result.incidents_opened:  # route, page, escalate (same transaction)
-        response.on_incident_opened(
-            session=session,
-            incident=session.get_one(Incident, incident_id),
-            playbook=playbook,
-            now=now,
-        )
+    for row, deadline in waiting.values():
+        if row.status == "firing" and row.incident_id is None:
+            holds.schedule_check(session, row.id, deadline)
+            result.pending += 1
+    _page_opened(session, result, playbook, now)
     for row in rows:
         if row.fingerprint in acks and row.incident_id:
             _acknowledge(session, row.incident_id, actor, now)
     _check_all_resolved(session, resolved_in, playbook, now, result)
-    for incident_id in dict.fromkeys(result.incidents_opened + result.incidents_updated):
-        incident = session.get(Incident, incident_id)
-        if incident is not None and lifecycle.is_open(incident.status):
-            auto_rollback.consider(session=session, incident=incident, playbook=playbook, now=now)
+    _consider_rollbacks(session, result, playbook, now)
     audit.record(
         session=session,
         actor=actor,
@@ -165,9 +175,64 @@ def ingest(
         created=result.created,
         updated=result.updated,
         silenced=result.silenced,
+        pending=result.pending,
         incidents_opened=result.incidents_opened,
     )
     return result
+
+
+def check_pending(*, session: Session, alert_id: int, playbook: Playbook, now: datetime) -> None:
+    """A pending alert's ``for`` has elapsed: open (or join) its incident if it still fires,
+    or wait again when a break in the conditions restarted the clock. Idempotent."""
+    row = session.get(Alert, alert_id, with_for_update=True)
+    if row is None or row.status != "firing" or row.incident_id or row.silence_id:
+        return
+    deadline = _pending_until(row, playbook, holds.timed_rules(playbook), now)
+    if deadline is not None:
+        holds.schedule_check(session, row.id, deadline)
+        return
+    result = IngestResult(alert_ids=[row.id])
+    _group(session, [row], playbook, now, result)
+    session.flush()
+    _page_opened(session, result, playbook, now)
+    _consider_rollbacks(session, result, playbook, now)
+    audit.record(
+        session=session,
+        actor=SYSTEM_ACTOR,
+        action="alerts.pending_elapsed",
+        target=f"alert:{row.id}",
+        now=now,
+        incident=row.incident_id,
+        opened=bool(result.incidents_opened),
+    )
+
+
+def _pending_until(
+    row: Row, playbook: Playbook, timed: list[Rule], now: datetime
+) -> datetime | None:
+    """When a pending alert should be looked at again; None when it opens an incident now."""
+    if not _verdict(row, playbook, now).by_default:
+        return None
+    return pending_until(rules=timed, holds=holds.parse(row.holds), now=now)
+
+
+def _page_opened(session: Session, result: IngestResult, playbook: Playbook, now: datetime) -> None:
+    for incident_id in result.incidents_opened:  # route, page, escalate (same transaction)
+        response.on_incident_opened(
+            session=session,
+            incident=session.get_one(Incident, incident_id),
+            playbook=playbook,
+            now=now,
+        )
+
+
+def _consider_rollbacks(
+    session: Session, result: IngestResult, playbook: Playbook, now: datetime
+) -> None:
+    for incident_id in dict.fromkeys(result.incidents_opened + result.incidents_updated):
+        incident = session.get(Incident, incident_id)
+        if incident is not None and lifecycle.is_open(incident.status):
+            auto_rollback.consider(session=session, incident=incident, playbook=playbook, now=now)
 
 
 def _insert_pending(pending: list[Pending], session: Session) -> None:
@@ -291,12 +356,13 @@ def _resolve(
     return new
 
 
-def _verdict(alert: Row, playbook: Playbook) -> Verdict:
+def _verdict(alert: Row, playbook: Playbook, now: datetime) -> Verdict:
     return classify(
         metrics=alert.metrics,
         source=alert.source,
         source_severity=alert.severity,
         policy=playbook.classification,
+        held=held_for(holds.parse(alert.holds), now) if alert.holds else None,
     )
 
 
@@ -347,7 +413,7 @@ def _join(
         now=now,
         data={"fingerprints": [r.fingerprint for r in members][:100], "count": count},
     )
-    verdicts = [_verdict(row, playbook) for row in members]
+    verdicts = [_verdict(row, playbook, now) for row in members]
     worst = min(verdicts, key=lambda v: severity_rank(v.severity))
     _raise_severity(session, incident, worst, now)
     incident.started_at = min(incident.started_at, *(r.starts_at for r in members))
@@ -363,7 +429,7 @@ def _open(
     now: datetime,
     reserved: set[str],
 ) -> Incident:
-    verdicts = [_verdict(row, playbook) for row in members]
+    verdicts = [_verdict(row, playbook, now) for row in members]
     worst = min(range(len(members)), key=lambda i: severity_rank(verdicts[i].severity))
     lead, verdict = members[worst], verdicts[worst]
     incident = Incident(
@@ -417,7 +483,7 @@ def _touch_incident(
     if incident is None or not lifecycle.is_open(incident.status):
         return
     incident.last_alert_at = now
-    _raise_severity(session, incident, _verdict(row, playbook), now)
+    _raise_severity(session, incident, _verdict(row, playbook, now), now)
     if incident.id not in result.incidents_updated:
         result.incidents_updated.append(incident.id)
 

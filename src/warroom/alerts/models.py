@@ -41,6 +41,9 @@ class Alert(Base):
     integration_id: Mapped[int | None] = mapped_column(
         ForeignKey("integrations.id", ondelete="SET NULL")
     )
+    # Rules with a "for" that this alert holds, and since when (ISO 8601); None when the
+    # playbook has no such rule. An alert held only by unfinished "for" rules is pending.
+    holds: Mapped[dict[str, str] | None]
 
 
 class AlertCreate(BaseModel):

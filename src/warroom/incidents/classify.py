@@ -8,7 +8,9 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from warroom.playbook.durations import format_duration
 from warroom.playbook.schema import (
     SEVERITIES,
     Classification,
@@ -32,6 +34,7 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 class Verdict:
     severity: Severity
     reasons: tuple[str, ...]
+    by_default: bool = False  # nothing matched: the playbook's default severity
 
 
 def _num(value: float) -> str:
@@ -67,12 +70,52 @@ def map_source_severity(source: str, value: str | None, policy: Classification) 
     return policy.source_severity.get(source.lower(), {}).get(text.lower())
 
 
-def _by_rules(metrics: Mapping[str, float], policy: Classification) -> Verdict | None:
+def _by_rules(
+    metrics: Mapping[str, float], policy: Classification, held: Mapping[str, timedelta]
+) -> Verdict | None:
     for rule in policy.rules:
         reason = match_rule(rule, metrics)
-        if reason:
-            return Verdict(rule.severity, (reason,))
+        if not reason:
+            continue
+        if rule.for_ is not None:
+            if held.get(rule.name, timedelta(0)) < rule.for_:
+                continue  # still inside its "for": not yet a match
+            reason += f" for {format_duration(held[rule.name])}"
+        return Verdict(rule.severity, (reason,))
     return None
+
+
+def track_holds(
+    *,
+    rules: list[Rule],
+    metrics: Mapping[str, float],
+    previous: Mapping[str, datetime],
+    since: datetime,
+) -> dict[str, datetime]:
+    """When each rule with a ``for`` started holding: kept while it holds, ``since`` when it
+    starts, dropped as soon as one observation breaks it (the hold must be unbroken)."""
+    return {
+        rule.name: previous.get(rule.name, since)
+        for rule in rules
+        if rule.for_ is not None and match_rule(rule, metrics)
+    }
+
+
+def held_for(holds: Mapping[str, datetime], now: datetime) -> dict[str, timedelta]:
+    """How long each held rule has held at ``now``."""
+    return {name: max(now - since, timedelta(0)) for name, since in holds.items()}
+
+
+def pending_until(
+    *, rules: list[Rule], holds: Mapping[str, datetime], now: datetime
+) -> datetime | None:
+    """The earliest instant a held rule's ``for`` elapses, if one is still running."""
+    due = [
+        holds[r.name] + r.for_
+        for r in rules
+        if r.for_ is not None and r.name in holds and holds[r.name] + r.for_ > now
+    ]
+    return min(due, default=None)
 
 
 def _by_impact(metrics: Mapping[str, float], policy: Classification) -> Verdict | None:
@@ -93,9 +136,15 @@ def classify(
     source: str,
     source_severity: str | None,
     policy: Classification,
+    held: Mapping[str, timedelta] | None = None,
 ) -> Verdict:
-    """Decide the severity of one alert under the playbook's classification policy."""
-    found = [v for v in (_by_rules(metrics, policy), _by_impact(metrics, policy)) if v]
+    """Decide the severity of one alert under the playbook's classification policy.
+
+    ``held`` says how long each rule with a ``for`` has held (see :func:`track_holds`); such a
+    rule matches only once it has held for its duration.
+    """
+    by_rules = _by_rules(metrics, policy, held or {})
+    found = [v for v in (by_rules, _by_impact(metrics, policy)) if v]
     stated = map_source_severity(source, source_severity, policy)
     if stated is not None and policy.explicit_severity != "override":
         own = Verdict(stated, (f"source severity {source_severity!r} ({source}) → {stated}",))
@@ -104,7 +153,7 @@ def classify(
         found.append(own)
     if not found:
         default = policy.default_severity
-        return Verdict(default, (f"no rule matched → default {default}",))
+        return Verdict(default, (f"no rule matched → default {default}",), by_default=True)
     worst = most_severe(*(v.severity for v in found))
     reasons = tuple(r for v in found if v.severity == worst for r in v.reasons)
     return Verdict(worst, reasons)

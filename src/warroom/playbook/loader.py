@@ -142,7 +142,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
             return []
     node = _unwrap_optional(node)
     if isinstance(node, type) and issubclass(node, BaseModel):
-        return list(node.model_fields)
+        return [field.alias or name for name, field in node.model_fields.items()]
     return []
 
 
@@ -155,5 +155,5 @@ def _unwrap_optional(node: Any) -> Any:
 
 def dump_playbook(playbook: Playbook) -> str:
     """The playbook as YAML (durations in their compact form)."""
-    data = playbook.model_dump(mode="json", exclude_none=True)
+    data = playbook.model_dump(mode="json", exclude_none=True, by_alias=True)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -55,10 +55,18 @@ class Condition(Strict):
 
 
 class Rule(Strict):
+    """Conditions → severity. With ``for``, the conditions must hold that long first (seed 001's
+    declaration criteria: "error rate > 5% for > 5 min"), so a short blip opens nothing."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     name: str = Field(min_length=1)
     severity: Severity
     match: Literal["any", "all"] = "any"
     conditions: list[Condition] = Field(min_length=1)
+    for_: Duration | None = Field(
+        default=None, alias="for", description="how long the conditions must hold first"
+    )
 
 
 class ImpactBand(Strict):

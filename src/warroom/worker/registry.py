@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from warroom.alerts import handlers as alerts
+from warroom.alerts.holds import PENDING_CHECK
 from warroom.notify import handlers as notify
 from warroom.notify.service import DELIVER
 from warroom.response import handlers as response
@@ -41,6 +43,7 @@ HANDLERS: dict[str, Handler] = {
     ESCALATE: Handler(response.escalate),
     ACK_DEADLINE: Handler(response.ack_deadline),
     CADENCE: Handler(updates.cadence),
+    PENDING_CHECK: Handler(alerts.pending_elapsed),
 }
 
 TICKS: tuple[Tick, ...] = ()
