@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from warroom.config import Settings
+from warroom.guide.runbooks import Runbook, load_runbooks
 from warroom.playbook.loader import load_playbook
 from warroom.playbook.schema import Playbook
 from warroom.storage.base import utcnow
@@ -22,6 +23,8 @@ class Container:
     db: Database
     playbook: Playbook
     clock: Clock = field(default=utcnow)
+    #: The playbook's runbooks (``runbooks.dir`` or the shipped ones), validated at start.
+    runbooks: tuple[Runbook, ...] = ()
     #: Called with a service name after this process changed its traffic routing, so an
     #: in-process gateway applies it at once (other processes follow the registry).
     routing_listeners: list[Callable[[str, dict[str, float]], object]] = field(default_factory=list)
@@ -37,6 +40,7 @@ class Container:
 def bootstrap(settings: Settings, *, migrate: bool = False, clock: Clock = utcnow) -> Container:
     """Build everything the API, CLI and worker need from one Settings object."""
     playbook = load_playbook(settings.playbook)
+    runbooks = load_runbooks(playbook.runbooks, settings.playbook)
     engine = make_engine(
         settings.resolved_database_url,
         sqlite_synchronous=settings.sqlite_synchronous,
@@ -44,4 +48,6 @@ def bootstrap(settings: Settings, *, migrate: bool = False, clock: Clock = utcno
     )
     if migrate:
         upgrade(engine)
-    return Container(settings=settings, db=Database(engine), playbook=playbook, clock=clock)
+    return Container(
+        settings=settings, db=Database(engine), playbook=playbook, clock=clock, runbooks=runbooks
+    )

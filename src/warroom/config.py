@@ -34,10 +34,18 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     log_level: str = "info"
     gateway_sync_interval: float = Field(
-        default=0.02, gt=0, description="seconds between registry checks of each gateway"
+        default=0.1,
+        gt=0,
+        description="seconds between registry checks of each gateway: how soon a gateway in "
+        "another process follows a change (the in-process gateway is told at once)",
     )
     gateway_snapshot_interval: float = Field(
         default=1.0, gt=0, description="seconds between per-version stats samples"
+    )
+    gateway_faults_enabled: bool = Field(
+        default=False,
+        description="allow fault injection into the gateway (`warroom drill`); off in production "
+        "unless the team rehearses there",
     )
     rollback_poll_interval: float = Field(default=0.2, gt=0)
     rollback_lease: float = Field(
@@ -60,6 +68,18 @@ class Settings(BaseSettings):
         default=2.0, gt=0, description="retry delay after attempt n: base * 2**(n-1) seconds"
     )
     notify_timeout: float = Field(default=10.0, gt=0, description="seconds per delivery attempt")
+    secret_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description="signs web console sessions; unset: generated once into home/secret_key "
+        "(set it when several servers share one database)",
+    )
+    console_refresh: float = Field(
+        default=5.0, gt=0, description="seconds between web console live refreshes"
+    )
+    session_max_age: int = Field(
+        default=12 * 3600, ge=60, description="seconds a web console sign-in lasts"
+    )
 
     @property
     def resolved_home(self) -> Path:

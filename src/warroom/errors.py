@@ -3,6 +3,7 @@
     WarroomError                  base class; ``str(err)`` says what was wrong and what to do
     ├── ConfigError               settings or environment are unusable (bad URL, default secret)
     ├── PlaybookError             the playbook file is invalid: file, key path, expectation
+    │   └── RunbookError          a runbook file (front-matter) is invalid, same form
     ├── InvalidInput              a request or command argument is malformed (HTTP 422)
     ├── NotFound                  the named incident, alert, silence, ... does not exist (404)
     ├── Conflict                  the request clashes with the current state (409)
@@ -30,12 +31,19 @@ class PlaybookError(WarroomError):
     """The playbook is invalid; the message names the file, the key path and the expectation."""
 
     status_code = 422
+    what = "playbook"
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid playbook {source}:\n{lines}")
+        super().__init__(f"invalid {self.what} {source}:\n{lines}")
+
+
+class RunbookError(PlaybookError):
+    """A runbook file is invalid; the message names the file, the key path and the expectation."""
+
+    what = "runbook"
 
 
 class InvalidInput(WarroomError):

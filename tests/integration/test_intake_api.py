@@ -43,7 +43,7 @@ def test_generic_alert_opens_classified_incident(live_server: LiveServer) -> Non
     assert incident["status"] == "triggered"
     assert incident["service"] == "fraud-model"
     assert incident["id"].startswith("INC-")
-    assert [e["kind"] for e in incident["timeline"]] == ["opened", "routed"]
+    assert [e["kind"] for e in incident["timeline"]] == ["opened", "tasks", "routed"]
     assert "error_rate" in " ".join(incident["timeline"][0]["data"]["reasons"])
     assert len(incident["alerts"]) == 1
 
@@ -73,7 +73,7 @@ def test_repeat_updates_alert_and_grouping_joins_incident(live_server: LiveServe
     # The repeat carried worse metrics: severity raised by the classifier, with the reason.
     assert incident["severity"] == "P1"
     kinds = [e["kind"] for e in incident["timeline"]]
-    assert kinds == ["opened", "routed", "severity", "alert"]
+    assert kinds == ["opened", "routed", "severity", "routed", "alert"]  # P3 → P1: now paged
     assert len(incident["alerts"]) == 2
 
 
@@ -195,6 +195,7 @@ def test_lifecycle_roles_notes_severity_and_audit(live_server: LiveServer) -> No
         "severity",
         "note",
         "status",
+        "tasks",  # now P2: the checklists of the phases entered (reopening adds none twice)
         "reopened",
     ]
     assert all(e["actor"] for e in reopen.json()["timeline"])

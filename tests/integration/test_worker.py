@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -130,3 +132,34 @@ def test_unknown_kind_is_dead_not_ignored(container: Container, clock) -> None:
 def test_redact_keeps_host_only() -> None:
     text = "POST https://hooks.slack.com/services/T0/B0/xyz?token=1 failed"
     assert redact(text) == "POST https://hooks.slack.com/**** failed"
+
+
+def test_urgent_kinds_go_first_and_a_lane_runs_only_its_kinds(container: Container, clock) -> None:
+    clock.set(T0)
+    ran: list[str] = []
+    handlers = {
+        "t.diag": Handler(lambda ctx, p: ran.append("diag")),
+        "t.page": Handler(lambda ctx, p: ran.append("page"), urgent=True),
+    }
+    worker = Worker(container, handlers, ())
+    with container.db.session() as session:  # the diagnostic is older, the page is urgent
+        service.enqueue(session=session, kind="t.diag", payload={}, due_at=T0 - timedelta(1))
+        service.enqueue(session=session, kind="t.page", payload={}, due_at=T0)
+        service.enqueue(session=session, kind="t.page", payload={}, due_at=T0 + timedelta(1))
+    assert worker.run_once(only=("t.page",)) and ran == ["page"]
+    assert not worker.run_once(only=("t.page",))  # the other page is not due yet
+    assert worker.run_once() and ran == ["page", "diag"]
+
+
+def test_in_process_worker_wakes_on_commit_not_on_poll(container: Container) -> None:
+    container.settings.worker_poll_interval = 3600  # only a wake-up can run the job now
+    ran = threading.Event()
+    worker = Worker(container, {"t.now": Handler(lambda ctx, p: ran.set())}, ())
+    worker.start()
+    try:
+        time.sleep(0.2)  # let both loops reach their wait
+        with container.db.session() as session:
+            service.enqueue(session=session, kind="t.now", payload={}, due_at=container.clock())
+        assert ran.wait(30), "the committed job did not wake the worker"
+    finally:
+        worker.stop()

@@ -15,6 +15,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    raw: bytes = b""
+    client_port: int = 0
 
 
 @dataclass
@@ -29,7 +31,10 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("content-length", 0))
-                item = Received(self.path, dict(self.headers), json.loads(self.rfile.read(length)))
+                raw = self.rfile.read(length)
+                item = Received(
+                    self.path, dict(self.headers), json.loads(raw), raw, self.client_address[1]
+                )
                 owner.received.append(item)
                 if owner.on_request is not None:
                     owner.on_request(item)

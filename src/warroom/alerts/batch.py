@@ -1,17 +1,93 @@
-"""Run one intake batch in its own transaction, retrying id races between processes."""
+"""Run intake batches durably: each is committed before its caller gets an answer.
+
+On SQLite every commit waits for an fsync of the write-ahead log (``synchronous=FULL``), and
+commits are serial, so the disk, not the CPU, caps how many batches a second can be stored.
+Batches that arrive while another is being committed therefore share the next transaction
+(group commit, as PostgreSQL's ``commit_delay`` does): the first caller to find the commit
+free becomes the leader and ingests every waiting batch, one ``ingest`` call each, in one
+transaction; the others wait for it and return their own results. Nothing is answered before
+its commit, and a batch that fails takes nobody else down: the group is rolled back and each
+batch is then run alone. PostgreSQL runs writers in parallel, so there each batch runs alone.
+
+Id races between processes (two picking the same incident id in the same second) are
+retried: the loser sees the winner's row.
+"""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from warroom.alerts.intake import IngestResult, ingest
 from warroom.alerts.models import AlertCreate
 from warroom.bootstrap import Container
+from warroom.storage.engine import Database
 
 ATTEMPTS = 3
+
+OnStored = Callable[[list[AlertCreate], IngestResult], None]
+
+
+@dataclass
+class _Batch:
+    alerts: list[AlertCreate]
+    actor: str
+    integration_id: int | None
+    result: IngestResult | None = None
+    grouped_failed: bool = False
+
+
+class GroupCommit:
+    """Shares one SQLite transaction among the batches that queue while one commits."""
+
+    def __init__(self) -> None:
+        self._queue_lock = threading.Lock()
+        self._leader = threading.Lock()
+        self._queue: list[_Batch] = []
+
+    def run(self, container: Container, batch: _Batch) -> IngestResult:
+        with self._queue_lock:
+            self._queue.append(batch)
+        with self._leader:
+            if batch.result is None and not batch.grouped_failed:
+                with self._queue_lock:
+                    group, self._queue = self._queue, []
+                _commit_group(container, group)
+        if batch.result is None:  # its group failed: run it alone, with the usual retries
+            return _alone(container, batch)
+        return batch.result
+
+
+def _commit_group(container: Container, group: list[_Batch]) -> None:
+    try:
+        results = []
+        with container.db.session() as session:
+            for batch in group:
+                results.append(_ingest(container, session, batch))
+    except Exception:
+        for batch in group:
+            batch.grouped_failed = True
+        return
+    for batch, result in zip(group, results, strict=True):
+        batch.result = result
+
+
+_groups: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()
+_groups_lock = threading.Lock()
+
+
+def _group_for(db: Database) -> GroupCommit:
+    with _groups_lock:
+        found = _groups.get(db)
+        if found is None:
+            found = _groups[db] = GroupCommit()
+        return found
 
 
 def ingest_batch(
@@ -20,30 +96,41 @@ def ingest_batch(
     *,
     actor: str,
     integration_id: int | None = None,
-    on_stored: Callable[[list[AlertCreate], IngestResult], None] | None = None,
+    on_stored: OnStored | None = None,
 ) -> IngestResult:
     """Store the batch durably (committed before this returns) or raise."""
+    batch = _Batch(alerts, actor, integration_id)
+    if container.db.dialect == "sqlite":
+        result = _group_for(container.db).run(container, batch)
+    else:
+        result = _alone(container, batch)
+    if on_stored is not None:
+        on_stored(alerts, result)
+    return result
+
+
+def _alone(container: Container, batch: _Batch) -> IngestResult:
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with container.db.session() as session:
-                result = ingest(
-                    session=session,
-                    alerts=alerts,
-                    playbook=container.playbook,
-                    actor=actor,
-                    now=container.clock(),
-                    integration_id=integration_id,
-                )
+                return _ingest(container, session, batch)
         except IntegrityError:
             # Two processes picked the same incident id in the same second; the loser retries
             # and sees the winner's row.
             if attempt == ATTEMPTS:
                 raise
-            continue
-        if on_stored is not None:
-            on_stored(alerts, result)
-        return result
     raise AssertionError("unreachable")
+
+
+def _ingest(container: Container, session: Session, batch: _Batch) -> IngestResult:
+    return ingest(
+        session=session,
+        alerts=batch.alerts,
+        playbook=container.playbook,
+        actor=batch.actor,
+        now=container.clock(),
+        integration_id=batch.integration_id,
+    )
 
 
 def summary(result: IngestResult) -> dict[str, Any]:

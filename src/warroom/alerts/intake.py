@@ -162,7 +162,7 @@ def ingest(
     _page_opened(session, result, playbook, now)
     for row in rows:
         if row.fingerprint in acks and row.incident_id:
-            _acknowledge(session, row.incident_id, actor, now)
+            _acknowledge(session, row.incident_id, actor, now, playbook)
     _check_all_resolved(session, resolved_in, playbook, now, result)
     _consider_rollbacks(session, result, playbook, now)
     audit.record(
@@ -460,6 +460,7 @@ def _open(
         now=now,
         data={"alerts": len(members), "reasons": list(verdict.reasons), "group_key": key},
     )
+    incidents.enter_phase(session=session, incident=incident, playbook=playbook, now=now)
     return incident
 
 
@@ -484,6 +485,7 @@ def _touch_incident(
         return
     incident.last_alert_at = now
     _raise_severity(session, incident, _verdict(row, playbook, now), now)
+    response.on_severity_raised(session=session, incident=incident, playbook=playbook, now=now)
     if incident.id not in result.incidents_updated:
         result.incidents_updated.append(incident.id)
 
@@ -505,7 +507,9 @@ def _raise_severity(session: Session, incident: Incident, verdict: Verdict, now:
     )
 
 
-def _acknowledge(session: Session, incident_id: str, actor: str, now: datetime) -> None:
+def _acknowledge(
+    session: Session, incident_id: str, actor: str, now: datetime, playbook: Playbook
+) -> None:
     incident = session.get(Incident, incident_id)
     if incident is not None and incident.status == "triggered":
         incidents.change_status(
@@ -515,6 +519,7 @@ def _acknowledge(session: Session, incident_id: str, actor: str, now: datetime) 
             actor=actor,
             now=now,
             message="acknowledged at the source",
+            playbook=playbook,
         )
 
 
@@ -550,6 +555,7 @@ def _check_all_resolved(
                 actor=SYSTEM_ACTOR,
                 now=now,
                 message="all alerts resolved (playbook auto_resolve)",
+                playbook=playbook,
             )
         if incident_id not in result.incidents_updated:
             result.incidents_updated.append(incident_id)

@@ -16,6 +16,8 @@ from warroom.api.routes import (
     alerts,
     audit,
     detection,
+    drills,
+    guide,
     health,
     incidents,
     integrations,
@@ -24,17 +26,21 @@ from warroom.api.routes import (
     reports,
     services,
     silences,
+    tasks,
     updates,
 )
 from warroom.bootstrap import Container
 from warroom.deploy.runner import RollbackRunner
 from warroom.detect.service import DetectorLoop
 from warroom.errors import WarroomError
+from warroom.gateway import fault_routes
 from warroom.gateway import routes as gateway_routes
 from warroom.gateway.metrics import GatewayMetrics
+from warroom.gateway.predict import PredictEndpoint
 from warroom.gateway.runtime import Gateway
 from warroom.gateway.sync import GatewaySync
 from warroom.reports.prometheus import ResponseMetrics
+from warroom.web import mount as mount_web
 
 
 def create_app(container: Container) -> FastAPI:
@@ -87,14 +93,22 @@ def create_app(container: Container) -> FastAPI:
         postmortems,
         reports,
         detection,
+        drills,
         updates,
         jobs,
+        tasks,
+        guide,
     ):
         app.include_router(module.router)
+    mount_web(app, container)  # console at /, public status page at /status
     app.include_router(gateway_routes.router)
+    app.include_router(fault_routes.router)
     return app
 
 
 def create_asgi(container: Container) -> ASGIApp:
-    """The app wrapped in the request body size limit, as served by ``warroom serve``."""
-    return BodySizeLimit(create_app(container), max_bytes=container.settings.max_body_bytes)
+    """What ``warroom serve`` serves: the API behind the gateway's predict endpoint (the hot
+    path, answered before the app's routing), under the request body size limit."""
+    app = create_app(container)
+    front = PredictEndpoint(app, app.state.gateway, app.state.gateway_metrics)
+    return BodySizeLimit(front, max_bytes=container.settings.max_body_bytes)

@@ -6,10 +6,12 @@ import sys
 
 import typer
 import uvicorn
+from starlette.types import ASGIApp
 
 from warroom.api.app import create_asgi
-from warroom.bootstrap import bootstrap
-from warroom.cli import admin, deploy, detection, learn, operate, respond
+from warroom.bootstrap import Container, bootstrap
+from warroom.cli import admin, deploy, detection, drill, learn, operate, readiness, respond, tasks
+from warroom.cli import guide as guide_cli
 from warroom.cli.common import console, fail
 from warroom.config import Settings
 from warroom.errors import WarroomError
@@ -40,11 +42,17 @@ app.add_typer(learn.postmortem_app, name="postmortem")
 app.add_typer(learn.action_app, name="action")
 app.add_typer(learn.evidence_app, name="evidence")
 app.command("report")(learn.report)
+app.command("drill")(drill.drill)
 app.command("worker")(respond.worker)
-app.command("oncall")(respond.oncall)
+app.add_typer(respond.oncall_app, name="oncall")
 app.add_typer(respond.jobs_app, name="jobs")
 app.add_typer(respond.notification_app, name="notification")
 operate.incident_app.command("update")(respond.incident_update)
+operate.incident_app.command("tasks")(tasks.incident_tasks)
+operate.incident_app.command("check")(tasks.incident_check)
+app.command("readiness")(readiness.readiness)
+app.command("diagnose")(guide_cli.diagnose)
+app.add_typer(guide_cli.runbook_app, name="runbook")
 
 
 @app.command()
@@ -56,34 +64,57 @@ def serve(
     ),
 ) -> None:
     """Run the API server and the background worker (migrations are applied first)."""
-    settings = Settings()
-    settings = settings.model_copy(
-        update={"host": host or settings.host, "port": port or settings.port}
-    )
+    settings = _bind(host, port)
     container = bootstrap(settings, migrate=True)
-    # Model predictions keep one thread busy; a shorter GIL switch interval keeps the
-    # I/O-bound threads (rollback runner, registry sync, snapshots) from queueing behind it.
-    sys.setswitchinterval(0.0005)
-    console.print(
-        f"warroom serving on http://{settings.host}:{settings.port} "
-        f"(database: {container.db.engine.url.render_as_string(hide_password=True)})",
-        highlight=False,
-    )
     worker = None if no_worker else Worker(container)
     if worker is not None:
         worker.start()
     try:
-        uvicorn.run(
-            create_asgi(container),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            access_log=False,
-        )
+        _run(create_asgi(container), container, "warroom serving")
     finally:
         if worker is not None:
             worker.stop()
         container.close()
+
+
+@app.command()
+def gateway(
+    host: str = typer.Option(None, help="bind address (default WARROOM_HOST or 127.0.0.1)"),
+    port: int = typer.Option(None, help="port (default WARROOM_PORT or 8080)"),
+) -> None:
+    """Run the embedded model gateway alone: predictions, feedback, the admin interface,
+    /metrics and the detectors. The API, worker and rollbacks run in `warroom serve` on the
+    same database; registry changes reach this gateway within WARROOM_GATEWAY_SYNC_INTERVAL."""
+    from warroom.gateway.app import create_gateway_asgi
+
+    settings = _bind(host, port)
+    container = bootstrap(settings, migrate=True)
+    try:
+        _run(create_gateway_asgi(container), container, "warroom gateway serving")
+    finally:
+        container.close()
+
+
+def _bind(host: str | None, port: int | None) -> Settings:
+    settings = Settings()
+    return settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+
+
+def _run(asgi: ASGIApp, container: Container, what: str) -> None:
+    settings = container.settings
+    # Model predictions keep one thread busy; a shorter GIL switch interval keeps the
+    # I/O-bound threads (rollback runner, registry sync, snapshots) from queueing behind it.
+    sys.setswitchinterval(0.0005)
+    console.print(
+        f"{what} on http://{settings.host}:{settings.port} "
+        f"(database: {container.db.engine.url.render_as_string(hide_password=True)})",
+        highlight=False,
+    )
+    uvicorn.run(
+        asgi, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
+    )
 
 
 @app.command()
@@ -93,14 +124,20 @@ def demo(
     as_json: bool = typer.Option(False, "--json", help="end with one JSON summary line"),
 ) -> None:
     """Run warroom for real on SQLite: alerts over HTTP become incidents, then a model
-    release goes bad and warroom detects it, rolls back, verifies and drafts the postmortem."""
+    release goes bad and warroom detects it, pages and escalates, rolls back, verifies,
+    resolves after a stability window and writes the postmortem, report and evidence.
+    Exits non-zero when a step did not happen."""
     import json
 
-    from warroom.demo import run_demo
+    from warroom.demo import KEYS, run_demo
 
     summary = run_demo(home=home, keep_running=keep_running, as_json=as_json)
     if as_json:
         print(json.dumps(summary))
+    missing = [k for k in KEYS if summary.get(k) is None]
+    if "failed" in summary or missing:
+        why = summary.get("failed") or "no " + ", ".join(missing)
+        fail(f"the demo did not complete: {why}")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from warroom.cli import guide as guide_cli
 from warroom.cli.common import JSON_OPTION, TOKEN_OPTION, URL_OPTION, Api, console, fail, print_json
 from warroom.cli.render import incident_detail, incident_table
 from warroom.silences.models import Matcher
@@ -92,12 +93,15 @@ def incident_list(
 def incident_show(
     incident_id: str, url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
 ) -> None:
-    """Show an incident with its alerts, roles and timeline."""
-    detail = Api(url, token).call("GET", f"/api/v1/incidents/{incident_id}")
+    """Show an incident with its alerts, roles, timeline, runbook and diagnostics."""
+    api = Api(url, token)
+    detail = api.call("GET", f"/api/v1/incidents/{incident_id}")
+    guided = guide_cli.incident_runbook(api, incident_id)
     if as_json:
-        print_json(detail)
+        print_json({**detail, **guided})
     else:
         incident_detail(console, detail)
+        guide_cli.print_incident_runbook(console, guided)
 
 
 def _act(url: str, token: str | None, path: str, body: dict[str, Any] | None, done: str) -> None:

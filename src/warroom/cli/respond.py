@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 from typing import Any
 
 import typer
@@ -14,6 +15,7 @@ from warroom.cli.common import (
     URL_OPTION,
     Api,
     console,
+    fail,
     local,
     print_json,
 )
@@ -29,7 +31,7 @@ def worker() -> None:
     with local() as container:
         runner = Worker(container)
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: runner.stopping.set())
+            signal.signal(sig, lambda *_: runner.request_stop())
         console.print(
             f"warroom worker on {container.db.engine.url.render_as_string(hide_password=True)}",
             highlight=False,
@@ -89,18 +91,55 @@ def notification_list(
     console.print(_table(rows, columns))
 
 
-def oncall(
-    at: str = typer.Option(None, help="ISO 8601 instant (default: now)"),
+oncall_app = typer.Typer(help="Who is on call, and schedules as iCalendar.", no_args_is_help=True)
+
+
+@oncall_app.command("who")
+def oncall_who(
+    team: str = typer.Option(None, help="only this team (default: every team)"),
+    at: str = typer.Option(None, help="ISO 8601 instant with offset (default: now)"),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Who is on call, per team and role."""
-    rows = Api(url, token).call("GET", "/api/v1/oncall", params={"at": at} if at else {})
+    """Who is on call, per team and role, now or at --at."""
+    params = {k: v for k, v in (("at", at), ("team", team)) if v}
+    rows = Api(url, token).call("GET", "/api/v1/oncall", params=params)
     if as_json:
         print_json(rows)
         return
     console.print(_table(rows, ["team", "role", "schedule", "person"]))
+
+
+@oncall_app.command("export")
+def oncall_export(
+    team: str = typer.Option(..., help="the team whose schedules to export"),
+    days: int = typer.Option(28, min=1, max=366, help="how many days from --start"),
+    start: str = typer.Option(None, help="ISO 8601 instant with offset (default: now)"),
+) -> None:
+    """Print the team's on-call shifts as iCalendar: warroom oncall export --team X > x.ics.
+
+    Reads the playbook (WARROOM_PLAYBOOK) on this machine: no server needed."""
+    from datetime import UTC, datetime
+
+    from warroom.config import Settings
+    from warroom.errors import WarroomError
+    from warroom.oncall.calendar import team_calendar
+    from warroom.playbook.loader import load_playbook
+
+    now = datetime.now(UTC)
+    try:
+        begin = datetime.fromisoformat(start) if start else now
+    except ValueError:
+        fail(f"--start: not an ISO 8601 instant: {start!r}")
+    if begin.tzinfo is None:
+        fail("--start needs a UTC offset, e.g. 2026-11-23T00:00:00Z")
+    try:
+        playbook = load_playbook(Settings().playbook)
+        body = team_calendar(playbook.oncall, team, start=begin, days=days, now=now)
+    except WarroomError as exc:
+        fail(str(exc))
+    sys.stdout.write(body.decode())
 
 
 def incident_update(

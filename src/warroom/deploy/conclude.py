@@ -6,12 +6,13 @@ from typing import Any
 
 from warroom.audit import service as audit
 from warroom.bootstrap import Container
-from warroom.deploy import registry
+from warroom.deploy import registry, stability
 from warroom.deploy.models import FINAL_STATES, Rollback
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.playbook.schema import SEVERITIES, severity_rank
+from warroom.playbook.schema import SEVERITIES, Playbook, severity_rank
+from warroom.response import service as response
 
 ACTOR = "warroom:rollback"
 
@@ -57,7 +58,7 @@ def conclude(
             duration_seconds=rb.duration_seconds,
         )
         if rb.incident_id:
-            _on_incident(session, rb, now)
+            _on_incident(session, rb, now, container.playbook)
 
 
 def timeline_data(rb: Rollback) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def timeline_data(rb: Rollback) -> dict[str, Any]:
     }
 
 
-def _on_incident(session: Any, rb: Rollback, now: Any) -> None:
+def _on_incident(session: Any, rb: Rollback, now: Any, playbook: Playbook) -> None:
     assert rb.incident_id is not None
     incident = session.get(Incident, rb.incident_id)
     if incident is None:
@@ -105,6 +106,10 @@ def _on_incident(session: Any, rb: Rollback, now: Any) -> None:
                 actor=ACTOR,
                 now=now,
                 message="rollback verified",
+                playbook=playbook,
+            )
+            stability.schedule(
+                session=session, incident=incident, playbook=playbook, rollback_id=rb.id, now=now
             )
         return
     # The mitigation did not work: the incident gets more attention, not less.
@@ -118,6 +123,7 @@ def _on_incident(session: Any, rb: Rollback, now: Any) -> None:
             now=now,
             reason=f"rollback {rb.id} {rb.state}: {rb.reason}",
         )
+        response.on_severity_raised(session=session, incident=incident, playbook=playbook, now=now)
     incidents.add_event(
         session=session,
         incident_id=incident.id,

@@ -28,6 +28,14 @@ class SecondCounts:
             if not ok:
                 self.errors[i] += 1
 
+    def drop_since(self, since: float) -> None:
+        """Forget the seconds from ``since`` on (see ``OutcomeWindow.drop_since``)."""
+        with self.lock:
+            gone = self.stamp >= int(since)
+            self.stamp[gone] = -1
+            self.requests[gone] = 0
+            self.errors[gone] = 0
+
     def totals(self, *, now: float, window: float) -> tuple[int, int]:
         """(requests, errors) in the last ``window`` seconds."""
         with self.lock:

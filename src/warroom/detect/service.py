@@ -104,7 +104,10 @@ class DetectorLoop:
         at = datetime.fromtimestamp(now, UTC)
         out = []
         for fp, (service, version, finding) in found.items():
-            out.append(self._alert(fp, service, version, finding, "firing", at))
+            alert = self._alert(fp, service, version, finding, "firing", at)
+            # A drill's fault on this version makes the incident a drill (drill=true).
+            alert.labels.update(self.gateway.faults.labels(service, version))
+            out.append(alert)
             self.active[fp] = finding
             self.services_of[fp] = (service, version)
         for fp in [fp for fp in self.active if fp not in found]:

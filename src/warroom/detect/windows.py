@@ -125,6 +125,24 @@ class OutcomeWindow:
                 else None,
             )
 
+    def drop_since(self, since: float) -> None:
+        """Forget the outcomes recorded at or after ``since`` (a drill's injected ones)."""
+        with self.lock:
+            keep = self._slice(None, None)
+            keep = keep[self.at[keep] < since]
+            for column in (
+                self.at,
+                self.ok,
+                self.latency_ms,
+                self.probability,
+                self.predicted,
+                self.label,
+                self.request,
+            ):
+                column[: keep.size] = column[keep]
+            self.total = int(keep.size)
+        self.counts.drop_since(since)
+
     def probabilities(self, *, last: int) -> np.ndarray:
         with self.lock:
             idx = self._slice(None, last)

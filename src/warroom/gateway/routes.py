@@ -1,28 +1,20 @@
-"""Gateway HTTP interface: predictions and feedback, plus the token-protected admin surface."""
+"""Gateway HTTP interface: feedback and the token-protected admin surface (predictions are
+answered in front of the app by :mod:`warroom.gateway.predict`)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.deploy import registry
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import NotFound
-from warroom.gateway.metrics import GatewayMetrics
-from warroom.gateway.runtime import Gateway, PredictionFailed
+from warroom.gateway.runtime import Gateway
 
 router = APIRouter(tags=["gateway"])
-
-
-class PredictRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    features: list[float] = Field(min_length=1, max_length=10_000)
 
 
 class FeedbackRequest(BaseModel):
@@ -54,36 +46,6 @@ class DegradedRequest(BaseModel):
 def gateway_of(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
-
-
-@router.post("/v1/models/{service}/predict")
-async def predict(service: str, body: PredictRequest, request: Request) -> Response:
-    """In-process models run on the event loop: one thread doing CPU-bound predictions beats
-    forty contending for the GIL; HTTP upstreams run in the thread pool."""
-    gw = gateway_of(request)
-    metrics: GatewayMetrics = request.app.state.gateway_metrics
-    try:
-        runtime = gw.services.get(service)
-        if runtime is None or runtime.remote or runtime.slow:
-            answer = await run_in_threadpool(gw.predict, service, body.features)
-        else:
-            answer = gw.predict(service, body.features)
-    except PredictionFailed as failed:
-        metrics.record_error(service, failed.version)
-        raise
-    metrics.record(
-        service, answer.version, answer.latency_ms, answer.prediction, answer.probability
-    )
-    payload = {
-        "request_id": answer.request_id,
-        "version": answer.version,
-        "prediction": answer.prediction,
-        "probability": answer.probability,
-        "degraded": answer.degraded,
-        "held_for_review": answer.held_for_review,
-    }
-    # Serialised directly: this is the hot path, FastAPI's generic encoder costs more.
-    return Response(json.dumps(payload), media_type="application/json")
 
 
 @router.post("/v1/models/{service}/feedback")

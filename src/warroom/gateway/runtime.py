@@ -21,6 +21,7 @@ from warroom.deploy import registry
 from warroom.detect import review
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import Conflict, NotFound, WarroomError
+from warroom.gateway.faults import FaultTable
 from warroom.gateway.loaders import Predictor, load
 
 
@@ -101,6 +102,7 @@ class Gateway:
         self.lock = threading.Lock()
         self.ids = itertools.count(int(time.time() * 1000) << 16)
         self.owner: dict[int, tuple[str, str]] = {}
+        self.faults = FaultTable()
 
     def window(self, service: str, version: str) -> OutcomeWindow:
         key = (service, version)
@@ -200,7 +202,10 @@ class Gateway:
         try:
             if v.predictor is None:
                 raise NotFound(f"model {service} {v.version} is not loaded: {v.load_error}")
-            proba = np.asarray(v.predictor.predict_proba([features]), dtype=float)[0]
+            if self.faults:  # a drill's fault is active (gateway/faults.py)
+                proba = self.faults.predict(runtime, v, features)
+            else:
+                proba = np.asarray(v.predictor.predict_proba([features]), dtype=float)[0]
         except Exception as exc:
             latency = (time.perf_counter() - start) * 1000
             v.window.add(

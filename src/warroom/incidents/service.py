@@ -16,7 +16,10 @@ from warroom.audit import service as audit
 from warroom.errors import Conflict, NotFound
 from warroom.incidents import lifecycle
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
-from warroom.playbook.schema import severity_rank
+from warroom.playbook.schema import Playbook, severity_rank
+from warroom.tasks import checklists
+from warroom.tasks import service as tasks
+from warroom.tasks.models import IncidentTask
 
 AUTOMATION_PREFIXES = ("warroom", "detector:")
 
@@ -101,10 +104,17 @@ def change_status(
     actor: str,
     now: datetime,
     message: str | None = None,
+    playbook: Playbook,
 ) -> Incident:
-    """Move the incident along its lifecycle (IllegalTransition when not allowed)."""
+    """Move the incident along its lifecycle (IllegalTransition when not allowed).
+
+    The playbook's checklists for the phases entered become tasks; closing is refused
+    (Conflict) while required tasks are open.
+    """
     incident = get(session=session, incident_id=incident_id, for_update=True)
     move = lifecycle.transition(incident.status, status)
+    if move.new == "closed":
+        _refuse_close_with_open_tasks(session, incident, playbook)
     for column, value in lifecycle.stamps(
         move,
         now=now,
@@ -136,14 +146,86 @@ def change_status(
         new=move.new,
         message=message,
     )
+    enter_phase(session=session, incident=incident, playbook=playbook, now=now, old=move.old)
     return incident
 
 
+def enter_phase(
+    *,
+    session: Session,
+    incident: Incident,
+    playbook: Playbook,
+    now: datetime,
+    old: str | None = None,
+) -> list[IncidentTask]:
+    """Add the checklist tasks of the phases the incident just entered (none twice).
+
+    The timeline records them; the audit event of the change that entered the phase (the
+    status change, or the intake that opened the incident) covers them.
+    """
+    phases = checklists.phases_entered(old, incident.status)
+    if old is None:  # just opened: nothing to compare with (saves a query per new incident)
+        items = checklists.due(playbook.checklists, phases=phases, severity=incident.severity)
+    else:
+        items = tasks.pending(
+            session=session,
+            incident_id=incident.id,
+            declared=playbook.checklists,
+            phases=phases,
+            severity=incident.severity,
+        )
+    if not items:
+        return []
+    rows = tasks.add(session=session, incident_id=incident.id, items=items, now=now)
+    names = list(dict.fromkeys(d.checklist for d in items))
+    required = sum(d.required for d in items)
+    add_event(
+        session=session,
+        incident_id=incident.id,
+        kind="tasks",
+        actor="warroom",
+        message=f"{len(rows)} tasks added ({required} required) from {', '.join(names)}",
+        now=now,
+        data={"task_ids": [r.id for r in rows], "checklists": names, "phase": incident.status},
+    )
+    return rows
+
+
+def _refuse_close_with_open_tasks(session: Session, incident: Incident, playbook: Playbook) -> None:
+    open_required = tasks.open_required(session=session, incident_id=incident.id)
+    # The close would also enter the phases it skips; their required items count too.
+    skipped = tasks.pending(
+        session=session,
+        incident_id=incident.id,
+        declared=playbook.checklists,
+        phases=checklists.phases_entered(incident.status, "closed"),
+        severity=incident.severity,
+    )
+    not_yet_added = [d for d in skipped if d.required]
+    if open_required or not_yet_added:
+        listed = [(t.id, t.title) for t in open_required]
+        raise Conflict(checklists.blocking_message(incident.id, listed, not_yet_added))
+
+
 def acknowledge(
-    *, session: Session, incident_id: str, actor: str, now: datetime, message: str | None = None
+    *,
+    session: Session,
+    incident_id: str,
+    actor: str,
+    now: datetime,
+    message: str | None = None,
+    playbook: Playbook,
 ) -> Incident:
-    """Acknowledge a triggered incident (Conflict if someone already did)."""
+    """Acknowledge a triggered incident (Conflict if someone already did).
+
+    Automation moving an incident on (a verified rollback to monitoring) is not an
+    acknowledgement, so escalation keeps paging; the person paged can still acknowledge it
+    then: the status stays, ``acknowledged_at`` is stamped and paging stops."""
     incident = get(session=session, incident_id=incident_id, for_update=True)
+    if incident.status != "triggered" and (
+        incident.acknowledged_at is None and lifecycle.is_open(incident.status)
+    ):
+        return _acknowledge_in_place(session, incident, actor, now, message)
     if incident.status != "triggered":
         raise Conflict(
             f"incident {incident_id} is {incident.status}, not triggered: nothing to acknowledge"
@@ -155,7 +237,34 @@ def acknowledge(
         actor=actor,
         now=now,
         message=message,
+        playbook=playbook,
     )
+
+
+def _acknowledge_in_place(
+    session: Session, incident: Incident, actor: str, now: datetime, message: str | None
+) -> Incident:
+    incident.acknowledged_at = incident.updated_at = now
+    add_event(
+        session=session,
+        incident_id=incident.id,
+        kind="acknowledged",
+        actor=actor,
+        message=f"Acknowledged (status stays {incident.status})"
+        + (f": {message}" if message else ""),
+        now=now,
+        data={"status": incident.status},
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="incident.acknowledge",
+        target=incident.id,
+        now=now,
+        status=incident.status,
+        message=message,
+    )
+    return incident
 
 
 def set_severity(

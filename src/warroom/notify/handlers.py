@@ -1,14 +1,30 @@
-"""Delivery job: send one outbox row, then mark it sent in the job's transaction.
+"""Delivery job: claim one outbox row, send it holding no transaction, mark it sent.
 
-The send happens holding no transaction. If the worker dies after the receiver got the
-message but before ``sent`` commits, the job runs again after its lease and sends again with
-the same ``Idempotency-Key``: delivery is at least once, and a receiver that honours the key
-(or the e-mail Message-ID) shows it exactly once.
+The guarantee, precisely (docs in the README, "Delivery guarantee"):
+
+1. The job is claimed under a lease, so one worker at a time runs it; the send's timeout is
+   at most half the lease, so a live worker always finishes sending before anyone else may
+   take the job over.
+2. Before the outside call, the row is marked ``sending`` (attempt n) in a committed
+   transaction fenced by the job's claim token.
+3. After the call, ``sent`` is committed on its own, only if the row is still ``sending``
+   at attempt n, so a worker that lost its lease cannot overwrite a newer attempt.
+
+So a notification reaches its receiver exactly once, with one exception: a worker killed
+(or frozen past its lease) *during* the outside call. The next worker finds the row still
+``sending``, cannot know whether the receiver got it, and sends again (a missed page is worse
+than a repeated one) with the same ``Idempotency-Key``, writing ``interrupted`` on the
+timeline. That in-flight row is the only one a receiver can see twice, and the key tells it so.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from warroom.errors import DeliveryError
 from warroom.incidents import service as incidents
@@ -21,11 +37,40 @@ from warroom.worker.models import Job
 ACTOR = "warroom:notify"
 
 
+@dataclass(frozen=True)
+class Claimed:
+    message: Message
+    channel: str
+    attempt: int
+
+
 def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
-    with ctx.read() as session:
-        row = session.get(Notification, payload["notification_id"])
+    claimed = _claim(ctx, payload["notification_id"])
+    if claimed is None:
+        return
+    config = next((c for c in ctx.container.playbook.channels if c.name == claimed.channel), None)
+    if config is None:
+        raise DeliveryError(f"channel {claimed.channel!r} is not in the playbook")
+    settings = ctx.container.settings
+    timeout = min(settings.notify_timeout, settings.job_lease / 2)
+    get_type(config.type)(config, timeout=timeout).send(claimed.message)
+    with ctx.container.db.session() as session:
+        _mark_sent(session, payload["notification_id"], claimed.attempt, ctx.now)
+
+
+def _claim(ctx: JobContext, notification_id: int) -> Claimed | None:
+    """Mark the row ``sending`` (committed) while this worker still holds the job."""
+    with ctx.container.db.session() as session:
+        job = session.get(Job, ctx.job.id)
+        if job is None or job.claim_token != ctx.job.claim_token or job.status != "running":
+            raise DeliveryError(f"job {ctx.job.id} was claimed by another worker")
+        row = session.get(Notification, notification_id, with_for_update=True)
         if row is None or row.status in ("sent", "dead"):
-            return
+            return None
+        if row.status == "sending":  # its worker stopped mid-send: unknown whether it arrived
+            _record(session, row, "interrupted", None, ctx.now)
+        row.status, row.updated_at = "sending", ctx.now
+        row.attempts += 1
         message = Message(
             key=row.key,
             to=row.target,
@@ -34,47 +79,59 @@ def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
             incident_id=row.incident_id,
             data={"person": row.person, "level": row.level, "notification_id": row.id},
         )
-        channel_name = row.channel
-    config = next((c for c in ctx.container.playbook.channels if c.name == channel_name), None)
-    if config is None:
-        raise DeliveryError(f"channel {channel_name!r} is not in the playbook")
-    channel = get_type(config.type)(config, timeout=ctx.container.settings.notify_timeout)
-    channel.send(message)
-    row = ctx.session.get(Notification, payload["notification_id"])
-    assert row is not None
-    if row.status == "sent":
-        return
-    row.status, row.sent_at, row.updated_at = "sent", ctx.now, ctx.now
-    row.attempts += 1
-    row.next_attempt_at, row.last_error = None, None
-    _record(ctx, row, "sent", None)
+        return Claimed(message=message, channel=row.channel, attempt=row.attempts)
+
+
+def _mark_sent(session: Session, notification_id: int, attempt: int, now: datetime) -> None:
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == "sending",
+            Notification.attempts == attempt,
+        )
+        .values(status="sent", sent_at=now, updated_at=now, next_attempt_at=None, last_error=None)
+    )
+    if getattr(result, "rowcount", 0):
+        row = session.get_one(Notification, notification_id)
+        _record(session, row, "sent", None, now)
 
 
 def delivery_failed(ctx: JobContext, payload: dict[str, Any], error: str, final: bool) -> None:
     row = ctx.session.get(Notification, payload["notification_id"])
-    if row is None or row.status == "sent":
+    if row is None or row.status in ("sent", "dead"):
         return
     job = ctx.session.get(Job, ctx.job.id)
-    row.attempts += 1
+    if row.status != "sending":  # failed before it was claimed (no send was tried)
+        row.attempts += 1
     row.status = "dead" if final else "failed"
     row.last_error = error
     row.next_attempt_at = None if final or job is None else job.due_at
     row.updated_at = ctx.now
-    _record(ctx, row, row.status, error)
+    _record(ctx.session, row, row.status, error, ctx.now)
 
 
-def _record(ctx: JobContext, row: Notification, status: str, error: str | None) -> None:
+_TEXT = {
+    "sent": "delivered",
+    "failed": "failed (will retry)",
+    "dead": "gave up",
+    "interrupted": "interrupted mid-send (its worker stopped); sending again, same key",
+}
+
+
+def _record(
+    session: Session, row: Notification, status: str, error: str | None, now: datetime
+) -> None:
     if row.incident_id is None:
         return
-    text = {"sent": "delivered", "failed": "failed (will retry)", "dead": "gave up"}[status]
     who = f" to {row.person}" if row.person else ""
     incidents.add_event(
-        session=ctx.session,
+        session=session,
         incident_id=row.incident_id,
         kind="notification",
         actor=ACTOR,
-        message=f"Notification {row.id}{who} via {row.channel} {text}"
+        message=f"Notification {row.id}{who} via {row.channel} {_TEXT[status]}"
         + (f": {error}" if error else ""),
-        now=ctx.now,
+        now=now,
         data={"notification_id": row.id, "status": status, "error": error},
     )

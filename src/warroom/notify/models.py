@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.storage.base import Base
 
-NotificationStatus = Literal["pending", "sent", "failed", "dead"]
+NotificationStatus = Literal["pending", "sending", "sent", "failed", "dead"]
 
 
 class Notification(Base):

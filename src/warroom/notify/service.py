@@ -7,11 +7,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.incidents.models import Incident
 from warroom.notify.models import Notification
 from warroom.oncall.schema import ChannelConfig
 from warroom.worker import service as jobs
 
 DELIVER = "notify.deliver"
+
+
+def is_drill(incident: Incident | None) -> bool:
+    """Incidents a drill opened carry the label drill=true (``warroom drill``)."""
+    return incident is not None and (incident.labels or {}).get("drill") == "true"
 
 
 def queue(
@@ -31,6 +37,9 @@ def queue(
     existing = session.scalars(select(Notification).where(Notification.key == key)).first()
     if existing is not None:
         return existing, False
+    if incident_id is not None and is_drill(session.get(Incident, incident_id)):
+        # Whoever reads it must know at a glance that nothing is really broken.
+        subject, body = f"[DRILL] {subject}", f"DRILL: a rehearsal, not a real incident.\n{body}"
     row = Notification(
         key=key,
         incident_id=incident_id,

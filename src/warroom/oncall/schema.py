@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,12 +31,47 @@ class Person(Strict):
     contacts: list[Contact] = Field(default_factory=list)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_SHIFT_NAMES = {"daily": "1d", "weekly": "7d"}
+
+
 class Layer(Strict):
-    """A rotation: members take turns for ``shift`` each, the first from ``start``."""
+    """A rotation: members take turns for ``shift`` each, the first from ``start``.
+
+    ``start``'s local time of day is the handoff time (09:00 → every handoff at 09:00 in the
+    schedule's zone, across DST). ``shift`` is ``daily``, ``weekly`` or any duration (``12h``,
+    ``3d``). ``days`` and ``hours`` restrict the layer to part of the week or day (a weekend
+    or business-hours layer over a weekly one); ``end`` retires it.
+    """
 
     members: list[str] = Field(min_length=1)
     start: datetime = Field(description="first handoff; without an offset, schedule local time")
     shift: Duration = Field(default="7d", validate_default=True)
+    end: datetime | None = Field(default=None, description="the layer stops here")
+    days: list[Weekday] | None = Field(default=None, description="only on these local days")
+    hours: str | None = Field(
+        default=None, description="only between these local times, HH:MM-HH:MM (may wrap)"
+    )
+
+    @field_validator("shift", mode="before")
+    @classmethod
+    def _named_shift(cls, value: object) -> object:
+        return _SHIFT_NAMES.get(value, value) if isinstance(value, str) else value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        if value is not None and not _HOURS.match(value):
+            raise ValueError(f"expected HH:MM-HH:MM like 09:00-17:00, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _positive(self) -> Layer:
+        if self.shift.total_seconds() <= 0:
+            raise ValueError("shift must be longer than 0s")
+        return self
 
 
 class Override(Strict):
@@ -71,6 +107,16 @@ class Team(Strict):
     )
     manager: str | None = None
     channel: Contact | None = Field(default=None, description="team room for updates")
+    stakeholders: list[Contact] = Field(
+        default_factory=list, description="get every status update as the stakeholder e-mail"
+    )
+    customers: list[Contact] = Field(
+        default_factory=list, description="get public status updates as the customer notice"
+    )
+
+    def contacts(self) -> list[Contact]:
+        """Every address the team's updates go to."""
+        return [*([self.channel] if self.channel else []), *self.stakeholders, *self.customers]
 
 
 class Target(Strict):

@@ -84,14 +84,14 @@ def parse_playbook(text: str, *, source: str) -> Playbook:
         raise PlaybookError(source, [_describe(e) for e in exc.errors()]) from None
 
 
-def _describe(error: Any) -> str:
-    """One problem as `key.path[i]: expected ..., got <input>`."""
+def _describe(error: Any, root: type[BaseModel] = Playbook) -> str:
+    """One problem as `key.path[i]: expected ..., got <input>` (``root``: the validated model)."""
     loc, kind, ctx = tuple(error["loc"]), error["type"], error.get("ctx") or {}
     is_key = "[key]" in loc  # pydantic's marker for a bad dict key rather than its value
     path = _key_path(loc)
     got = f", got {error.get('input')!r}"
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], root)
         hint = f"; expected one of {', '.join(allowed)}" if allowed else ""
         return f"{path}: unknown key (check the spelling){hint}"
     if kind == "missing":
@@ -126,9 +126,9 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel] = Playbook) -> list[str]:
     """The keys the model at ``loc`` accepts, or [] when ``loc`` is not a model."""
-    node: Any = Playbook
+    node: Any = root
     for part in loc:
         node = _unwrap_optional(node)
         if isinstance(node, type) and issubclass(node, BaseModel):

@@ -11,8 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from warroom.guide.schema import RunbookPolicy
 from warroom.oncall.schema import ChannelConfig, Oncall
 from warroom.playbook.durations import Duration
+from warroom.readiness.schema import ReadinessPolicy
+from warroom.tasks.schema import Checklist, unique_names
 
 Severity = Literal["P0", "P1", "P2", "P3", "P4"]
 SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2", "P3", "P4")
@@ -193,6 +196,12 @@ class RollbackPolicy(Strict):
     environment: str = "production"
     verification: Verification = Field(default_factory=Verification)
     auto: AutoRollback = Field(default_factory=AutoRollback)
+    stability_window: Duration | None = Field(
+        default="30m",
+        validate_default=True,
+        description="after a verified rollback, resolve the incident once this long passed "
+        "with no alert firing again (seed 002: monitor 30 minutes); null: people resolve",
+    )
 
 
 def _postmortem_templates() -> dict[Severity, str]:
@@ -282,6 +291,24 @@ class DetectionPolicy(Strict):
     drift: DriftPolicy = Field(default_factory=DriftPolicy)
 
 
+class DrillTargets(Strict):
+    """Stage targets a drill is judged by that the playbook has nowhere else; acknowledgement,
+    rollback and recovery use the severity's response time, the rollback timeout and the
+    severity's resolution target."""
+
+    detection: Duration = Field(default="5m", validate_default=True, description="seed 000")
+    page: Duration = Field(default="1m", validate_default=True, description="detection → page")
+
+
+class DrillPolicy(Strict):
+    targets: DrillTargets = Field(default_factory=DrillTargets)
+    fault_ttl: Duration = Field(
+        default="15m",
+        validate_default=True,
+        description="an injected fault clears itself after this long (a crashed drill)",
+    )
+
+
 class Playbook(Strict):
     version: Literal[1] = 1
     name: str = "default"
@@ -296,12 +323,23 @@ class Playbook(Strict):
     detection: DetectionPolicy = Field(default_factory=DetectionPolicy)
     oncall: Oncall = Field(default_factory=Oncall)
     channels: list[ChannelConfig] = Field(default_factory=list)
+    runbooks: RunbookPolicy = Field(default_factory=RunbookPolicy)
+    checklists: list[Checklist] = Field(
+        default_factory=list, description="tasks an incident gets in each phase"
+    )
+    readiness: ReadinessPolicy = Field(default_factory=ReadinessPolicy)
+    drills: DrillPolicy = Field(default_factory=DrillPolicy)
+
+    @field_validator("checklists")
+    @classmethod
+    def _unique_checklists(cls, value: list[Checklist]) -> list[Checklist]:
+        return unique_names(value)
 
     @model_validator(mode="after")
     def _contacts_use_known_channels(self) -> Playbook:
         known = {c.name for c in self.channels}
         contacts = [(p.name, c) for p in self.oncall.people for c in p.contacts] + [
-            (t.name, t.channel) for t in self.oncall.teams if t.channel
+            (t.name, c) for t in self.oncall.teams for c in t.contacts()
         ]
         unknown = [
             f"{who}: unknown channel {c.channel!r}" for who, c in contacts if c.channel not in known

@@ -84,6 +84,20 @@ class RequestImpact:
 
 
 @dataclass(frozen=True)
+class Diagnostic:
+    """A runbook diagnostic step's result, from its ``diagnostic`` timeline event."""
+
+    at: datetime
+    step: str
+    kind: str
+    status: str
+    summary: str
+    duration_seconds: float | None
+    trigger: str | None
+    actor: str
+
+
+@dataclass(frozen=True)
 class Milestone:
     label: str
     at: datetime
@@ -109,6 +123,7 @@ class Facts:
     resolution_met: bool | None
     actions_taken: list[TimelineEventRead]
     communications: list[TimelineEventRead]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -172,6 +187,24 @@ def rollbacks(timeline: list[TimelineEventRead]) -> list[RollbackFact]:
             )
         )
     return out
+
+
+def diagnostics(timeline: list[TimelineEventRead]) -> list[Diagnostic]:
+    """What the runbook's diagnostics found, oldest first (the investigation section)."""
+    return [
+        Diagnostic(
+            at=e.at,
+            step=str(e.data.get("step", "?")),
+            kind=str(e.data.get("kind", "?")),
+            status=str(e.data.get("status", "?")),
+            summary=str(e.data.get("summary", "")),
+            duration_seconds=e.data.get("duration_seconds"),
+            trigger=e.data.get("trigger"),
+            actor=e.actor,
+        )
+        for e in timeline
+        if e.kind == "diagnostic"
+    ]
 
 
 def request_impact(samples: list[Sample]) -> RequestImpact | None:
@@ -248,4 +281,5 @@ def gather(
         else None,
         actions_taken=[e for e in timeline if e.kind in ACTION_KINDS],
         communications=[e for e in timeline if e.kind in COMMUNICATION_KINDS],
+        diagnostics=diagnostics(timeline),
     )

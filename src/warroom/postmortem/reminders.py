@@ -1,10 +1,12 @@
-"""Overdue postmortems and action items: found, recorded once, handed to the notifier.
+"""Overdue postmortems and action items: found, recorded once, sent through the outbox.
 
-``remind_overdue`` is what the background worker calls periodically (integration point for
-the notification outbox): each overdue postmortem or action item gets exactly one timeline
-event (``postmortem_overdue`` / ``action_overdue``) however often it runs, and for each new
-reminder the caller's ``notify`` callback (the outbox's enqueue, in the worker) is called in
-the same transaction, so a reminder is recorded and queued together or not at all.
+The worker runs ``handle`` on a periodic tick (``REMIND``): each overdue postmortem or action
+item gets exactly one timeline event (``postmortem_overdue`` / ``action_overdue``) however
+often it runs, and for each new reminder ``outbox_notifier`` queues notifications in the same
+transaction, so a reminder is recorded and queued together or not at all. Who hears it: an
+action item's owner when the owner is a playbook person (on each of their contacts), else
+the incident team's room; a late postmortem goes to the team's room and to the incident
+commander, when there is one.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from sqlalchemy.orm import Session
 
 from warroom.audit import service as audit
 from warroom.incidents import service as incidents
-from warroom.incidents.models import Incident, TimelineEvent
+from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
+from warroom.notify import service as outbox
+from warroom.oncall.schema import Contact
 from warroom.playbook.schema import Playbook
 from warroom.postmortem import deadlines
 from warroom.postmortem.models import ActionItem, Postmortem
+from warroom.worker.context import JobContext
 
 ACTOR = "warroom:reminders"
+REMIND = "postmortem.reminders"
 
 
 @dataclass(frozen=True)
@@ -132,3 +138,72 @@ def remind_overdue(
         if notify is not None:
             notify(session, reminder)
     return new
+
+
+def recipients(
+    session: Session, playbook: Playbook, reminder: Reminder
+) -> list[tuple[str | None, Contact]]:
+    """(person, contact) pairs a reminder goes to; the team's room has no person."""
+    oncall = playbook.oncall
+    people = [reminder.owner] if reminder.kind == "action_overdue" and reminder.owner else []
+    if reminder.kind == "postmortem_overdue":
+        commander = session.scalar(
+            select(IncidentRole.person).where(
+                IncidentRole.incident_id == reminder.incident_id,
+                IncidentRole.role == "incident_commander",
+                IncidentRole.renounced_at.is_(None),
+            )
+        )
+        people += [commander] if commander else []
+    out: list[tuple[str | None, Contact]] = []
+    for name in people:
+        person = oncall.person(name)
+        out += [(name, contact) for contact in person.contacts] if person else []
+    owner_reached = any(p == reminder.owner for p, _ in out) and reminder.owner is not None
+    if not owner_reached:
+        incident = session.get(Incident, reminder.incident_id)
+        team = oncall.team(incident.team if incident else None)
+        if team is not None and team.channel is not None:
+            out.append((None, team.channel))
+    return out
+
+
+def outbox_notifier(playbook: Playbook, now: datetime) -> Notify:
+    """The ``notify`` callback that queues each reminder in the outbox (idempotent by key)."""
+    channels = {c.name: c for c in playbook.channels}
+
+    def notify(session: Session, reminder: Reminder) -> object:
+        subject = f"Overdue: {reminder.message}"[:300]
+        for person, contact in recipients(session, playbook, reminder):
+            channel = channels.get(contact.channel)
+            if channel is None:
+                continue
+            key = (
+                f"reminder:{reminder.kind}:{reminder.incident_id}:{reminder.action_id or ''}:"
+                f"{reminder.due_at.isoformat()}:{person or 'team'}:{contact.channel}:{contact.to}"
+            )
+            outbox.queue(
+                session=session,
+                key=key[:300],
+                channel=channel,
+                to=contact.to,
+                subject=subject,
+                body=f"{reminder.message}.\nSee: warroom incident show {reminder.incident_id}",
+                now=now,
+                incident_id=reminder.incident_id,
+                person=person,
+            )
+        return None
+
+    return notify
+
+
+def handle(ctx: JobContext, payload: dict[str, object]) -> None:
+    """The periodic job: record and send every new overdue reminder."""
+    playbook = ctx.container.playbook
+    remind_overdue(
+        session=ctx.session,
+        now=ctx.now,
+        playbook=playbook,
+        notify=outbox_notifier(playbook, ctx.now),
+    )

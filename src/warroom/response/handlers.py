@@ -18,7 +18,8 @@ from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, TimelineEvent
 from warroom.notify import service as outbox
 from warroom.oncall import routing
-from warroom.playbook.schema import Playbook
+from warroom.playbook.schema import Playbook, severity_rank
+from warroom.response import service as response
 from warroom.response.service import ACTOR, ESCALATE
 from warroom.worker import service as jobs
 from warroom.worker.context import JobContext
@@ -40,6 +41,11 @@ def escalate(ctx: JobContext, payload: dict[str, Any]) -> None:
     if not _unacknowledged(incident) or policy is None:
         return
     assert incident is not None
+    if _superseded(session, incident.id, payload):
+        return
+    # A chain started by a severity raise counts from the raise and has its own keys.
+    tag = f"{payload['severity']}:" if "since" in payload else ""
+    base = datetime.fromisoformat(payload["since"]) if "since" in payload else incident.detected_at
     levels = routing.levels_for(policy, incident.severity)
     current = routing.step(policy, levels, payload["level"], payload["cycle"]) if levels else None
     if current is None or current.level >= len(levels):
@@ -59,7 +65,8 @@ def escalate(ctx: JobContext, payload: dict[str, Any]) -> None:
             data={"level": current.level, "cycle": current.cycle, "people": people},
         )
     for person in people:
-        _page(session, playbook, incident, person, current.level, current.cycle, now)
+        step = f"{tag}{current.cycle}:{current.level}"
+        _page(session, playbook, incident, person, current.level, step, now)
     audit.record(
         session=session,
         actor=ACTOR,
@@ -76,9 +83,17 @@ def escalate(ctx: JobContext, payload: dict[str, Any]) -> None:
             session=session,
             kind=ESCALATE,
             payload={**payload, "level": following.level, "cycle": following.cycle},
-            due_at=incident.detected_at + following.offset,
-            key=f"esc:{incident.id}:{following.cycle}:{following.level}",
+            due_at=base + following.offset,
+            key=f"esc:{incident.id}:{tag}{following.cycle}:{following.level}",
         )
+
+
+def _superseded(session: Session, incident_id: str, payload: dict[str, Any]) -> bool:
+    """A chain stops once a chain for a more severe severity started (a raise re-paged)."""
+    if "severity" not in payload:
+        return False
+    mine = severity_rank(payload["severity"])
+    return any(severity_rank(s) < mine for s in response.paged_severities(session, incident_id))
 
 
 def _page(
@@ -87,7 +102,7 @@ def _page(
     incident: Incident,
     person: str,
     level: int,
-    cycle: int,
+    step: str,
     now: datetime,
 ) -> None:
     found = playbook.oncall.person(person)
@@ -102,7 +117,7 @@ def _page(
         channel = channels[contact.channel]
         row, new = outbox.queue(
             session=session,
-            key=f"page:{incident.id}:{cycle}:{level}:{person}:{contact.channel}:{contact.to}"[:300],
+            key=f"page:{incident.id}:{step}:{person}:{contact.channel}:{contact.to}"[:300],
             channel=channel,
             to=contact.to,
             subject=subject,
@@ -137,13 +152,13 @@ def ack_deadline(ctx: JobContext, payload: dict[str, Any]) -> None:
     if not _unacknowledged(incident):
         return
     assert incident is not None
-    already = session.scalar(
-        select(TimelineEvent.id).where(
+    missed = session.scalars(
+        select(TimelineEvent.data).where(
             TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "ack_deadline_missed"
         )
     )
-    if already is not None:
-        return
+    if any(data.get("deadline") == payload["deadline"] for data in missed):
+        return  # a raised severity has a deadline of its own; each is recorded once
     incidents.add_event(
         session=session,
         incident_id=incident.id,

@@ -13,12 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
+from warroom.audit import service as audit
+from warroom.guide import service as guide
+from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.oncall import routing
-from warroom.playbook.schema import Playbook
+from warroom.playbook.schema import Playbook, severity_rank
 from warroom.updates import service as updates
 from warroom.worker import service as jobs
+from warroom.worker.models import Job
 
 ACTOR = "warroom:response"
 ESCALATE = "response.escalate"
@@ -63,20 +67,94 @@ def on_incident_opened(
         jobs.enqueue(
             session=session,
             kind=ESCALATE,
-            payload={"incident_id": incident.id, "policy": policy.name, "level": 0, "cycle": 0},
+            payload={
+                "incident_id": incident.id,
+                "policy": policy.name,
+                "level": 0,
+                "cycle": 0,
+                "severity": incident.severity,
+            },
             due_at=incident.detected_at + first.offset,
             key=f"esc:{incident.id}:0:0",
         )
+    _deadline_and_cadence(session, incident, playbook, incident.detected_at, "")
+    guide.schedule(session=session, incident=incident, policy=playbook.runbooks)
+
+
+def _deadline_and_cadence(
+    session: Session, incident: Incident, playbook: Playbook, since: datetime, suffix: str
+) -> None:
     level = playbook.severity_levels[incident.severity]  # type: ignore[index]
-    deadline = incident.detected_at + level.response_time
+    deadline = since + level.response_time
     jobs.enqueue(
         session=session,
         kind=ACK_DEADLINE,
         payload={"incident_id": incident.id, "deadline": deadline.isoformat()},
         due_at=deadline,
-        key=f"ack:{incident.id}",
+        key=f"ack:{incident.id}{suffix}",
     )
     if level.update_every:
         updates.schedule_check(
-            session=session, incident_id=incident.id, due=incident.detected_at + level.update_every
+            session=session, incident_id=incident.id, due=since + level.update_every
         )
+
+
+def paged_severities(session: Session, incident_id: str) -> list[str]:
+    """The severities whose escalation chain this incident has started."""
+    payloads = session.scalars(
+        select(Job.payload).where(Job.kind == ESCALATE, Job.key.like(f"esc:{incident_id}:%"))
+    )
+    return list(dict.fromkeys(p["severity"] for p in payloads if "level" in p and "severity" in p))
+
+
+def on_severity_raised(
+    *, session: Session, incident: Incident, playbook: Playbook, now: datetime
+) -> bool:
+    """Page again, from level 0 now, by the policy of the incident's new severity when it is
+    more severe than any it was paged for (P2 → P0). Once per incident and severity, so
+    calling it twice, or after a raise and a lowering and a raise again, pages once. True
+    when a new chain started.
+
+    An acknowledged incident is not paged again: whoever acknowledged owns it (the same rule
+    that stops a chain); its update cadence follows the new severity from the next check.
+    """
+    if not lifecycle.is_open(incident.status) or incident.acknowledged_at is not None:
+        return False
+    paged = paged_severities(session, incident.id)
+    rank = severity_rank(incident.severity)
+    if any(severity_rank(p) <= rank for p in paged):
+        return False
+    policy = playbook.oncall.policy(playbook.oncall.policy_by_severity.get(incident.severity))  # type: ignore[call-overload]
+    levels = routing.levels_for(policy, incident.severity) if policy else []
+    if policy is None or not levels:
+        return False
+    sev = incident.severity
+    jobs.enqueue(
+        session=session,
+        kind=ESCALATE,
+        payload={
+            "incident_id": incident.id,
+            "policy": policy.name,
+            "level": 0,
+            "cycle": 0,
+            "severity": sev,
+            "since": now.isoformat(),
+        },
+        due_at=now + routing.step(policy, levels, 0, 0).offset,
+        key=f"esc:{incident.id}:{sev}:0:0",
+    )
+    _deadline_and_cadence(session, incident, playbook, now, f":{sev}")
+    incidents.add_event(
+        session=session,
+        incident_id=incident.id,
+        kind="routed",
+        actor=ACTOR,
+        message=f"Severity is now {sev}: paging{' again' if paged else ''} by {policy.name}",
+        now=now,
+        data={"team": incident.team, "policy": policy.name, "severity": sev, "repage": True},
+    )
+    audit.record(
+        session=session, actor=ACTOR, action="incident.repage", target=incident.id, now=now,
+        severity=sev, policy=policy.name,
+    )  # fmt: skip
+    return True

@@ -1,4 +1,5 @@
-"""Cadence job: when an open incident's next update is overdue, remind (once per due time)."""
+"""Cadence job: when an open incident's next update is overdue, remind (once per due time)
+the communications lead, else the commander, else the team's room."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
-from warroom.incidents.models import Incident, TimelineEvent
+from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.notify import service as outbox
+from warroom.oncall.schema import Contact
+from warroom.playbook.schema import Playbook
 from warroom.updates import service
 from warroom.worker.context import JobContext
 
@@ -45,21 +49,37 @@ def cadence(ctx: JobContext, payload: dict[str, Any]) -> None:
         now=now,
         data={"due": due},
     )
-    team = playbook.oncall.team(incident.team)
-    channel = next(
-        (c for c in playbook.channels if team and team.channel and c.name == team.channel.channel),
-        None,
-    )
-    if team and team.channel and channel:
+    for person, contact in _reminded(session, playbook, incident):
         outbox.queue(
             session=session,
-            key=f"cadence:{incident.id}:{due}",
-            channel=channel,
-            to=team.channel.to,
+            key=f"cadence:{incident.id}:{due}:{person or 'team'}:{contact.channel}:{contact.to}",
+            channel=next(c for c in playbook.channels if c.name == contact.channel),
+            to=contact.to,
             subject=f"[{incident.severity}] {incident.id}: status update due",
             body=f"{text}. Post one: warroom incident update {incident.id}",
             now=now,
             incident_id=incident.id,
+            person=person,
         )
     if every:
         service.schedule_check(session=session, incident_id=incident.id, due=now + every)
+
+
+def _reminded(
+    session: Session, playbook: Playbook, incident: Incident
+) -> list[tuple[str | None, Contact]]:
+    """Who hears a missed update: the communications lead, else the incident commander (on
+    their contacts), else the team's room."""
+    holders = dict(
+        session.execute(
+            select(IncidentRole.role, IncidentRole.person).where(
+                IncidentRole.incident_id == incident.id, IncidentRole.renounced_at.is_(None)
+            )
+        ).all()
+    )
+    for role in ("communications_lead", "incident_commander"):
+        person = playbook.oncall.person(holders.get(role, ""))
+        if person is not None and person.contacts:
+            return [(person.name, c) for c in person.contacts]
+    team = playbook.oncall.team(incident.team)
+    return [(None, team.channel)] if team and team.channel else []

@@ -1,4 +1,5 @@
-"""Status updates: post (timeline, audit, incident moves forward), list, cadence checks."""
+"""Status updates: post (timeline, audit, incident moves forward, sent to the team's room,
+stakeholders and, when public, customers through the outbox), list, cadence checks."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from warroom.audit import service as audit
 from warroom.errors import Conflict
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident, IncidentRole
+from warroom.notify import service as outbox
+from warroom.oncall.schema import Contact, Team
 from warroom.playbook.schema import Playbook
 from warroom.updates.models import IncidentUpdate, IncidentUpdateCreate
+from warroom.updates.render import render
 from warroom.worker import service as jobs
 
 CADENCE = "updates.cadence"
@@ -44,7 +49,12 @@ def post(
         raise Conflict(f"incident {incident_id} is closed: no more updates")
     if lifecycle.RANK[spec.status] > lifecycle.RANK[incident.status]:
         incidents.change_status(
-            session=session, incident_id=incident_id, status=spec.status, actor=actor, now=now
+            session=session,
+            incident_id=incident_id,
+            status=spec.status,
+            actor=actor,
+            now=now,
+            playbook=playbook,
         )
     every = playbook.severity_levels[incident.severity].update_every  # type: ignore[index]
     next_at = spec.next_update_at
@@ -82,7 +92,53 @@ def post(
     )
     if next_at is not None:
         schedule_check(session=session, incident_id=incident_id, due=next_at)
+    send(session=session, incident=incident, update=update, playbook=playbook, now=now)
     return update
+
+
+def audiences(team: Team | None, public: bool) -> list[tuple[str, Contact]]:
+    """(audience, contact) pairs an update goes to: the team room, its stakeholders, and its
+    customers when the update is public."""
+    if team is None:
+        return []
+    out = [("internal", team.channel)] if team.channel else []
+    out += [("stakeholders", c) for c in team.stakeholders]
+    out += [("customers", c) for c in team.customers] if public else []
+    return out
+
+
+def send(
+    *,
+    session: Session,
+    incident: Incident,
+    update: IncidentUpdate,
+    playbook: Playbook,
+    now: datetime,
+) -> int:
+    """Queue the update, rendered per audience, in the outbox (same transaction); how many."""
+    channels = {c.name: c for c in playbook.channels}
+    roles = dict(
+        session.execute(
+            select(IncidentRole.role, IncidentRole.person).where(
+                IncidentRole.incident_id == incident.id, IncidentRole.renounced_at.is_(None)
+            )
+        ).all()
+    )
+    count = 0
+    for audience, contact in audiences(playbook.oncall.team(incident.team), update.public):
+        text = render(audience, incident=incident, update=update, roles=roles, now=now)
+        outbox.queue(
+            session=session,
+            key=f"update:{update.id}:{audience}:{contact.channel}:{contact.to}"[:300],
+            channel=channels[contact.channel],
+            to=contact.to,
+            subject=text.subject,
+            body=text.body,
+            now=now,
+            incident_id=incident.id,
+        )
+        count += 1
+    return count
 
 
 def list_updates(

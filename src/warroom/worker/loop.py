@@ -9,27 +9,20 @@ lost its lease cannot commit the job's side effects on top of the new owner's.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
 from warroom.bootstrap import Container
-from warroom.secrets import MASK
+from warroom.notify.redact import redact
 from warroom.worker import service
 from warroom.worker.context import JobContext, JobInfo
 from warroom.worker.models import Job
 from warroom.worker.registry import HANDLERS, TICKS, Handler, Tick
 
 log = logging.getLogger(__name__)
-_URL = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)([^/\s'\"]*@)?([^/\s'\"?#]+)[^\s'\"]*")
-
-
-def redact(text: str) -> str:
-    """Errors are stored and shown: keep a URL's scheme and host, drop credentials, path and
-    query (a Slack webhook's secret is its path)."""
-    return _URL.sub(lambda m: f"{m.group(1)}{m.group(3)}/{MASK}", text)
+__all__ = ["LeaseLost", "Worker", "redact"]
 
 
 class LeaseLost(Exception):
@@ -46,30 +39,59 @@ class Worker:
         self.container = container
         self.handlers = handlers
         self.ticks = ticks
+        # Pages must not queue behind diagnostics or reminders.
+        self.urgent = tuple(kind for kind, h in handlers.items() if h.urgent)
         self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
+        # One per running loop, set when a transaction of this process that enqueued jobs
+        # commits, so the loop runs them at once instead of at its next poll; the poll stays
+        # for other processes' jobs.
+        self._wakes: list[threading.Event] = []
+        self.threads: list[threading.Thread] = []
         self._slots: dict[str, int] = {}
 
     def start(self) -> None:
-        self.thread = threading.Thread(target=self.run_forever, name="worker", daemon=True)
-        self.thread.start()
+        """Run the loop in a thread, plus a paging lane that runs only urgent kinds, so a page
+        never waits for a slow job (a diagnostic) that this worker is already running."""
+        lanes: list[tuple[str, tuple[str, ...] | None]] = [("worker", None)]
+        lanes += [("worker-pages", self.urgent)] if self.urgent else []
+        for name, only in lanes:
+            thread = threading.Thread(
+                target=self.run_forever, kwargs={"only": only}, name=name, daemon=True
+            )
+            self.threads.append(thread)
+            thread.start()
 
     def stop(self, timeout: float = 10) -> None:
-        self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(timeout)
+        self.request_stop()
+        for thread in self.threads:
+            thread.join(timeout)
 
-    def run_forever(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the loops to end after their current job (safe from a signal handler)."""
+        self.stopping.set()
+        for wake in list(self._wakes):
+            wake.set()
+
+    def run_forever(self, only: tuple[str, ...] | None = None) -> None:
+        """Claim and run jobs until asked to stop; ``only``: just these kinds (a lane)."""
         poll = self.container.settings.worker_poll_interval
-        while not self.stopping.is_set():
-            try:
-                self.schedule_ticks()
-                busy = self.run_once()
-            except Exception:  # the database went away, say; keep the loop alive
-                log.exception("worker iteration failed")
-                busy = False
-            if not busy:
-                self.stopping.wait(poll)
+        wake = threading.Event()
+        self._wakes.append(wake)
+        service.on_enqueued_commit(self.container.db.sessionmaker, wake.set)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    if only is None:
+                        self.schedule_ticks()
+                    busy = self.run_once(only)
+                except Exception:  # the database went away, say; keep the loop alive
+                    log.exception("worker iteration failed")
+                    busy = False
+                if not busy:
+                    wake.wait(poll)
+                    wake.clear()
+        finally:
+            service.on_enqueued_commit(self.container.db.sessionmaker, wake.set, remove=True)
 
     def run_until_idle(self, limit: int = 1000) -> int:
         """Run due jobs until none is left (tests and one-shot runs); the number run."""
@@ -100,14 +122,19 @@ class Worker:
         for tick, slot in due:
             self._slots[tick.kind] = slot
 
-    def run_once(self) -> bool:
-        """Claim and run one due job; False when none was due."""
+    def run_once(self, only: tuple[str, ...] | None = None) -> bool:
+        """Claim and run one due job (of the ``only`` kinds); False when none was due."""
         settings = self.container.settings
         token = uuid.uuid4().hex
         now = self.container.clock()
         with self.container.db.session() as session:
             job = service.claim(
-                session=session, now=now, lease=timedelta(seconds=settings.job_lease), token=token
+                session=session,
+                now=now,
+                lease=timedelta(seconds=settings.job_lease),
+                token=token,
+                first=self.urgent,
+                only=only,
             )
             if job is None:
                 return False

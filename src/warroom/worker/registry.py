@@ -17,8 +17,13 @@ from datetime import timedelta
 
 from warroom.alerts import handlers as alerts
 from warroom.alerts.holds import PENDING_CHECK
+from warroom.deploy.stability import RESOLVE_IF_STABLE, resolve_if_stable
+from warroom.guide import handlers as guide
+from warroom.guide.service import OPEN as GUIDE_OPEN
+from warroom.guide.service import STEP as GUIDE_STEP
 from warroom.notify import handlers as notify
 from warroom.notify.service import DELIVER
+from warroom.postmortem import reminders
 from warroom.response import handlers as response
 from warroom.response.service import ACK_DEADLINE, ESCALATE
 from warroom.updates import handlers as updates
@@ -30,6 +35,7 @@ from warroom.worker.context import OnFailure, Run
 class Handler:
     run: Run
     on_failure: OnFailure | None = None
+    urgent: bool = False  # claimed before any other due job (paging)
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,16 @@ class Tick:
 
 
 HANDLERS: dict[str, Handler] = {
-    DELIVER: Handler(notify.deliver, on_failure=notify.delivery_failed),
-    ESCALATE: Handler(response.escalate),
+    DELIVER: Handler(notify.deliver, on_failure=notify.delivery_failed, urgent=True),
+    ESCALATE: Handler(response.escalate, urgent=True),
     ACK_DEADLINE: Handler(response.ack_deadline),
     CADENCE: Handler(updates.cadence),
+    RESOLVE_IF_STABLE: Handler(resolve_if_stable),
     PENDING_CHECK: Handler(alerts.pending_elapsed),
+    GUIDE_OPEN: Handler(guide.on_open),
+    GUIDE_STEP: Handler(guide.run_step),
+    reminders.REMIND: Handler(reminders.handle),
 }
 
-TICKS: tuple[Tick, ...] = ()
+# Overdue postmortems and action items are due by the hour or day: every 5 minutes is plenty.
+TICKS: tuple[Tick, ...] = (Tick(reminders.REMIND, timedelta(minutes=5)),)

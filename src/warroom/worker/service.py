@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.errors import Conflict, NotFound
 from warroom.storage.base import utcnow
 from warroom.worker.models import Job
+
+_ENQUEUED = "warroom.jobs_enqueued"
+
+
+def on_enqueued_commit(
+    factory: sessionmaker[Session], callback: Callable[[], None], *, remove: bool = False
+) -> None:
+    """Call ``callback`` after each commit of a ``factory`` session that enqueued a job (the
+    in-process worker's wake-up); ``remove=True`` undoes it."""
+
+    def listener(session: Session) -> None:
+        if session.info.pop(_ENQUEUED, False):
+            callback()
+
+    key = (id(factory), callback)
+    if remove:
+        registered = _LISTENERS.pop(key, None)
+        if registered is not None:
+            event.remove(factory, "after_commit", registered)
+        return
+    if key not in _LISTENERS:
+        _LISTENERS[key] = listener
+        event.listen(factory, "after_commit", listener)
+
+
+_LISTENERS: dict[tuple[int, Callable[[], None]], Callable[[Session], None]] = {}
 
 
 def enqueue(
@@ -23,6 +50,7 @@ def enqueue(
     key: str | None = None,
 ) -> Job:
     """Add a job to the caller's transaction; with ``key``, a repeat enqueue is a no-op."""
+    session.info[_ENQUEUED] = True
     # Bookkeeping only (no decision reads it), so the wall clock is fine here.
     now = utcnow()
     if key is None:
@@ -51,8 +79,19 @@ def enqueue(
     return found
 
 
-def claim(*, session: Session, now: datetime, lease: timedelta, token: str) -> Job | None:
-    """Take the next due job (or one whose worker's lease ran out) for this worker."""
+def claim(
+    *,
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    token: str,
+    first: Sequence[str] = (),
+    only: Sequence[str] | None = None,
+) -> Job | None:
+    """Take the next due job (or one whose worker's lease ran out) for this worker; due jobs
+    of the ``first`` kinds (paging) go before any other due job, oldest first within each;
+    ``only``: claim nothing but these kinds."""
+    urgent = case((Job.kind.in_(first), 0), else_=1) if first else None
     query = (
         select(Job)
         .where(
@@ -61,9 +100,11 @@ def claim(*, session: Session, now: datetime, lease: timedelta, token: str) -> J
                 and_(Job.status == "running", Job.lease_until < now),
             )
         )
-        .order_by(Job.due_at, Job.id)
+        .order_by(*([urgent] if urgent is not None else []), Job.due_at, Job.id)
         .limit(1)
     )
+    if only is not None:
+        query = query.where(Job.kind.in_(only))
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent workers skip each other's rows instead of queueing on them.
         query = query.with_for_update(skip_locked=True)

@@ -22,6 +22,7 @@ from warroom.incidents.models import (
     StatusChange,
     TimelineEventRead,
 )
+from warroom.response import service as response
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
@@ -77,6 +78,7 @@ def acknowledge(
             actor=who.actor,
             now=container.clock(),
             message=body.message if body else None,
+            playbook=container.playbook,
         )
     return _detail(container, incident_id)
 
@@ -93,6 +95,7 @@ def change_status(
             actor=who.actor,
             now=container.clock(),
             message=body.message,
+            playbook=container.playbook,
         )
     return _detail(container, incident_id)
 
@@ -102,13 +105,16 @@ def set_severity(
     incident_id: str, body: SeverityChange, container: ContainerDep, who: Responder
 ) -> IncidentDetail:
     with container.db.session() as session:
-        service.set_severity(
+        incident = service.set_severity(
             session=session,
             incident_id=incident_id,
             severity=body.severity,
             reason=body.reason,
             actor=who.actor,
             now=container.clock(),
+        )
+        response.on_severity_raised(
+            session=session, incident=incident, playbook=container.playbook, now=container.clock()
         )
     return _detail(container, incident_id)
 

@@ -45,7 +45,7 @@ def list_notifications(
     container: ContainerDep,
     _: Viewer,
     incident_id: str | None = None,
-    status: Literal["pending", "sent", "failed", "dead"] | None = None,
+    status: Literal["pending", "sending", "sent", "failed", "dead"] | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[NotificationRead]:
     with container.db.read() as session:

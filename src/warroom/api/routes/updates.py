@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.errors import InvalidInput, NotFound
+from warroom.oncall.calendar import team_calendar
 from warroom.oncall.schedules import on_call
 from warroom.updates import service
 from warroom.updates.models import IncidentUpdateCreate, IncidentUpdateRead
@@ -50,14 +52,38 @@ class OnCallRead(BaseModel):
 
 @router.get("/oncall", response_model=list[OnCallRead])
 def who_is_on_call(
-    container: ContainerDep, _: Viewer, at: datetime | None = None
+    container: ContainerDep, _: Viewer, at: datetime | None = None, team: str | None = None
 ) -> list[OnCallRead]:
+    if at is not None and at.tzinfo is None:
+        raise InvalidInput("at needs a UTC offset, e.g. 2026-11-23T12:00:00Z")
     when = at or container.clock()
     oncall = container.playbook.oncall
+    if team is not None and oncall.team(team) is None:
+        raise NotFound(f"team {team!r} is not in the playbook")
     out = []
-    for team in oncall.teams:
-        for role, name in team.oncall.items():
+    for one in [t for t in oncall.teams if team is None or t.name == team]:
+        for role, name in one.oncall.items():
             schedule = oncall.schedule(name)
             person = on_call(schedule, when) if schedule else None
-            out.append(OnCallRead(team=team.name, role=role, schedule=name, person=person))
+            out.append(OnCallRead(team=one.name, role=role, schedule=name, person=person))
     return out
+
+
+@router.get(
+    "/oncall/{team}/schedule.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def schedule_ics(
+    team: str,
+    container: ContainerDep,
+    _: Viewer,
+    start: datetime | None = None,
+    days: int = Query(28, ge=1, le=366),
+) -> Response:
+    """The team's on-call shifts as iCalendar (one event per shift, UTC times)."""
+    now = container.clock()
+    if start is not None and start.tzinfo is None:
+        raise InvalidInput("start needs a UTC offset, e.g. 2026-11-23T00:00:00Z")
+    body = team_calendar(container.playbook.oncall, team, start=start or now, days=days, now=now)
+    return Response(body, media_type="text/calendar; charset=utf-8")

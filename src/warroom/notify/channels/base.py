@@ -29,11 +29,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import warroom
 from warroom.errors import DeliveryError
+from warroom.notify import redact
 from warroom.oncall.schema import ChannelConfig
+from warroom.secrets import SECRET_KEYS
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -71,10 +73,27 @@ class Channel:
         if self.needs_url and not config.url:
             raise DeliveryError(f"channel {self.name}: type {self.type} needs a url")
         self.url = expand(config.url, self.name) if config.url else ""
+        redact.install_log_filter()
+        redact.remember(self.secrets())
 
     def send(self, message: Message) -> None:
         """Deliver one message or raise DeliveryError."""
         raise NotImplementedError
+
+    def option(self, key: str, default: str = "") -> str:
+        """An option as text, with ``${VAR}`` expanded."""
+        value = self.config.options.get(key)
+        return default if value is None else expand(str(value), self.name)
+
+    def secrets(self) -> list[str]:
+        """Literal secret values (password, secret-looking query values and options) that
+        must never be shown; a subclass adds what its URL scheme hides elsewhere."""
+        parts = urlsplit(self.url) if self.url else None
+        found = [unquote(parts.password)] if parts and parts.password else []
+        if parts:
+            found += [v for k, v in parse_qsl(parts.query) if SECRET_KEYS.search(k) or k == "key"]
+        found += [self.option(k) for k in self.config.options if SECRET_KEYS.search(k)]
+        return [s for s in found if s]
 
     def headers(self, message: Message) -> dict[str, str]:
         return {

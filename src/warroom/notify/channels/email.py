@@ -38,4 +38,20 @@ class EmailChannel(Channel):
                     smtp.login(unquote(parts.username), unquote(parts.password or ""))
                 smtp.send_message(mail)
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"{self.where()}: {type(exc).__name__}") from None
+            raise DeliveryError(f"{self.where()}: {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    """What the server said (code and text), never the credentials we sent."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        said = [
+            f"{to}: {code} {text.decode(errors='replace')}"
+            for to, (code, text) in exc.recipients.items()
+        ]
+        return f"recipient refused ({'; '.join(said)})"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"login refused ({exc.smtp_code})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
+        return f"{type(exc).__name__} {exc.smtp_code} {text}".strip()
+    return type(exc).__name__

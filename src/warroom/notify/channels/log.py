@@ -14,4 +14,6 @@ class LogChannel(Channel):
     needs_url = False
 
     def send(self, message: Message) -> None:
-        log.warning("page for %s [%s]: %s", message.to, message.key, message.subject)
+        log.warning(
+            "page for %s [%s]: %s\n%s", message.to, message.key, message.subject, message.body
+        )

@@ -5,13 +5,20 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from warroom.errors import DeliveryError
+from warroom.notify.channels.apprise import AppriseChannel
 from warroom.notify.channels.base import Channel
 from warroom.notify.channels.email import EmailChannel
 from warroom.notify.channels.log import LogChannel
 from warroom.notify.channels.slack import SlackChannel
 from warroom.notify.channels.webhook import WebhookChannel
 
-BUILTIN: tuple[type[Channel], ...] = (LogChannel, WebhookChannel, SlackChannel, EmailChannel)
+BUILTIN: tuple[type[Channel], ...] = (
+    LogChannel,
+    WebhookChannel,
+    SlackChannel,
+    EmailChannel,
+    AppriseChannel,
+)
 
 
 def channel_types() -> dict[str, type[Channel]]:

@@ -13,6 +13,8 @@ class SlackChannel(Channel):
         text = f"*{message.subject}*\n{message.body}"
         if message.to.startswith("@"):
             text = f"{message.to} {text}"
+        elif message.to and not message.to.startswith("#"):
+            text = f"{text}\n(for {message.to})"  # a name or address: say who is paged
         body: dict[str, object] = {"text": text}
         room = message.to if message.to.startswith("#") else self.config.to
         if room:

@@ -1,0 +1,167 @@
+"""Gather the facts readiness judges: playbook, schedules, channels, services, drills.
+
+Everything is checked for real: the playbook file is parsed again, schedules are resolved with
+warroom's own on-call code, channels are built (and, only when asked, send a test message
+through the same send path as pages), every model service's rollback target is chosen as a
+rollback would choose it and its backend runs the read-only first step of a rollback toward
+it, and the drill record is read from the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from warroom.audit import service as audit
+from warroom.audit.models import AuditEvent
+from warroom.bootstrap import Container
+from warroom.config import Settings
+from warroom.deploy import registry, target
+from warroom.deploy.backends.base import RollbackPlan
+from warroom.deploy.backends.registry import backend_for
+from warroom.errors import PlaybookError, WarroomError
+from warroom.notify.channels.base import Message
+from warroom.notify.channels.registry import get_type
+from warroom.playbook.loader import load_playbook
+from warroom.readiness import checks
+from warroom.readiness.checks import Check
+
+#: The audit action a finished drill records (``warroom.drills``).
+DRILL_COMPLETED = "drill.completed"
+
+
+def playbook_source(settings: Settings) -> str:
+    return str(settings.playbook) if settings.playbook else "the shipped default playbook"
+
+
+def playbook_check(settings: Settings) -> Check:
+    """Parse the playbook file again, reporting every problem."""
+    try:
+        load_playbook(settings.playbook)
+    except PlaybookError as exc:
+        return checks.playbook_check(playbook_source(settings), exc.problems)
+    return checks.playbook_check(playbook_source(settings), [])
+
+
+def gather(*, container: Container, now: datetime, send_test: bool, actor: str) -> list[Check]:
+    """Every check but the playbook's (the container holds a valid playbook already)."""
+    playbook = container.playbook
+    found = checks.oncall_checks(
+        playbook.oncall, now=now, horizon=playbook.readiness.coverage_horizon
+    )
+    found += channel_checks(container, now=now, send_test=send_test, actor=actor)
+    found += service_checks(container, now=now)
+    found.append(drill(container, now=now))
+    return found
+
+
+def channel_checks(
+    container: Container, *, now: datetime, send_test: bool, actor: str
+) -> list[Check]:
+    """Build every channel; with ``send_test``, send each one a test message (audited)."""
+    channels = container.playbook.channels
+    if not channels:
+        return [Check("channels", False, "no channels in the playbook: nobody can be reached")]
+    found, sent = [], []
+    for config in channels:
+        error = None
+        try:
+            channel = get_type(config.type)(config, timeout=container.settings.notify_timeout)
+            if send_test:
+                channel.send(_test_message(config.name, config.to, now))
+                sent.append(config.name)
+        except WarroomError as exc:  # DeliveryError and friends; messages carry no secrets
+            error = str(exc)
+        found.append(checks.channel_check(config.name, config.type, error=error, sent=send_test))
+    if send_test:
+        with container.db.session() as session:
+            audit.record(
+                session=session,
+                actor=actor,
+                action="readiness.test_message",
+                target="channels",
+                now=now,
+                sent=sent,
+                failed=[c.name.removeprefix("channel:") for c in found if not c.ok],
+            )
+    return found
+
+
+def _test_message(channel: str, to: str | None, now: datetime) -> Message:
+    return Message(
+        key=f"readiness-{channel}-{now.isoformat()}",
+        to=to or "",
+        subject="warroom readiness: test message",
+        body=f"Test message from `warroom readiness --send-test` at {now.isoformat()}; "
+        "no incident, nothing to do.",
+        data={"readiness": True},
+    )
+
+
+def service_checks(container: Container, *, now: datetime) -> list[Check]:
+    """Per model service: a stable rollback target, and a backend that can prepare it."""
+    policy = container.playbook.rollback
+    with container.db.read() as session:
+        services = [
+            (
+                svc.name,
+                svc.backend,
+                dict(svc.backend_config),
+                registry.versions(session=session, service=svc.name),
+            )
+            for svc in registry.list_services(session=session)
+        ]
+    if not services:
+        return [checks.no_services_check()]
+    found = []
+    for name, backend, config, rows in services:
+        facts = registry.facts(rows)
+        chosen, skipped = target.choose(facts, now=now, stable_after=policy.stable_after)
+        error = None
+        if chosen is not None:
+            live = target.current(facts)
+            plan = RollbackPlan(
+                service=name,
+                from_version=live.version if live else None,
+                to_version=chosen.version,
+                environment=policy.environment,
+                config=config,
+            )
+            error = _prepare_error(container, backend, plan)
+        found.append(
+            checks.service_check(
+                name,
+                backend,
+                target=chosen.version if chosen else None,
+                skipped=skipped,
+                backend_error=error,
+            )
+        )
+    return found
+
+
+def _prepare_error(container: Container, backend: str, plan: RollbackPlan) -> str | None:
+    """Why the backend cannot prepare the rollback (it only reads), or None."""
+    try:
+        backend_for(backend, container=container, config=plan.config).prepare(plan)
+    except WarroomError as exc:  # BackendError, ConfigError (unknown backend, missing extra)
+        return str(exc)
+    except Exception as exc:  # a plugin's own error: one broken backend must not hide the rest
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def drill(container: Container, *, now: datetime) -> Check:
+    """The newest ``drill.completed`` audit event against the playbook's maximum age."""
+    with container.db.read() as session:
+        last = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == DRILL_COMPLETED)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(1)
+        ).first()
+        at, scenario = (last.at, last.target) if last else (None, None)
+    return checks.drill_check(
+        at, scenario, now=now, max_age=container.playbook.readiness.drill_max_age
+    )

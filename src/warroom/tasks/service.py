@@ -1,0 +1,80 @@
+"""Incident tasks in storage: create the due ones, list, find the open required ones.
+
+Timeline and audit entries are written by the use cases that call these (incident status
+changes in ``warroom.incidents.service``, check-offs in ``warroom.tasks.checkoff``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.errors import NotFound
+from warroom.tasks import checklists
+from warroom.tasks.models import IncidentTask
+from warroom.tasks.schema import Checklist
+
+
+def list_tasks(*, session: Session, incident_id: str) -> list[IncidentTask]:
+    """The incident's tasks in the order they were added."""
+    query = select(IncidentTask).where(IncidentTask.incident_id == incident_id)
+    return list(session.scalars(query.order_by(IncidentTask.id)))
+
+
+def get(*, session: Session, incident_id: str, task_id: int) -> IncidentTask:
+    """One task of the incident, or NotFound."""
+    task = session.get(IncidentTask, task_id)
+    if task is None or task.incident_id != incident_id:
+        raise NotFound(f"incident {incident_id} has no task {task_id}")
+    return task
+
+
+def pending(
+    *,
+    session: Session,
+    incident_id: str,
+    declared: list[Checklist],
+    phases: list[str],
+    severity: str,
+) -> list[checklists.Due]:
+    """The checklist items these phases would add that the incident does not have yet."""
+    wanted = checklists.due(declared, phases=phases, severity=severity)
+    if not wanted:
+        return []
+    existing = {
+        (t.checklist, t.title) for t in list_tasks(session=session, incident_id=incident_id)
+    }
+    return checklists.missing(wanted, existing)
+
+
+def add(
+    *, session: Session, incident_id: str, items: list[checklists.Due], now: datetime
+) -> list[IncidentTask]:
+    """Store the items as open tasks (the caller holds the incident's row lock)."""
+    rows = [
+        IncidentTask(
+            incident_id=incident_id,
+            phase=d.phase,
+            checklist=d.checklist,
+            title=d.title,
+            required=d.required,
+            position=d.position,
+            created_at=now,
+        )
+        for d in items
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def open_required(*, session: Session, incident_id: str) -> list[IncidentTask]:
+    """Required tasks nobody has checked off yet."""
+    query = select(IncidentTask).where(
+        IncidentTask.incident_id == incident_id,
+        IncidentTask.required.is_(True),
+        IncidentTask.checked_at.is_(None),
+    )
+    return list(session.scalars(query.order_by(IncidentTask.id)))

@@ -1,0 +1,180 @@
+"""Read-side queries the console pages need (the API's services do every write)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.alerts.models import Alert
+from warroom.deploy import registry, rollbacks, target
+from warroom.deploy.models import FINAL_STATES, ModelService, ModelVersion, Rollback
+from warroom.guide import service as guide
+from warroom.guide.models import DiagnosticResult
+from warroom.guide.runbooks import Runbook
+from warroom.incidents import service as incidents
+from warroom.incidents.lifecycle import OPEN_STATES
+from warroom.incidents.models import Incident, IncidentRole
+from warroom.notify import service as outbox
+from warroom.notify.models import Notification
+from warroom.postmortem.models import Postmortem
+from warroom.tasks import service as tasks
+from warroom.tasks.models import IncidentTask
+from warroom.updates import service as updates
+from warroom.updates.models import IncidentUpdate
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    severity: str = ""
+    service: str = ""
+    team: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+@dataclass
+class IncidentRow:
+    incident: Incident
+    on_it: list[str]
+
+
+def list_incidents(*, session: Session, filters: Filters, limit: int = 200) -> list[IncidentRow]:
+    """Incidents for the list page: open first, newest first, with who holds a role."""
+    query = select(Incident)
+    if filters.status == "open":
+        query = query.where(Incident.status.in_(OPEN_STATES))
+    elif filters.status:
+        query = query.where(Incident.status == filters.status)
+    if filters.severity:
+        query = query.where(Incident.severity == filters.severity)
+    if filters.service:
+        query = query.where(Incident.service == filters.service)
+    if filters.team:
+        query = query.where(Incident.team == filters.team)
+    query = query.order_by(Incident.resolved_at.is_not(None), Incident.detected_at.desc())
+    rows = list(session.scalars(query.limit(limit)))
+    holders: dict[str, list[str]] = defaultdict(list)
+    if rows:
+        for role in session.scalars(
+            select(IncidentRole)
+            .where(
+                IncidentRole.incident_id.in_([r.id for r in rows]),
+                IncidentRole.renounced_at.is_(None),
+            )
+            .order_by(IncidentRole.id)
+        ):
+            if role.person not in holders[role.incident_id]:
+                holders[role.incident_id].append(role.person)
+    return [IncidentRow(r, holders[r.id]) for r in rows]
+
+
+def filter_choices(*, session: Session) -> dict[str, list[str]]:
+    """The services and teams incidents have been filed under, for the filter menus."""
+    services = session.scalars(
+        select(Incident.service).where(Incident.service.is_not(None)).distinct()
+    )
+    teams = session.scalars(select(Incident.team).where(Incident.team.is_not(None)).distinct())
+    return {"services": sorted(s for s in services if s), "teams": sorted(t for t in teams if t)}
+
+
+@dataclass
+class IncidentPage:
+    incident: Incident
+    alerts: list[Alert]
+    updates: list[IncidentUpdate]
+    notifications: list[Notification]
+    rollbacks: list[Rollback]
+    postmortem: Postmortem | None
+    services: list[str]
+    tasks: list[IncidentTask]
+    runbook: Runbook | None
+    diagnostics: list[DiagnosticResult]
+
+
+def incident_page(
+    *, session: Session, incident_id: str, runbooks: Sequence[Runbook]
+) -> IncidentPage:
+    """Everything the incident page shows (NotFound when there is no such incident)."""
+    incident, alerts = incidents.get_detail(session=session, incident_id=incident_id)
+    _, _, runbook = guide.runbook_for(session=session, incident_id=incident_id, runbooks=runbooks)
+    return IncidentPage(
+        incident=incident,
+        alerts=alerts,
+        updates=updates.list_updates(session=session, incident_id=incident_id),
+        notifications=outbox.list_notifications(session=session, incident_id=incident_id),
+        rollbacks=list(
+            session.scalars(
+                select(Rollback)
+                .where(Rollback.incident_id == incident_id)
+                .order_by(Rollback.id.desc())
+            )
+        ),
+        postmortem=session.scalars(
+            select(Postmortem).where(Postmortem.incident_id == incident_id)
+        ).first(),
+        services=[s.name for s in registry.list_services(session=session)],
+        tasks=tasks.list_tasks(session=session, incident_id=incident_id),
+        runbook=runbook,
+        diagnostics=guide.results(session=session, incident_id=incident_id),
+    )
+
+
+@dataclass
+class ServiceView:
+    service: ModelService
+    versions: list[ModelVersion]
+    weights: dict[str, float]
+    stable_target: str | None
+    why_no_target: list[str]
+    open_incidents: list[Incident]
+    rollbacks: list[Rollback] = field(default_factory=list)
+
+    @property
+    def health(self) -> str:
+        if any(r.state not in FINAL_STATES for r in self.rollbacks):
+            return "rolling back"
+        if self.open_incidents:
+            return "incident open"
+        return "degraded (fallback)" if self.service.degraded else "healthy"
+
+
+def services_page(*, session: Session, now: datetime, stable_after: timedelta) -> list[ServiceView]:
+    """Every model service with versions, weights, rollback target and recent rollbacks."""
+    out = []
+    for svc in registry.list_services(session=session):
+        rows = registry.versions(session=session, service=svc.name)
+        chosen, skipped = target.choose(registry.facts(rows), now=now, stable_after=stable_after)
+        open_rows = session.scalars(
+            select(Incident)
+            .where(Incident.service == svc.name, Incident.status.in_(OPEN_STATES))
+            .order_by(Incident.detected_at.desc())
+        )
+        out.append(
+            ServiceView(
+                service=svc,
+                versions=rows,
+                weights=registry.weights_of(rows),
+                stable_target=chosen.version if chosen else None,
+                why_no_target=skipped,
+                open_incidents=list(open_rows),
+                rollbacks=rollbacks.history(session=session, service=svc.name, limit=10),
+            )
+        )
+    return out
+
+
+def rollback_plan(
+    *, session: Session, service: str, now: datetime, stable_after: timedelta
+) -> dict[str, Any]:
+    """The dry-run plan shown before someone confirms a rollback."""
+    return rollbacks.plan(
+        session=session, service=service, to_version=None, stable_after=stable_after, now=now
+    )

@@ -1,0 +1,100 @@
+"""The reports page: MTTD / MTTA / MTTR by severity and week by week, drills left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from warroom.reports import metrics
+from warroom.reports import service as reports
+from warroom.web import charts
+from warroom.web.statuspage import is_drill
+
+SERIES = (("MTTD", "mttd_seconds"), ("MTTA", "mtta_seconds"), ("MTTR", "mttr_seconds"))
+
+
+@dataclass
+class ReportView:
+    days: int
+    overall: dict[str, Any]
+    by_severity: dict[str, dict[str, Any]]
+    weeks: list[tuple[str, dict[str, Any]]]
+    severity_chart: Markup
+    weekly_chart: Markup
+
+
+UNITS = (("hours", 3600.0), ("minutes", 60.0), ("seconds", 1.0))
+
+
+def unit_for(seconds: list[float | None]) -> tuple[str, float]:
+    """The largest unit in which the longest duration is at least 2 (seconds at the least)."""
+    peak = max((s for s in seconds if s is not None), default=0.0)
+    return next(((name, size) for name, size in UNITS if peak >= 2 * size), UNITS[-1])
+
+
+def _series(rows: list[dict[str, Any]], size: float) -> dict[str, list[float | None]]:
+    return {name: [None if r[key] is None else r[key] / size for r in rows] for name, key in SERIES}
+
+
+def weekly(
+    times: list[metrics.IncidentTimes], now: datetime, days: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """Response durations per 7-day bucket, oldest first, labelled by the bucket's first day."""
+    start = now - timedelta(days=days)
+    out = []
+    bucket = start
+    while bucket < now:
+        end = bucket + timedelta(days=7)
+        group = [t for t in times if bucket <= t.detected_at < end]
+        out.append((bucket.strftime("%m-%d"), metrics.durations(group)))
+        bucket = end
+    return out
+
+
+def build(*, session: Session, now: datetime, days: int) -> ReportView:
+    """The report over the last ``days`` days."""
+    rows = [
+        r
+        for r in reports.incidents_in(session=session, since=now - timedelta(days=days), until=None)
+        if not is_drill(r.labels)
+    ]
+    times = [
+        metrics.IncidentTimes(
+            r.id,
+            r.severity,
+            r.service,
+            r.started_at,
+            r.detected_at,
+            r.acknowledged_at,
+            r.resolved_at,
+        )
+        for r in rows
+    ]
+    overall = metrics.durations(times)
+    by_sev: dict[str, dict[str, Any]] = overall["by_severity"]
+    weeks = weekly(times, now, days)
+    sev_rows = [by_sev[s] for s in metrics.SEVERITIES]
+    week_rows = [w for _, w in weeks]
+    unit, size = unit_for([r[key] for r in sev_rows + week_rows for _, key in SERIES])
+    return ReportView(
+        days=days,
+        overall=overall,
+        by_severity=by_sev,
+        weeks=weeks,
+        severity_chart=charts.bars(
+            f"Mean response times by severity ({unit})",
+            list(metrics.SEVERITIES),
+            _series(sev_rows, size),
+            unit,
+        ),
+        weekly_chart=charts.lines(
+            f"Mean response times per week ({unit})",
+            [label for label, _ in weeks],
+            _series(week_rows, size),
+            unit,
+        ),
+    )

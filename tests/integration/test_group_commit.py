@@ -1,0 +1,117 @@
+"""Group commit on SQLite: batches that queue while one commits share the next transaction,
+each caller gets its own result only after the commit, and a failing batch loses nobody
+else's alerts."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+
+from warroom.alerts import batch as batches
+from warroom.alerts.batch import ingest_batch
+from warroom.alerts.intake import IngestResult
+from warroom.alerts.models import Alert, AlertCreate
+from warroom.bootstrap import Container
+
+
+def alerts(tag: str, n: int = 5) -> list[AlertCreate]:
+    return [
+        AlertCreate.model_validate(
+            {
+                "source": "generic",
+                "fingerprint": f"{tag}-{i}",
+                "starts_at": "2026-11-23T12:00:00Z",
+                "name": "HighErrorRate",
+                "service": f"svc-{tag}",
+                "metrics": {"error_rate": 0.2},
+            }
+        )
+        for i in range(n)
+    ]
+
+
+def run_concurrently(jobs: Mapping[str, Callable[[], IngestResult]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+
+    def call(name: str, job: Callable[[], IngestResult]) -> None:
+        try:
+            out[name] = job()
+        except Exception as exc:  # collected for the assertions
+            out[name] = exc
+
+    threads = [threading.Thread(target=call, args=item) for item in jobs.items()]
+    for t in threads:
+        t.start()
+    return {"threads": threads, "out": out}
+
+
+def sender(container: Container, tag: str) -> Callable[[], IngestResult]:
+    return lambda: ingest_batch(container, alerts(tag), actor="t")
+
+
+def queued(container: Container) -> int:
+    return len(batches._group_for(container.db)._queue)
+
+
+def test_waiting_batches_share_one_commit(container: Container) -> None:
+    if container.db.dialect != "sqlite":
+        pytest.skip("group commit is for SQLite's serial, fsync-bound commits")
+    commits = []
+    event.listen(container.db.engine, "commit", lambda conn: commits.append(1))
+    jobs = {
+        f"b{i}": (lambda i=i: ingest_batch(container, alerts(f"b{i}"), actor="t")) for i in range(6)
+    }
+    lock = container.db._write_lock
+    assert lock is not None
+    with lock:  # the first batch's leader waits for the database; the rest queue behind it
+        run = run_concurrently(jobs)
+        deadline = time.monotonic() + 10
+        while queued(container) < 5:
+            assert time.monotonic() < deadline, "batches did not queue"
+            time.sleep(0.01)
+    for t in run["threads"]:
+        t.join(timeout=10)
+    results = run["out"]
+    assert len(commits) == 2  # the first batch alone, then the five that waited together
+    with container.db.read() as session:
+        stored = dict(session.execute(select(Alert.id, Alert.fingerprint)).all())
+    for name, result in results.items():
+        assert isinstance(result, IngestResult), result
+        assert result.created == 5 and len(result.incidents_opened) == 1
+        assert sorted(stored[i] for i in result.alert_ids) == sorted(
+            f"{name}-{k}" for k in range(5)
+        )
+
+
+def test_a_failing_batch_loses_nobody_elses_alerts(container: Container) -> None:
+    if container.db.dialect != "sqlite":
+        pytest.skip("group commit is for SQLite's serial, fsync-bound commits")
+    jobs = {f"ok{i}": sender(container, f"ok{i}") for i in range(4)}
+
+    # An integration that does not exist violates a foreign key when the batch is stored.
+    def bad() -> IngestResult:
+        return ingest_batch(container, alerts("bad"), actor="t", integration_id=999)
+
+    jobs["bad"] = bad
+    lock = container.db._write_lock
+    assert lock is not None
+    with lock:
+        run = run_concurrently(jobs)
+        deadline = time.monotonic() + 10
+        while queued(container) < 4:
+            assert time.monotonic() < deadline, "batches did not queue"
+            time.sleep(0.01)
+    for t in run["threads"]:
+        t.join(timeout=10)
+    results = run["out"]
+    assert isinstance(results["bad"], IntegrityError)
+    with container.db.read() as session:
+        count = session.scalar(select(func.count()).select_from(Alert))
+    assert count == 20
+    assert all(isinstance(results[f"ok{i}"], IngestResult) for i in range(4))
