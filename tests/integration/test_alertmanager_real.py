@@ -158,7 +158,8 @@ def test_alertmanager_notifications_open_and_resolve_incidents(
     fraud = _detail(api, rows["fraud-model"])
     assert {a["status"] for a in fraud["alerts"]} == {"resolved"}
     kinds = [e["kind"] for e in fraud["timeline"]]
-    assert kinds[-2:] == ["alerts_resolved", "status"]
+    # Resolving enters the resolved phase: its verification checklist becomes tasks.
+    assert kinds[-3:] == ["alerts_resolved", "status", "tasks"]
     assert fraud["timeline"][-1]["actor"] == "warroom"
     api.close()
 
