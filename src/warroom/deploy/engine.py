@@ -37,8 +37,12 @@ class Lost(Exception):
 
 
 def claim(container: Container, rollback_id: int, *, owner: str, now: datetime) -> bool:
-    """Take the rollback's lease if nobody holds a live one."""
-    with container.db.session() as session:
+    """Take the rollback's lease if nobody holds a live one.
+
+    The runner's own bookkeeping (claim, lease, intermediate states) commits without waiting
+    for the disk: every step is safe to redo, and a record that fell behind in a machine crash
+    is resumed from where it stands. The final state is written durably (``conclude``)."""
+    with container.db.session(durable=False) as session:
         result = session.execute(
             update(Rollback)
             .where(
@@ -57,7 +61,7 @@ def claim(container: Container, rollback_id: int, *, owner: str, now: datetime) 
 
 def renew(container: Container, rollback_id: int, *, owner: str) -> bool:
     """Extend our lease; False when another runner holds the rollback now."""
-    with container.db.session() as session:
+    with container.db.session(durable=False) as session:
         result = session.execute(
             update(Rollback)
             .where(Rollback.id == rollback_id, Rollback.runner == owner)
@@ -226,14 +230,14 @@ def _verify(
 
 
 def _note_verification(container: Container, rollback_id: int, results: dict[str, Any]) -> None:
-    with container.db.session() as session:
+    with container.db.session(durable=False) as session:
         rb = session.get(Rollback, rollback_id)
         assert rb is not None
         rb.verification = {**results, "waiting": "not enough requests yet"}
 
 
 def _record_switch(container: Container, plan: RollbackPlan) -> None:
-    with container.db.session() as session:
+    with container.db.session(durable=False) as session:
         registry.apply_weights(
             session=session,
             service=plan.service,
@@ -258,7 +262,7 @@ def _advance(
     snapshot: dict[str, Any] | None = None,
     switched_at: datetime | None = None,
 ) -> None:
-    with container.db.session() as session:
+    with container.db.session(durable=False) as session:
         rb = session.get(Rollback, plan.rollback_id)
         assert rb is not None
         if rb.runner != owner or rb.state != old_state:

@@ -68,10 +68,18 @@ def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get("warroom_read_only"):
+        options = conn.get_execution_options()
+        if options.get("warroom_read_only"):
             conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # A relaxed transaction skips the fsync (the pragma applies per connection and
+        # cannot change inside a transaction, so it is set here, before BEGIN).
+        wanted = "NORMAL" if options.get("warroom_relaxed") else synchronous
+        info = conn.connection.info
+        if info.get("synchronous", synchronous) != wanted:
+            conn.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+            info["synchronous"] = wanted
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -86,19 +94,33 @@ class Database:
         self.read_sessionmaker = sessionmaker(
             engine.execution_options(warroom_read_only=True), expire_on_commit=False
         )
+        self.relaxed_sessionmaker = sessionmaker(
+            engine.execution_options(warroom_relaxed=True), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A write session: commits on success, rolls back on error."""
+    def session(self, *, durable: bool = True) -> Iterator[Session]:
+        """A write session: commits on success, rolls back on error.
+
+        ``durable=False`` is for steps that are safe to redo, such as a rollback runner's
+        intermediate states (the lease resumes a rollback whose record is behind): the commit
+        survives a crash of the process but not of the machine, and does not wait for the
+        disk (SQLite ``synchronous=NORMAL`` in WAL mode; PostgreSQL
+        ``synchronous_commit=off`` for the transaction). Accepted alerts and final states are
+        always durable.
+        """
+        factory = self.sessionmaker if durable else self.relaxed_sessionmaker
         if self._write_lock is None:
-            with self.sessionmaker() as session, session.begin():
+            with factory() as session, session.begin():
+                if not durable:
+                    session.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 yield session
             return
-        with self._write_lock, self.sessionmaker() as session, session.begin():
+        with self._write_lock, factory() as session, session.begin():
             yield session
 
     @contextmanager

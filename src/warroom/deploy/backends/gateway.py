@@ -61,7 +61,8 @@ class GatewayBackend(Backend):
 
     def switch(self, plan: RollbackPlan) -> None:
         now = self.container.clock()
-        with self.container.db.session() as session:
+        # Redone on resume if lost in a machine crash (see deploy.engine.claim).
+        with self.container.db.session(durable=False) as session:
             target = registry.get_version(
                 session=session, service=plan.service, version=plan.to_version
             )
@@ -82,7 +83,7 @@ class GatewayBackend(Backend):
         if not plan.from_version:
             return
         now = self.container.clock()
-        with self.container.db.session() as session:
+        with self.container.db.session(durable=False) as session:
             row = registry.get_version(
                 session=session, service=plan.service, version=plan.from_version
             )
