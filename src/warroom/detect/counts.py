@@ -4,6 +4,7 @@ outcome ring buffer holds."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -27,6 +28,18 @@ class SecondCounts:
             self.requests[i] += 1
             if not ok:
                 self.errors[i] += 1
+
+    def restore(self, seconds: Iterable[tuple[int, int, int]]) -> None:
+        """Load (second, requests, errors) saved before a restart; a second this process has
+        already counted more recently is kept."""
+        with self.lock:
+            for second, requests, errors in seconds:
+                i = second % self.horizon
+                if self.stamp[i] >= second:
+                    continue
+                self.stamp[i] = second
+                self.requests[i] = requests
+                self.errors[i] = errors
 
     def drop_since(self, since: float) -> None:
         """Forget the seconds from ``since`` on (see ``OutcomeWindow.drop_since``)."""

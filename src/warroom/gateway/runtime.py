@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from warroom.detect.windows import OutcomeWindow
 from warroom.errors import Conflict, NotFound, WarroomError
 from warroom.gateway.faults import FaultTable
 from warroom.gateway.loaders import Predictor, load
+from warroom.samples import service as samples
 
 
 class PredictionFailed(WarroomError):
@@ -109,8 +110,27 @@ class Gateway:
         found = self.windows.get(key)
         if found is None:
             with self.lock:  # two threads reloading at once must share one window
-                found = self.windows.setdefault(key, OutcomeWindow(self.window_size))
+                found = self.windows.get(key)
+                if found is None:
+                    found = self.windows[key] = OutcomeWindow(self.window_size)
+                    # The per-second counts behind the burn-rate windows (hours long)
+                    # survive a restart: they come back from the saved snapshots.
+                    found.counts.restore(self._saved_counts(service, version, found))
         return found
+
+    def _saved_counts(
+        self, service: str, version: str, window: OutcomeWindow
+    ) -> list[tuple[int, int, int]]:
+        # The windows' time base is the wall clock (time.time()), so is the snapshots'.
+        end = datetime.fromtimestamp(time.time(), UTC)
+        with self.container.db.read() as session:
+            return samples.saved_counts(
+                session=session,
+                service=service,
+                version=version,
+                start=end - timedelta(seconds=window.counts.horizon),
+                end=end,
+            )
 
     def reload(self, service: str) -> ServiceRuntime:
         """Rebuild a service's routing table from the registry (models stay loaded)."""

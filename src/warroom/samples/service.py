@@ -65,6 +65,29 @@ def series(
     return dict(out)
 
 
+def saved_counts(
+    *, session: Session, service: str, version: str, start: datetime, end: datetime
+) -> list[tuple[int, int, int]]:
+    """(second, requests, errors) of a version from the gateway's snapshots in [start, end]:
+    what a restarted gateway reloads into its burn-rate counts."""
+    query = (
+        select(MetricSample.at, MetricSample.name, MetricSample.value)
+        .where(
+            MetricSample.service == service,
+            MetricSample.version == version,
+            MetricSample.source == "gateway",
+            MetricSample.name.in_(("requests", "errors")),
+            MetricSample.at >= start,
+            MetricSample.at <= end,
+        )
+        .order_by(MetricSample.at)
+    )
+    per_second: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for at, name, value in session.execute(query):
+        per_second[int(at.timestamp())][name == "errors"] += int(value)
+    return [(second, counts[0], counts[1]) for second, counts in per_second.items()]
+
+
 def record_many(
     *, session: Session, observations: list[tuple[str, datetime, dict[str, float]]], source: str
 ) -> None:
