@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
+
 from warroom.config import Settings
 from warroom.guide.runbooks import Runbook, load_runbooks
+from warroom.oncall import directory
+from warroom.oncall.directory import Version
 from warroom.playbook.loader import load_playbook
 from warroom.playbook.schema import Playbook
 from warroom.storage.base import utcnow
@@ -15,6 +21,7 @@ from warroom.storage.engine import Database, make_engine
 from warroom.storage.migrate import upgrade
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,6 +35,40 @@ class Container:
     #: Called with a service name after this process changed its traffic routing, so an
     #: in-process gateway applies it at once (other processes follow the registry).
     routing_listeners: list[Callable[[str, dict[str, float]], object]] = field(default_factory=list)
+    _base: Playbook | None = field(default=None, repr=False)
+    _overlaid: Playbook | None = field(default=None, repr=False)
+    _directory: Version = field(default=(0, None), repr=False)
+    _checked: float = field(default=float("-inf"), repr=False)
+
+    def refresh_directory(self, *, force: bool = False) -> None:
+        """Bring the people and teams managed through the API into ``playbook`` (at most
+        once per ``directory_refresh`` seconds unless forced; see oncall.directory)."""
+        moment = time.monotonic()
+        if not force and moment - self._checked < self.settings.directory_refresh:
+            return
+        self._checked = moment
+        replaced = self.playbook is not self._overlaid
+        try:
+            with self.db.read() as session:
+                current = directory.version(session)
+                if current == self._directory and (current[0] == 0 or not replaced):
+                    return
+                rows = directory.entries(session) if current[0] else []
+        except DBAPIError:  # not migrated yet (a CLI command before `db upgrade`)
+            return
+        if replaced or self._base is None:
+            self._base = self.playbook  # someone (a test, a reload) set a new playbook
+        merged, skipped = directory.overlay_valid(self._base, rows)
+        if skipped:
+            log.error("directory entries the playbook does not accept: %s", ", ".join(skipped))
+        self._overlaid = self.playbook = merged
+        self._directory = current
+
+    def base_playbook(self) -> Playbook:
+        """The playbook as its file declares it, without the directory's entries."""
+        return (
+            self.playbook if self.playbook is not self._overlaid else (self._base or self.playbook)
+        )
 
     def routing_changed(self, service: str, weights: dict[str, float]) -> None:
         for listener in self.routing_listeners:
@@ -48,6 +89,8 @@ def bootstrap(settings: Settings, *, migrate: bool = False, clock: Clock = utcno
     )
     if migrate:
         upgrade(engine)
-    return Container(
+    container = Container(
         settings=settings, db=Database(engine), playbook=playbook, clock=clock, runbooks=runbooks
     )
+    container.refresh_directory(force=True)
+    return container

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         description="seconds between registry checks of each gateway: how soon a gateway in "
         "another process follows a change (the in-process gateway is told at once)",
     )
+    directory_refresh: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds between checks for people and teams changed by another process",
+    )
     gateway_snapshot_interval: float = Field(
         default=1.0, gt=0, description="seconds between per-version stats samples"
     )

@@ -19,7 +19,9 @@ class Principal:
 
 
 def get_container(request: Request) -> Container:
-    return request.app.state.container
+    container: Container = request.app.state.container
+    container.refresh_directory()  # people and teams changed by another process
+    return container
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]

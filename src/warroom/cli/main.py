@@ -10,7 +10,18 @@ from starlette.types import ASGIApp
 
 from warroom.api.app import create_asgi
 from warroom.bootstrap import Container, bootstrap
-from warroom.cli import admin, deploy, detection, drill, learn, operate, readiness, respond, tasks
+from warroom.cli import (
+    admin,
+    deploy,
+    detection,
+    directory,
+    drill,
+    learn,
+    operate,
+    readiness,
+    respond,
+    tasks,
+)
 from warroom.cli import guide as guide_cli
 from warroom.cli.common import console, fail
 from warroom.config import Settings
@@ -45,6 +56,8 @@ app.command("report")(learn.report)
 app.command("drill")(drill.drill)
 app.command("worker")(respond.worker)
 app.add_typer(respond.oncall_app, name="oncall")
+respond.oncall_app.add_typer(directory.person_app, name="person")
+respond.oncall_app.add_typer(directory.team_app, name="team")
 app.add_typer(respond.jobs_app, name="jobs")
 app.add_typer(respond.notification_app, name="notification")
 operate.incident_app.command("update")(respond.incident_update)

@@ -119,13 +119,12 @@ def oncall_export(
 ) -> None:
     """Print the team's on-call shifts as iCalendar: warroom oncall export --team X > x.ics.
 
-    Reads the playbook (WARROOM_PLAYBOOK) on this machine: no server needed."""
+    Reads the playbook (WARROOM_PLAYBOOK) and the people and teams managed through the API
+    from the database (WARROOM_DATABASE_URL) directly: no server needed."""
     from datetime import UTC, datetime
 
-    from warroom.config import Settings
     from warroom.errors import WarroomError
     from warroom.oncall.calendar import team_calendar
-    from warroom.playbook.loader import load_playbook
 
     now = datetime.now(UTC)
     try:
@@ -135,8 +134,8 @@ def oncall_export(
     if begin.tzinfo is None:
         fail("--start needs a UTC offset, e.g. 2026-11-23T00:00:00Z")
     try:
-        playbook = load_playbook(Settings().playbook)
-        body = team_calendar(playbook.oncall, team, start=begin, days=days, now=now)
+        with local() as container:
+            body = team_calendar(container.playbook.oncall, team, start=begin, days=days, now=now)
     except WarroomError as exc:
         fail(str(exc))
     sys.stdout.write(body.decode())

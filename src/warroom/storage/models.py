@@ -8,6 +8,7 @@ from warroom.detect.models import Baseline, ReviewItem
 from warroom.guide.models import DiagnosticResult
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.notify.models import Notification
+from warroom.oncall.models import DirectoryEntry
 from warroom.postmortem.models import ActionItem, Postmortem, PostmortemRevision
 from warroom.samples.models import MetricSample
 from warroom.silences.models import Silence
@@ -25,6 +26,7 @@ __all__ = [
     "Baseline",
     "DeploymentEvent",
     "DiagnosticResult",
+    "DirectoryEntry",
     "Incident",
     "IncidentRole",
     "IncidentTask",

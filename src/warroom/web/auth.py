@@ -56,6 +56,7 @@ def web_state(request: Request) -> WebState:
 
 def container_of(request: Request) -> Container:
     container: Container = request.app.state.container
+    container.refresh_directory()  # people and teams changed by another process
     return container
 
 

@@ -125,6 +125,7 @@ class Worker:
     def run_once(self, only: tuple[str, ...] | None = None) -> bool:
         """Claim and run one due job (of the ``only`` kinds); False when none was due."""
         settings = self.container.settings
+        self.container.refresh_directory()  # pages go to the people of the moment
         token = uuid.uuid4().hex
         now = self.container.clock()
         with self.container.db.session() as session:
