@@ -90,20 +90,43 @@ def heartbeat(container: Container, rollback_id: int, owner: str) -> Iterator[No
         thread.join()
 
 
-def run(container: Container, rollback_id: int, *, poll: float = 0.2) -> str | None:
-    """Drive a rollback to a final state; None when another runner holds it."""
+def run(
+    container: Container,
+    rollback_id: int,
+    *,
+    poll: float = 0.2,
+    stopping: threading.Event | None = None,
+) -> str | None:
+    """Drive a rollback to a final state; None when another runner holds it, or when
+    ``stopping`` is set (the process shuts down: the lease is released so that the next
+    runner resumes the rollback at once, from its recorded state)."""
     owner = uuid.uuid4().hex
     if not claim(container, rollback_id, owner=owner, now=container.clock()):
         return None
     try:
-        return _drive(container, rollback_id, owner, poll)
+        return _drive(container, rollback_id, owner, poll, stopping or threading.Event())
     except Lost:
         return None
 
 
-def _drive(container: Container, rollback_id: int, owner: str, poll: float) -> str:
+def release(container: Container, rollback_id: int, *, owner: str) -> None:
+    """Give up our lease without concluding (shutdown): the rollback is resumed elsewhere."""
+    with container.db.session(durable=False) as session:
+        session.execute(
+            update(Rollback)
+            .where(Rollback.id == rollback_id, Rollback.runner == owner)
+            .values(lease_until=None)
+        )
+
+
+def _drive(
+    container: Container, rollback_id: int, owner: str, poll: float, stopping: threading.Event
+) -> str | None:
     policy = container.playbook.rollback
     while True:
+        if stopping.is_set():
+            release(container, rollback_id, owner=owner)
+            return None
         # Read-only: the claim stamped started_at, and the lease is renewed by the heartbeat
         # during steps and below while verification waits (no fsync on the way to the switch).
         with container.db.read() as session:
@@ -155,7 +178,7 @@ def _drive(container: Container, rollback_id: int, owner: str, poll: float) -> s
                 owner=owner,
             )
             continue
-        time.sleep(poll)
+        stopping.wait(poll)
         if not renew(container, rollback_id, owner=owner):
             raise Lost
 

@@ -37,7 +37,10 @@ class RollbackRunner:
     def _run(self, rollback_id: int) -> None:
         try:
             engine.run(
-                self.container, rollback_id, poll=self.container.settings.rollback_poll_interval
+                self.container,
+                rollback_id,
+                poll=self.container.settings.rollback_poll_interval,
+                stopping=self.stopping,
             )
         except Exception:  # the engine records endings; this only guards the thread
             log.exception("rollback %s runner crashed", rollback_id)
