@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,3 +41,11 @@ def mask(value: Any, key: str = "") -> Any:
         if "://" in value:
             return mask_url(value)
     return value
+
+
+def hide(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every literal secret replaced by the mask (longest first, so a secret
+    that contains another is hidden whole)."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from tests.conftest import LiveServer, free_port
 from tests.support.models import sample_rows, train
+from tests.support.ready import wait_ready
 from warroom.samples.models import MetricSample
 
 pytest.importorskip("sklearn")
@@ -102,16 +103,7 @@ def gateway_process(live_server: LiveServer, tmp_path: Path) -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-m", "warroom", "gateway"], env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "warroom gateway exited"
-            assert time.monotonic() < deadline, "warroom gateway did not start"
-            time.sleep(0.1)
+        wait_ready(f"{url}/readyz", what="warroom gateway", proc=proc)
         yield url
     finally:
         proc.terminate()

@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import LiveServer, free_port
 from tests.integration.test_rollback import Traffic, wait_final
 from tests.support.models import train
+from tests.support.ready import wait_ready
 from warroom.config import Settings
 from warroom.playbook.loader import default_playbook_text
 
@@ -70,15 +71,7 @@ def prometheus(live_server: LiveServer, tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{PROM_PORT}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "prometheus did not start"
-            time.sleep(0.2)
+        wait_ready(f"{url}/-/ready", what="prometheus")
         yield url
     finally:
         proc.terminate()

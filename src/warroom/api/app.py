@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 import warroom
+from warroom.api.errors import add_error_handler
 from warroom.api.limits import BodySizeLimit
 from warroom.api.metrics import ApiMetrics
 from warroom.api.routes import (
@@ -33,7 +33,6 @@ from warroom.api.routes import (
 from warroom.bootstrap import Container
 from warroom.deploy.runner import RollbackRunner
 from warroom.detect.service import DetectorLoop
-from warroom.errors import WarroomError
 from warroom.gateway import fault_routes
 from warroom.gateway import routes as gateway_routes
 from warroom.gateway.metrics import GatewayMetrics
@@ -78,10 +77,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.gateway_metrics = GatewayMetrics(app.state.registry)
     app.state.rollback_runner = runner
 
-    @app.exception_handler(WarroomError)
-    async def _warroom_error(_: Request, exc: WarroomError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
+    add_error_handler(app)
 
     for module in (
         health,

@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp
 
 import warroom
+from warroom.api.errors import add_error_handler
 from warroom.api.limits import BodySizeLimit
 from warroom.api.routes import health
 from warroom.bootstrap import Container
 from warroom.detect.service import DetectorLoop
-from warroom.errors import WarroomError
 from warroom.gateway import fault_routes, routes
 from warroom.gateway.metrics import GatewayMetrics
 from warroom.gateway.predict import PredictEndpoint
@@ -54,13 +53,9 @@ def gateway_app(
     app.state.registry = registry
     app.state.gateway_metrics = metrics
 
-    @app.exception_handler(WarroomError)
-    async def _warroom_error(_: Request, exc: WarroomError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
+    add_error_handler(app)
 
     app.include_router(routes.router)
-    app.include_router(fault_routes.router)
     app.include_router(fault_routes.router)  # drills' fault injection (off unless enabled)
     if with_health:
         app.include_router(health.router)

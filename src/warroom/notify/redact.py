@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from warroom.secrets import MASK
+from warroom.secrets import MASK, hide
 
 _URL = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)([^/\s'\"]*@)?([^/\s'\"?#]+)[^\s'\"]*")
 # Loggers that print request URLs (logger filters only see records logged to that very name).
@@ -26,9 +26,7 @@ def redact(text: str) -> str:
 
 def scrub(text: str, secrets: list[str]) -> str:
     """``redact`` plus every literal secret (a token that is not in URL form) replaced."""
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return redact(text)
+    return redact(hide(text, (s for s in secrets if len(s) >= 4)))
 
 
 class RedactingFilter(logging.Filter):

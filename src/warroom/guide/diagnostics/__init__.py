@@ -12,7 +12,7 @@ from typing import Any
 from warroom.guide.diagnostics import changes, http, promql, shell, sql
 from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Status, Target
 from warroom.guide.schema import Step
-from warroom.secrets import MASK, mask_url
+from warroom.secrets import hide, mask_url
 
 KINDS: dict[str, Callable[[Any, Target], Outcome]] = {
     "http": http.run,
@@ -73,8 +73,4 @@ def cap(text: str, limit: int) -> tuple[str, int]:
 
 def mask(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Credentials in URLs, and any configured secret, replaced by ****."""
-    masked = _URL.sub(lambda m: mask_url(m.group(0)), text)
-    for secret in secrets:
-        if secret:
-            masked = masked.replace(secret, MASK)
-    return masked
+    return hide(_URL.sub(lambda m: mask_url(m.group(0)), text), secrets)
