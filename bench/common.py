@@ -48,8 +48,9 @@ class Warroom:
 
 
 @contextmanager
-def warroom_server(**env: str) -> Iterator[Warroom]:
-    """`warroom serve` on SQLite in a temporary home, with an admin token and an AM key."""
+def warroom_server(*serve_args: str, **env: str) -> Iterator[Warroom]:
+    """`warroom serve` (with ``serve_args``) on SQLite in a temporary home, with an admin
+    token and an Alertmanager integration key."""
     home = Path(tempfile.mkdtemp(prefix="warroom-bench-"))
     container = bootstrap(Settings(home=home), migrate=True)
     with container.db.session() as session:
@@ -73,7 +74,7 @@ def warroom_server(**env: str) -> Iterator[Warroom]:
         **env,
     }
     environ.pop("WARROOM_DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "warroom", "serve"], env=environ)
+    proc = subprocess.Popen([sys.executable, "-m", "warroom", "serve", *serve_args], env=environ)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/readyz")

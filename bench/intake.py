@@ -15,7 +15,6 @@ import hashlib
 import json
 import statistics
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import alertmanager_binary, alertmanager_server, warroom_server  # noqa: E402
+from common import alertmanager_binary, alertmanager_server, post_many, warroom_server  # noqa: E402
 
 
 def storm(total: int, batch: int, run: str = "") -> list[list[dict[str, Any]]]:
@@ -77,29 +76,11 @@ def webhook(batch: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def blast(
+def blast(
     url: str, bodies: list[Any], headers: dict[str, str], concurrency: int
 ) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(json.dumps(body).encode())
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            content = queue.get_nowait()
-            t0 = time.perf_counter()
-            r = await client.post(url, content=content, headers=headers)
-            latencies.append((time.perf_counter() - t0) * 1000)
-            if r.status_code >= 300:
-                raise RuntimeError(f"{url}: HTTP {r.status_code} {r.text[:200]}")
-
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - t0
-    return elapsed, latencies
+    encoded = [json.dumps(body).encode() for body in bodies]
+    return asyncio.run(post_many(url, encoded, concurrency=concurrency, headers=headers))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -117,16 +98,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     batches = storm(args.alerts, args.batch)
-    headers = {"content-type": "application/json"}
+    headers: dict[str, str] = {}
 
     with warroom_server() as wr:
         url = f"{wr.url}/api/v1/integrations/alertmanager"
         auth = {**headers, "authorization": f"Bearer {wr.alertmanager_key}"}
-        asyncio.run(
-            blast(url, [webhook(b) for b in batches[:5]], auth, args.concurrency)
-        )  # warm-up
+        blast(url, [webhook(b) for b in batches[:5]], auth, args.concurrency)  # warm-up
         fresh = storm(args.alerts, args.batch, run="-run")  # the warm-up's would be repeats
-        elapsed, lat = asyncio.run(blast(url, [webhook(b) for b in fresh], auth, args.concurrency))
+        elapsed, lat = blast(url, [webhook(b) for b in fresh], auth, args.concurrency)
         stored = httpx.get(
             f"{wr.url}/api/v1/alerts",
             params={"limit": 1},
@@ -150,8 +129,8 @@ def main() -> None:
         receiver = "    webhook_configs: []\n"
         with alertmanager_server(receiver) as am:
             url = f"{am}/api/v2/alerts"
-            asyncio.run(blast(url, batches[:5], headers, args.concurrency))
-            am_elapsed, am_lat = asyncio.run(blast(url, fresh, headers, args.concurrency))
+            blast(url, batches[:5], headers, args.concurrency)
+            am_elapsed, am_lat = blast(url, fresh, headers, args.concurrency)
         am_rate = args.alerts / am_elapsed
         result["alertmanager_alerts_per_s"] = round(am_rate)
         result["ratio_vs_alertmanager"] = round(rate / am_rate, 2)

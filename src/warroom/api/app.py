@@ -98,6 +98,7 @@ def create_app(container: Container) -> FastAPI:
         guide,
     ):
         app.include_router(module.router)
+    integrations.document_bodies(app)
     mount_web(app, container)  # console at /, public status page at /status
     app.include_router(gateway_routes.router)
     app.include_router(fault_routes.router)

@@ -7,19 +7,25 @@ events may also carry it as ``routing_key``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, ORJSONResponse
+from pydantic import BaseModel, ValidationError
 
 from warroom.alerts.batch import ingest_batch, summary
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers import alertmanager, grafana, pagerduty
-from warroom.api.deps import ContainerDep, bearer_token
+from warroom.api.deps import bearer_token
 from warroom.auth import service as auth
 from warroom.auth.models import Integration
 from warroom.errors import AuthError
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
+Payload = TypeVar("Payload", bound=BaseModel)
 
 
 def _key(request: Request) -> str | None:
@@ -34,22 +40,47 @@ def _authenticate(request: Request, kind: str, key: str | None) -> Integration:
         return auth.authenticate_integration(session=session, kind=kind, key=key)
 
 
-# Dependencies run before the body is validated, so a caller without a valid key learns
-# nothing about the payload format (401 before 422).
-def alertmanager_integration(request: Request) -> Integration:
-    return _authenticate(request, "alertmanager", _key(request))
+def _validated(model: type[Payload], body: bytes) -> Payload:
+    """The raw body parsed and validated in one pass (pydantic reads the bytes itself, which
+    costs a third of ``json.loads`` plus model validation); errors keep FastAPI's shape."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as invalid:
+        errors = invalid.errors(include_url=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
-def grafana_integration(request: Request) -> Integration:
-    return _authenticate(request, "grafana", _key(request))
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The request body in the OpenAPI document (the routes read the raw bytes, so FastAPI
+    cannot see the model); :func:`document_bodies` adds the models to the components."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    _SCHEMAS.update(schema.pop("$defs", {}))
+    _SCHEMAS[model.__name__] = schema
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+    return {"requestBody": {"required": True, "content": content}}
 
 
-def pagerduty_integration(request: Request) -> Integration | None:
-    key = _key(request)
-    return _authenticate(request, "pagerduty", key) if key else None
+_SCHEMAS: dict[str, Any] = {}
 
 
-def _run(request: Request, integration: Integration, alerts: list[AlertCreate]) -> dict[str, Any]:
+def document_bodies(app: FastAPI) -> None:
+    """Put the webhook body models in the app's OpenAPI components."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            components = generate().setdefault("components", {})
+            components.setdefault("schemas", {}).update(_SCHEMAS)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _intake(
+    request: Request,
+    integration: Integration,
+    alerts: list[AlertCreate],
+) -> dict[str, Any]:
     actor = f"integration:{integration.kind}:{integration.name}"
     result = ingest_batch(
         request.app.state.container,
@@ -61,38 +92,69 @@ def _run(request: Request, integration: Integration, alerts: list[AlertCreate]) 
     return summary(result)
 
 
-@router.post("/alertmanager", summary="Prometheus Alertmanager webhook (version 4)")
-def alertmanager_webhook(
-    payload: alertmanager.AlertmanagerWebhook,
-    request: Request,
-    container: ContainerDep,
-    integration: Annotated[Integration, Depends(alertmanager_integration)],
-) -> dict[str, Any]:
-    return _run(request, integration, alertmanager.to_alerts(payload, now=container.clock()))
+def _alertmanager(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
+    integration = _authenticate(request, "alertmanager", key)
+    payload = _validated(alertmanager.AlertmanagerWebhook, body)
+    now = request.app.state.container.clock()
+    return _intake(request, integration, alertmanager.to_alerts(payload, now=now))
 
 
-@router.post("/grafana", summary="Grafana alerting webhook")
-def grafana_webhook(
-    payload: grafana.GrafanaWebhook,
-    request: Request,
-    container: ContainerDep,
-    integration: Annotated[Integration, Depends(grafana_integration)],
-) -> dict[str, Any]:
-    return _run(request, integration, grafana.to_alerts(payload, now=container.clock()))
+def _grafana(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
+    integration = _authenticate(request, "grafana", key)
+    payload = _validated(grafana.GrafanaWebhook, body)
+    now = request.app.state.container.clock()
+    return _intake(request, integration, grafana.to_alerts(payload, now=now))
 
 
-@router.post("/pagerduty", summary="PagerDuty Events API v2 event", status_code=202)
-def pagerduty_event(
-    payload: pagerduty.PagerDutyEvent,
-    request: Request,
-    container: ContainerDep,
-    by_url: Annotated[Integration | None, Depends(pagerduty_integration)],
-) -> dict[str, Any]:
-    integration = by_url or _authenticate(request, "pagerduty", payload.routing_key)
-    result = _run(request, integration, pagerduty.to_alerts(payload, now=container.clock()))
+def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
+    by_url = _authenticate(request, "pagerduty", key) if key else None
+    event = _validated(pagerduty.PagerDutyEvent, body)
+    integration = by_url or _authenticate(request, "pagerduty", event.routing_key)
+    now = request.app.state.container.clock()
+    result = _intake(request, integration, pagerduty.to_alerts(event, now=now))
     return {
         "status": "success",
         "message": "Event processed",
-        "dedup_key": pagerduty.dedup_key_of(payload),
+        "dedup_key": pagerduty.dedup_key_of(event),
         **result,
     }
+
+
+# Each webhook is one hop to the thread pool: authentication (before the body is looked at,
+# so a caller without a valid key learns nothing about the format: 401 before 422),
+# validation and the durable write all run there, off the event loop.
+@router.post(
+    "/alertmanager",
+    summary="Prometheus Alertmanager webhook (version 4)",
+    openapi_extra=_body_schema(alertmanager.AlertmanagerWebhook),
+)
+async def alertmanager_webhook(request: Request) -> JSONResponse:
+    return await _answer(request, _alertmanager)
+
+
+@router.post(
+    "/grafana",
+    summary="Grafana alerting webhook",
+    openapi_extra=_body_schema(grafana.GrafanaWebhook),
+)
+async def grafana_webhook(request: Request) -> JSONResponse:
+    return await _answer(request, _grafana)
+
+
+@router.post(
+    "/pagerduty",
+    summary="PagerDuty Events API v2 event",
+    status_code=202,
+    openapi_extra=_body_schema(pagerduty.PagerDutyEvent),
+)
+async def pagerduty_event(request: Request) -> JSONResponse:
+    return await _answer(request, _pagerduty, status_code=202)
+
+
+Handler = Callable[[Request, str | None, bytes], dict[str, Any]]
+
+
+async def _answer(request: Request, handler: Handler, status_code: int = 200) -> JSONResponse:
+    body = await request.body()
+    answer = await run_in_threadpool(handler, request, _key(request), body)
+    return ORJSONResponse(answer, status_code=status_code)
