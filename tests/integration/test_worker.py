@@ -36,14 +36,14 @@ def test_enqueue_with_key_is_idempotent_and_jobs_run_when_due(container: Contain
         later = service.enqueue(
             session=session, kind="t.echo", payload={"n": 3}, due_at=T0 + timedelta(minutes=5)
         )
-        assert again.id == first.id
+        assert again == first
     assert worker.run_until_idle() == 1
     assert ran == [{"n": 1}]
     clock.set(T0 + timedelta(minutes=5))
     assert worker.run_until_idle() == 1
     assert ran == [{"n": 1}, {"n": 3}]
     statuses = {j.id: j.status for j in _jobs(container)}
-    assert statuses == {first.id: "done", later.id: "done"}
+    assert statuses == {first: "done", later: "done"}
     with container.db.session() as session:  # a finished key still blocks a repeat
         service.enqueue(session=session, kind="t.echo", payload={}, due_at=T0, key="k1")
     assert worker.run_until_idle() == 0
@@ -78,7 +78,7 @@ def test_failures_back_off_then_die_and_side_effects_roll_back(container: Contai
     clock.set(T0 + timedelta(seconds=30))
     worker.run_until_idle()
     [row] = _jobs(container)
-    assert (row.id, row.status, row.attempts) == (job.id, "dead", 3)
+    assert (row.id, row.status, row.attempts) == (job, "dead", 3)
     assert [final for _, final in failures] == [False, False, True]
 
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.alerts import holds
@@ -38,6 +38,7 @@ from warroom.playbook.schema import Playbook, Rule, most_severe, severity_rank
 from warroom.response import service as response
 from warroom.samples import service as samples
 from warroom.silences import service as silences
+from warroom.storage.bulk import insert_returning_ids
 
 SYSTEM_ACTOR = "warroom"
 
@@ -83,6 +84,21 @@ class IngestResult:
     pending: int = 0
     incidents_opened: list[str] = field(default_factory=list)
     incidents_updated: list[str] = field(default_factory=list)
+    # The rows behind those ids: the session holds loaded rows only weakly, so without these
+    # every later step of the batch would load its incident again.
+    rows: dict[str, Incident] = field(default_factory=dict, repr=False)
+
+    def opened(self, incident: Incident) -> None:
+        self.incidents_opened.append(incident.id)
+        self.rows[incident.id] = incident
+
+    def touched(self, incident: Incident) -> None:
+        if incident.id not in self.incidents_updated:
+            self.incidents_updated.append(incident.id)
+        self.rows[incident.id] = incident
+
+    def row(self, session: Session, incident_id: str) -> Incident | None:
+        return self.rows.get(incident_id) or session.get(Incident, incident_id)
 
 
 def match_labels(alert: AlertCreate | Row) -> dict[str, str]:
@@ -106,6 +122,7 @@ def ingest(
 ) -> IngestResult:
     """Store a batch of alerts and open, update or resolve incidents accordingly."""
     result = IngestResult()
+    verdict = Verdicts(playbook, now)
     firing = _firing_by_fingerprint(session, alerts)
     in_force = silences.active(session=session, now=now)
     timed = holds.timed_rules(playbook)
@@ -132,14 +149,14 @@ def ingest(
             if row.silence_id is not None:
                 result.silenced += 1
             elif row.incident_id is None:
-                deadline = _pending_until(row, playbook, timed, now) if timed else None
+                deadline = _pending_until(row, verdict, timed, now) if timed else None
                 if deadline is not None:
                     waiting[id(row)] = (row, deadline)
                 elif id(row) not in queued:
                     queued.add(id(row))
                     to_group.append(row)
             else:
-                _touch_incident(session, row, playbook, now, result)
+                _touch_incident(session, row, playbook, verdict, result)
             if spec.acknowledge:
                 acks.add(spec.fingerprint)
         else:
@@ -149,7 +166,8 @@ def ingest(
                 resolved_in.add(row.incident_id)
         rows.append(row)
     # An alert that fired and resolved within one batch opens nothing.
-    _group(session, [r for r in to_group if r.status == "firing"], playbook, now, result)
+    firing_rows = [r for r in to_group if r.status == "firing"]
+    _group(session, firing_rows, playbook, verdict, result)
     _insert_pending([r for r in rows if isinstance(r, Pending)], session)
     # Every observation an alert carries is a sample, so postmortem charts have real data.
     samples.record_many(session=session, observations=_observations(alerts, now), source="alert")
@@ -187,12 +205,13 @@ def check_pending(*, session: Session, alert_id: int, playbook: Playbook, now: d
     row = session.get(Alert, alert_id, with_for_update=True)
     if row is None or row.status != "firing" or row.incident_id or row.silence_id:
         return
-    deadline = _pending_until(row, playbook, holds.timed_rules(playbook), now)
+    verdict = Verdicts(playbook, now)
+    deadline = _pending_until(row, verdict, holds.timed_rules(playbook), now)
     if deadline is not None:
         holds.schedule_check(session, row.id, deadline)
         return
     result = IngestResult(alert_ids=[row.id])
-    _group(session, [row], playbook, now, result)
+    _group(session, [row], playbook, verdict, result)
     session.flush()
     _page_opened(session, result, playbook, now)
     _consider_rollbacks(session, result, playbook, now)
@@ -208,10 +227,10 @@ def check_pending(*, session: Session, alert_id: int, playbook: Playbook, now: d
 
 
 def _pending_until(
-    row: Row, playbook: Playbook, timed: list[Rule], now: datetime
+    row: Row, verdict: Verdicts, timed: list[Rule], now: datetime
 ) -> datetime | None:
     """When a pending alert should be looked at again; None when it opens an incident now."""
-    if not _verdict(row, playbook, now).by_default:
+    if not verdict(row).by_default:
         return None
     return pending_until(rules=timed, holds=holds.parse(row.holds), now=now)
 
@@ -220,7 +239,7 @@ def _page_opened(session: Session, result: IngestResult, playbook: Playbook, now
     for incident_id in result.incidents_opened:  # route, page, escalate (same transaction)
         response.on_incident_opened(
             session=session,
-            incident=session.get_one(Incident, incident_id),
+            incident=result.rows[incident_id],
             playbook=playbook,
             now=now,
         )
@@ -230,27 +249,15 @@ def _consider_rollbacks(
     session: Session, result: IngestResult, playbook: Playbook, now: datetime
 ) -> None:
     for incident_id in dict.fromkeys(result.incidents_opened + result.incidents_updated):
-        incident = session.get(Incident, incident_id)
+        incident = result.row(session, incident_id)
         if incident is not None and lifecycle.is_open(incident.status):
             auto_rollback.consider(session=session, incident=incident, playbook=playbook, now=now)
 
 
 def _insert_pending(pending: list[Pending], session: Session) -> None:
     unique = list({id(p): p for p in pending}.values())
-    if not unique:
-        return
-    table = Alert.metadata.tables[Alert.__tablename__]
-    connection = session.connection()
-    rows = [p.values() for p in unique]
-    if connection.dialect.name == "sqlite":
-        # SQLite numbers the rows of one INSERT in VALUES order, so sorted ids line up with
-        # the input; asking SQLAlchemy for ordered RETURNING would send one INSERT per row.
-        statement = insert(table).returning(table.c.id)
-        ids = sorted(connection.execute(statement, rows).scalars().all())
-    else:
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = list(connection.execute(statement, rows).scalars().all())
-    for p, new_id in zip(unique, ids, strict=True):
+    new_ids = insert_returning_ids(session, Alert, [p.values() for p in unique])
+    for p, new_id in zip(unique, new_ids, strict=True):
         p.id = new_id
 
 
@@ -356,21 +363,41 @@ def _resolve(
     return new
 
 
-def _verdict(alert: Row, playbook: Playbook, now: datetime) -> Verdict:
-    return classify(
-        metrics=alert.metrics,
-        source=alert.source,
-        source_severity=alert.severity,
-        policy=playbook.classification,
-        held=held_for(holds.parse(alert.holds), now) if alert.holds else None,
-    )
+class Verdicts:
+    """The verdicts of one batch's alerts. Alerts that report the same observations share
+    one (a storm is thousands of alerts with a handful of distinct values); an alert with
+    ``for`` holds is classified on its own, since its verdict depends on how long it held."""
+
+    def __init__(self, playbook: Playbook, now: datetime):
+        self.policy = playbook.classification
+        self.now = now
+        self._seen: dict[tuple[object, ...], Verdict] = {}
+
+    def __call__(self, alert: Row) -> Verdict:
+        if alert.holds:
+            return self._classify(alert, held_for(holds.parse(alert.holds), self.now))
+        key = (alert.source, alert.severity, *sorted(alert.metrics.items()))
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._classify(alert, None)
+        return found
+
+    def _classify(self, alert: Row, held: dict[str, timedelta] | None) -> Verdict:
+        return classify(
+            metrics=alert.metrics,
+            source=alert.source,
+            source_severity=alert.severity,
+            policy=self.policy,
+            held=held,
+        )
 
 
 def _group(
-    session: Session, rows: list[Row], playbook: Playbook, now: datetime, result: IngestResult
+    session: Session, rows: list[Row], playbook: Playbook, verdict: Verdicts, result: IngestResult
 ) -> None:
     if not rows:
         return
+    now = verdict.now
     by_key: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_key[group_key(row, playbook.grouping.labels)].append(row)
@@ -388,18 +415,16 @@ def _group(
     for key, members in by_key.items():
         incident = existing.get(key)
         if incident is None:
-            incident = _open(session, key, members, playbook, now, reserved)
-            result.incidents_opened.append(incident.id)
+            incident = _open(session, key, members, playbook, verdict, reserved)
+            result.opened(incident)
         else:
-            _join(session, incident, members, playbook, now)
-            if incident.id not in result.incidents_updated:
-                result.incidents_updated.append(incident.id)
+            _join(session, incident, members, verdict)
+            result.touched(incident)
 
 
-def _join(
-    session: Session, incident: Incident, members: list[Row], playbook: Playbook, now: datetime
-) -> None:
+def _join(session: Session, incident: Incident, members: list[Row], verdict: Verdicts) -> None:
     """Attach alerts to an open incident: one timeline entry per batch, not per alert."""
+    now = verdict.now
     for row in members:
         row.incident_id = incident.id
     names = ", ".join(sorted({f"{r.name} ({r.source})" for r in members}))
@@ -413,8 +438,7 @@ def _join(
         now=now,
         data={"fingerprints": [r.fingerprint for r in members][:100], "count": count},
     )
-    verdicts = [_verdict(row, playbook, now) for row in members]
-    worst = min(verdicts, key=lambda v: severity_rank(v.severity))
+    worst = min(map(verdict, members), key=lambda v: severity_rank(v.severity))
     _raise_severity(session, incident, worst, now)
     incident.started_at = min(incident.started_at, *(r.starts_at for r in members))
     incident.last_alert_at = now
@@ -426,12 +450,13 @@ def _open(
     key: str,
     members: list[Row],
     playbook: Playbook,
-    now: datetime,
+    verdicts: Verdicts,
     reserved: set[str],
 ) -> Incident:
-    verdicts = [_verdict(row, playbook, now) for row in members]
-    worst = min(range(len(members)), key=lambda i: severity_rank(verdicts[i].severity))
-    lead, verdict = members[worst], verdicts[worst]
+    now = verdicts.now
+    found = [verdicts(row) for row in members]
+    worst = min(range(len(members)), key=lambda i: severity_rank(found[i].severity))
+    lead, verdict = members[worst], found[worst]
     incident = Incident(
         id=ids.next_id(session=session, at=now, reserved=reserved),
         title=_title(lead),
@@ -478,16 +503,16 @@ def _common_labels(rows: list[Row]) -> dict[str, str]:
 
 
 def _touch_incident(
-    session: Session, row: Row, playbook: Playbook, now: datetime, result: IngestResult
+    session: Session, row: Row, playbook: Playbook, verdict: Verdicts, result: IngestResult
 ) -> None:
-    incident = session.get(Incident, row.incident_id)
+    now = verdict.now
+    incident = result.row(session, row.incident_id) if row.incident_id else None
     if incident is None or not lifecycle.is_open(incident.status):
         return
     incident.last_alert_at = now
-    _raise_severity(session, incident, _verdict(row, playbook, now), now)
+    _raise_severity(session, incident, verdict(row), now)
     response.on_severity_raised(session=session, incident=incident, playbook=playbook, now=now)
-    if incident.id not in result.incidents_updated:
-        result.incidents_updated.append(incident.id)
+    result.touched(incident)
 
 
 def _raise_severity(session: Session, incident: Incident, verdict: Verdict, now: datetime) -> None:

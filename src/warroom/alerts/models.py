@@ -16,7 +16,12 @@ AlertStatus = Literal["firing", "resolved"]
 
 class Alert(Base):
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_source_fingerprint", "source", "fingerprint"),)
+    # Lookups by fingerprint and by incident always filter on status too; leading with the
+    # selective column keeps SQLite's planner off the status index (see migration 0011).
+    __table_args__ = (
+        Index("ix_alerts_source_fingerprint_status", "source", "fingerprint", "status"),
+        Index("ix_alerts_incident_id_status", "incident_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32))
@@ -34,9 +39,7 @@ class Alert(Base):
     received_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     repeat_count: Mapped[int] = mapped_column(Integer, default=0)
-    incident_id: Mapped[str | None] = mapped_column(
-        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
-    )
+    incident_id: Mapped[str | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
     silence_id: Mapped[int | None] = mapped_column(ForeignKey("silences.id", ondelete="SET NULL"))
     integration_id: Mapped[int | None] = mapped_column(
         ForeignKey("integrations.id", ondelete="SET NULL")

@@ -19,7 +19,6 @@ from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.playbook.schema import Playbook, severity_rank
 from warroom.tasks import checklists
 from warroom.tasks import service as tasks
-from warroom.tasks.models import IncidentTask
 
 AUTOMATION_PREFIXES = ("warroom", "detector:")
 
@@ -157,7 +156,7 @@ def enter_phase(
     playbook: Playbook,
     now: datetime,
     old: str | None = None,
-) -> list[IncidentTask]:
+) -> list[int]:
     """Add the checklist tasks of the phases the incident just entered (none twice).
 
     The timeline records them; the audit event of the change that entered the phase (the
@@ -176,7 +175,7 @@ def enter_phase(
         )
     if not items:
         return []
-    rows = tasks.add(session=session, incident_id=incident.id, items=items, now=now)
+    task_ids = tasks.add(session=session, incident_id=incident.id, items=items, now=now)
     names = list(dict.fromkeys(d.checklist for d in items))
     required = sum(d.required for d in items)
     add_event(
@@ -184,11 +183,11 @@ def enter_phase(
         incident_id=incident.id,
         kind="tasks",
         actor="warroom",
-        message=f"{len(rows)} tasks added ({required} required) from {', '.join(names)}",
+        message=f"{len(task_ids)} tasks added ({required} required) from {', '.join(names)}",
         now=now,
-        data={"task_ids": [r.id for r in rows], "checklists": names, "phase": incident.status},
+        data={"task_ids": task_ids, "checklists": names, "phase": incident.status},
     )
-    return rows
+    return task_ids
 
 
 def _refuse_close_with_open_tasks(session: Session, incident: Incident, playbook: Playbook) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.errors import NotFound
+from warroom.storage.bulk import insert_returning_ids
 from warroom.tasks import checklists
 from warroom.tasks.models import IncidentTask
 from warroom.tasks.schema import Checklist
@@ -51,23 +52,24 @@ def pending(
 
 def add(
     *, session: Session, incident_id: str, items: list[checklists.Due], now: datetime
-) -> list[IncidentTask]:
-    """Store the items as open tasks (the caller holds the incident's row lock)."""
+) -> list[int]:
+    """Store the items as open tasks (the caller holds the incident's row lock); their ids.
+    One INSERT for all of them: every new incident gets its checklists."""
     rows = [
-        IncidentTask(
-            incident_id=incident_id,
-            phase=d.phase,
-            checklist=d.checklist,
-            title=d.title,
-            required=d.required,
-            position=d.position,
-            created_at=now,
-        )
+        {
+            "incident_id": incident_id,
+            "phase": d.phase,
+            "checklist": d.checklist,
+            "title": d.title,
+            "required": d.required,
+            "position": d.position,
+            "created_at": now,
+            "checked_at": None,
+            "checked_by": None,
+        }
         for d in items
     ]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    return insert_returning_ids(session, IncidentTask, rows)
 
 
 def open_required(*, session: Session, incident_id: str) -> list[IncidentTask]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, event, or_, select, update
+from sqlalchemy import and_, case, event, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,17 +48,12 @@ def enqueue(
     payload: dict[str, Any],
     due_at: datetime,
     key: str | None = None,
-) -> Job:
-    """Add a job to the caller's transaction; with ``key``, a repeat enqueue is a no-op."""
+) -> int:
+    """Add a job to the caller's transaction; its id. With ``key``, a repeat enqueue is a
+    no-op that returns the existing job's id."""
     session.info[_ENQUEUED] = True
     # Bookkeeping only (no decision reads it), so the wall clock is fine here.
     now = utcnow()
-    if key is None:
-        job = Job(kind=kind, payload=payload, status="pending", due_at=due_at, attempts=0)
-        job.created_at = job.updated_at = now
-        session.add(job)
-        session.flush()
-        return job
     values = {
         "kind": kind,
         "key": key,
@@ -70,13 +65,20 @@ def enqueue(
         "updated_at": now,
     }
     table = Job.__table__
+    if key is None:
+        return int(session.execute(insert(Job).values(values).returning(Job.id)).scalar_one())
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     # ON CONFLICT: two transactions enqueueing one key race safely (no IntegrityError).
-    statement = dialect.insert(table).values(values).on_conflict_do_nothing(index_elements=["key"])
-    session.execute(statement)
-    found = session.scalars(select(Job).where(Job.key == key)).first()
-    assert found is not None  # inserted now, or by the transaction that won the race
-    return found
+    statement = (
+        dialect.insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.id)
+    )
+    new_id = session.execute(statement).scalar()
+    if new_id is None:  # enqueued before, or by the transaction that won the race
+        new_id = session.execute(select(Job.id).where(Job.key == key)).scalar_one()
+    return int(new_id)
 
 
 def claim(
