@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 
+from warroom.alerts.rate import IntakeRate
 from warroom.config import Settings
 from warroom.guide.runbooks import Runbook, load_runbooks
 from warroom.oncall import directory
@@ -35,6 +36,8 @@ class Container:
     #: Called with a service name after this process changed its traffic routing, so an
     #: in-process gateway applies it at once (other processes follow the registry).
     routing_listeners: list[Callable[[str, dict[str, float]], object]] = field(default_factory=list)
+    #: Alerts this process accepted lately; its worker gives way to intake during a storm.
+    intake_rate: IntakeRate = field(default_factory=IntakeRate)
     _base: Playbook | None = field(default=None, repr=False)
     _overlaid: Playbook | None = field(default=None, repr=False)
     _directory: Version = field(default=(0, None), repr=False)

@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     worker_poll_interval: float = Field(
         default=0.5, gt=0, description="seconds a worker waits when no job is due"
     )
+    worker_storm_rate: float = Field(
+        default=1000.0,
+        gt=0,
+        description="alerts/s accepted by this process above which its worker gives way to "
+        "intake (an alert storm)",
+    )
+    worker_storm_share: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="share of the time the worker runs during an alert storm (1: no yielding)",
+    )
     job_lease: float = Field(
         default=30.0, gt=0, description="seconds a claimed job is held before another may take it"
     )

@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from warroom.bootstrap import Container
 from warroom.worker import service
 from warroom.worker.context import JobContext
@@ -163,3 +165,22 @@ def test_in_process_worker_wakes_on_commit_not_on_poll(container: Container) -> 
         assert ran.wait(30), "the committed job did not wake the worker"
     finally:
         worker.stop()
+
+
+def test_during_an_alert_storm_the_worker_gives_way_to_intake(container: Container) -> None:
+    """Above ``worker_storm_rate`` accepted alerts/s the worker pauses after each job for
+    long enough to keep its share of the time at ``worker_storm_share``; below, never."""
+    container.settings.worker_storm_rate = 1000
+    container.settings.worker_storm_share = 0.25
+    worker = Worker(container, {}, ())
+    paused: list[float] = []
+    worker.stopping.wait = paused.append  # type: ignore[assignment,method-assign]
+    container.intake_rate.add(100)  # 200 alerts/s over the half-second window: no storm
+    worker._give_way(0.004)
+    assert paused == []
+    container.intake_rate.add(1000)  # 2,200 alerts/s
+    worker._give_way(0.004)
+    assert paused == [pytest.approx(0.012)]  # ran 4 ms, so pauses 12 ms: a quarter of the time
+    container.settings.worker_storm_share = 1  # yielding switched off
+    worker._give_way(0.004)
+    assert paused == [pytest.approx(0.012)]

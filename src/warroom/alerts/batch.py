@@ -100,6 +100,7 @@ def ingest_batch(
 ) -> IngestResult:
     """Store the batch durably (committed before this returns) or raise."""
     batch = _Batch(alerts, actor, integration_id)
+    container.intake_rate.add(len(alerts))
     if container.db.dialect == "sqlite":
         result = _group_for(container.db).run(container, batch)
     else:

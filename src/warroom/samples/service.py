@@ -6,10 +6,11 @@ import math
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.samples.models import MetricSample
+from warroom.storage.bulk import insert_rows
 
 
 def record(
@@ -34,8 +35,7 @@ def record(
         for k, v in values.items()
         if v is not None and math.isfinite(v)
     ]
-    if rows:
-        session.execute(insert(MetricSample), rows)
+    insert_rows(session, MetricSample, rows)
 
 
 def series(
@@ -105,5 +105,4 @@ def record_many(
         for k, v in values.items()
         if v is not None and math.isfinite(v)
     ]
-    if rows:
-        session.execute(insert(MetricSample), rows)
+    insert_rows(session, MetricSample, rows)

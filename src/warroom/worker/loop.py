@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -83,7 +84,10 @@ class Worker:
                 try:
                     if only is None:
                         self.schedule_ticks()
+                    started = time.perf_counter()
                     busy = self.run_once(only)
+                    if busy:
+                        self._give_way(time.perf_counter() - started)
                 except Exception:  # the database went away, say; keep the loop alive
                     log.exception("worker iteration failed")
                     busy = False
@@ -92,6 +96,19 @@ class Worker:
                     wake.clear()
         finally:
             service.on_enqueued_commit(self.container.db.sessionmaker, wake.set, remove=True)
+
+    def _give_way(self, spent: float) -> None:
+        """During an alert storm (this process accepting more than ``worker_storm_rate``
+        alerts/s), run at most ``worker_storm_share`` of the time, shared by the lanes:
+        every thread here shares one interpreter lock, and accepting the storm's alerts
+        durably comes first. Pages still go out during the storm, ahead of other jobs, and
+        the rest follows as soon as it passes."""
+        settings = self.container.settings
+        if settings.worker_storm_share == 1:
+            return
+        if self.container.intake_rate.per_second() > settings.worker_storm_rate:
+            share = settings.worker_storm_share / max(1, len(self.threads))
+            self.stopping.wait(spent * (1 - share) / share)
 
     def run_until_idle(self, limit: int = 1000) -> int:
         """Run due jobs until none is left (tests and one-shot runs); the number run."""

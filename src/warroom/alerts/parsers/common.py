@@ -42,8 +42,10 @@ def extract_metrics(*mappings: Mapping[str, Any] | None) -> dict[str, float]:
     for mapping in mappings:
         for key, raw in (mapping or {}).items():
             name = metric_name(key)
+            if name is None:
+                continue
             value = _finite(raw)
-            if name is not None and value is not None:
+            if value is not None:
                 metrics[name] = value
     return metrics
 

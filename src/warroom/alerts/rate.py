@@ -1,0 +1,34 @@
+"""How many alerts this process accepted per second, lately: the worker gives way to intake
+while a storm is arriving (see ``warroom.worker.loop``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+
+class IntakeRate:
+    """Alerts accepted over the last ``window`` seconds, as a rate."""
+
+    def __init__(self, window: float = 0.5):
+        self.window = window
+        self._batches: deque[tuple[float, int]] = deque()
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def add(self, count: int) -> None:
+        moment = time.monotonic()
+        with self._lock:
+            self._batches.append((moment, count))
+            self._total += count
+            self._forget(moment)
+
+    def per_second(self) -> float:
+        with self._lock:
+            self._forget(time.monotonic())
+            return self._total / self.window
+
+    def _forget(self, moment: float) -> None:
+        while self._batches and self._batches[0][0] < moment - self.window:
+            self._total -= self._batches.popleft()[1]
