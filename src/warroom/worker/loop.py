@@ -145,7 +145,8 @@ class Worker:
         self.container.refresh_directory()  # pages go to the people of the moment
         token = uuid.uuid4().hex
         now = self.container.clock()
-        with self.container.db.session() as session:
+        # A claim lost with the machine only means the job runs again, as after a crash.
+        with self.container.db.session(durable=False) as session:
             job = service.claim(
                 session=session,
                 now=now,
