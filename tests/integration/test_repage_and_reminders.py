@@ -93,6 +93,43 @@ def test_raise_pages_again_once_and_supersedes_the_old_chain(
     assert len(missed) == 2 and len(set(missed)) == 2  # the P1 deadline and the P0 one
 
 
+def test_a_joining_alert_that_raises_severity_pages_again_once(
+    container: Container, clock, receiver
+) -> None:
+    """Another instance of the alert (a new fingerprint joining the incident) raises it to
+    P0: one new chain, however many alerts of the batch raised it."""
+    rx, url = receiver
+    use_webhook(container, url)
+    clock.set(T0)
+    incident_id = open_incident(container, T0, error_rate=0.2)
+    worker = Worker(container)
+    worker.run_until_idle()
+    raised_at = T0 + timedelta(minutes=1)
+    clock.set(raised_at)
+    joining = [
+        AlertCreate.model_validate(
+            {
+                "source": "generic",
+                "fingerprint": f"fp-fraud-{n}",
+                "starts_at": raised_at.isoformat(),
+                "name": "HighErrorRate",
+                "service": "fraud",
+                "metrics": {"error_rate": 0.6 + n / 100},
+            }
+        )
+        for n in range(3)
+    ]
+    with container.db.session() as session:
+        result = ingest(
+            session=session, alerts=joining, playbook=container.playbook, actor="t", now=raised_at
+        )
+    assert result.incidents_updated == [incident_id] and not result.incidents_opened
+    worker.run_until_idle()
+    assert pages(rx) == [("alice", ""), ("alice", "P0")]
+    repaged = [e for e in timeline(container, incident_id) if e.data.get("repage")]
+    assert len(repaged) == 1
+
+
 def test_acknowledged_incident_is_not_paged_again(container: Container, clock, receiver) -> None:
     rx, url = receiver
     use_webhook(container, url)

@@ -87,6 +87,8 @@ class IngestResult:
     # The rows behind those ids: the session holds loaded rows only weakly, so without these
     # every later step of the batch would load its incident again.
     rows: dict[str, Incident] = field(default_factory=dict, repr=False)
+    # Incidents whose severity this batch raised: paged again once, after the batch.
+    raised: set[str] = field(default_factory=set, repr=False)
 
     def opened(self, incident: Incident) -> None:
         self.incidents_opened.append(incident.id)
@@ -156,7 +158,7 @@ def ingest(
                     queued.add(id(row))
                     to_group.append(row)
             else:
-                _touch_incident(session, row, playbook, verdict, result)
+                _touch_incident(session, row, verdict, result)
             if spec.acknowledge:
                 acks.add(spec.fingerprint)
         else:
@@ -178,6 +180,7 @@ def ingest(
             holds.schedule_check(session, row.id, deadline)
             result.pending += 1
     _page_opened(session, result, playbook, now)
+    _page_raised(session, result, playbook, now)
     for row in rows:
         if row.fingerprint in acks and row.incident_id:
             _acknowledge(session, row.incident_id, actor, now, playbook)
@@ -418,12 +421,14 @@ def _group(
             incident = _open(session, key, members, playbook, verdict, reserved)
             result.opened(incident)
         else:
-            _join(session, incident, members, verdict)
+            if _join(session, incident, members, verdict):
+                result.raised.add(incident.id)
             result.touched(incident)
 
 
-def _join(session: Session, incident: Incident, members: list[Row], verdict: Verdicts) -> None:
-    """Attach alerts to an open incident: one timeline entry per batch, not per alert."""
+def _join(session: Session, incident: Incident, members: list[Row], verdict: Verdicts) -> bool:
+    """Attach alerts to an open incident: one timeline entry per batch, not per alert. True
+    when they raised its severity."""
     now = verdict.now
     for row in members:
         row.incident_id = incident.id
@@ -439,10 +444,11 @@ def _join(session: Session, incident: Incident, members: list[Row], verdict: Ver
         data={"fingerprints": [r.fingerprint for r in members][:100], "count": count},
     )
     worst = min(map(verdict, members), key=lambda v: severity_rank(v.severity))
-    _raise_severity(session, incident, worst, now)
+    raised = _raise_severity(session, incident, worst, now)
     incident.started_at = min(incident.started_at, *(r.starts_at for r in members))
     incident.last_alert_at = now
     incident.updated_at = now
+    return raised
 
 
 def _open(
@@ -502,23 +508,31 @@ def _common_labels(rows: list[Row]) -> dict[str, str]:
     return common
 
 
-def _touch_incident(
-    session: Session, row: Row, playbook: Playbook, verdict: Verdicts, result: IngestResult
-) -> None:
+def _touch_incident(session: Session, row: Row, verdict: Verdicts, result: IngestResult) -> None:
+    """A repeat of an alert already in an incident."""
     now = verdict.now
     incident = result.row(session, row.incident_id) if row.incident_id else None
     if incident is None or not lifecycle.is_open(incident.status):
         return
     incident.last_alert_at = now
-    _raise_severity(session, incident, verdict(row), now)
-    response.on_severity_raised(session=session, incident=incident, playbook=playbook, now=now)
+    if _raise_severity(session, incident, verdict(row), now):
+        result.raised.add(incident.id)
     result.touched(incident)
 
 
-def _raise_severity(session: Session, incident: Incident, verdict: Verdict, now: datetime) -> None:
-    """The classifier only ever raises an incident's severity; people may lower it."""
+def _page_raised(session: Session, result: IngestResult, playbook: Playbook, now: datetime) -> None:
+    """Page again for the incidents whose severity the batch raised (once each, at the
+    severity they ended the batch with)."""
+    for incident_id in sorted(result.raised - set(result.incidents_opened)):
+        incident = result.rows[incident_id]
+        response.on_severity_raised(session=session, incident=incident, playbook=playbook, now=now)
+
+
+def _raise_severity(session: Session, incident: Incident, verdict: Verdict, now: datetime) -> bool:
+    """The classifier only ever raises an incident's severity; people may lower it. True
+    when it raised it."""
     if most_severe(incident.severity, verdict.severity) == incident.severity:
-        return
+        return False
     old, incident.severity = incident.severity, verdict.severity
     incident.updated_at = now
     incidents.add_event(
@@ -530,6 +544,7 @@ def _raise_severity(session: Session, incident: Incident, verdict: Verdict, now:
         now=now,
         data={"from": old, "to": verdict.severity, "reasons": list(verdict.reasons)},
     )
+    return True
 
 
 def _acknowledge(

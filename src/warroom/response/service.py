@@ -19,7 +19,7 @@ from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
 from warroom.oncall import routing
-from warroom.playbook.schema import Playbook, severity_rank
+from warroom.playbook.schema import SEVERITIES, Playbook, severity_rank
 from warroom.updates import service as updates
 from warroom.worker import service as jobs
 from warroom.worker.models import Job
@@ -100,10 +100,13 @@ def _deadline_and_cadence(
 
 
 def paged_severities(session: Session, incident_id: str) -> list[str]:
-    """The severities whose escalation chain this incident has started."""
-    payloads = session.scalars(
-        select(Job.payload).where(Job.kind == ESCALATE, Job.key.like(f"esc:{incident_id}:%"))
-    )
+    """The severities whose escalation chain this incident has started.
+
+    A chain's first job has a known key (``esc:<id>:0:0`` for the chain started when the
+    incident opened, ``esc:<id>:<severity>:0:0`` for one started by a raise), so this is a
+    lookup of a few keys in the unique index, not a scan of every job."""
+    keys = [f"esc:{incident_id}:0:0", *(f"esc:{incident_id}:{s}:0:0" for s in SEVERITIES)]
+    payloads = session.scalars(select(Job.payload).where(Job.kind == ESCALATE, Job.key.in_(keys)))
     return list(dict.fromkeys(p["severity"] for p in payloads if "level" in p and "severity" in p))
 
 

@@ -68,11 +68,7 @@ def _one(alert: AmAlert, now: datetime) -> AlertCreate:
     annotations = alert.annotations
     # A firing alert's endsAt is only when it would lapse without a refresh, not an end.
     ends_at = (parse_time(alert.endsAt) or now) if alert.status == "resolved" else None
-    # Built without validating again: AmAlert's validation already guarantees every
-    # constraint of AlertCreate (string labels and annotations, an alertname and a
-    # fingerprint of 1..200 characters, aware datetimes, finite float metrics). A storm is
-    # thousands of these per second.
-    return AlertCreate.model_construct(
+    return AlertCreate(
         source="alertmanager",
         fingerprint=alert.fingerprint
         or label_fingerprint("alertmanager", name, service, alert.labels),
