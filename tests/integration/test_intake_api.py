@@ -269,3 +269,18 @@ def test_incident_id_collision_gets_suffix(live_server: LiveServer, clock) -> No
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "alerts.ingest")
         )
     assert ingests == 2
+
+
+def test_many_incidents_in_one_second_get_consecutive_suffixes(
+    live_server: LiveServer, clock
+) -> None:
+    clock.set(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    with live_server.client(live_server.responder_token) as api:
+        first = api.post(
+            "/api/v1/alerts", json=[{"name": "A", "service": f"s{n}"} for n in range(45)]
+        )
+        second = api.post("/api/v1/alerts", json={"name": "A", "service": "late"})
+    base = "INC-20260301-120000"
+    expected = [base] + [f"{base}-{n}" for n in range(2, 46)]
+    assert first.json()["incidents_opened"] == expected
+    assert second.json()["incidents_opened"] == [f"{base}-46"]
