@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from warroom.alerts.models import Alert
 from warroom.bootstrap import Container
 from warroom.config import Settings
+from warroom.storage import bulk
 
 
 @pytest.fixture
@@ -35,3 +38,44 @@ def test_relaxed_transactions_skip_the_disk_wait_and_durable_ones_do_not(
     for _ in range(3):
         assert setting(container, durable=False) == relaxed
         assert setting(container, durable=True) == durable
+
+
+def test_bulk_insert_stores_what_the_orm_stores(container: Container) -> None:
+    """The SQLite fast path writes each value as its column type would (JSON null for None,
+    text datetimes in UTC, booleans as integers), so rows read back equal through the ORM,
+    in input order, across the statement's parameter limit."""
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    rows = [
+        {
+            "source": "generic",
+            "fingerprint": f"fp-{n}",
+            "name": "Bulk",
+            "service": None if n % 2 else "svc",
+            "severity": "P1",
+            "summary": "naïve ünïcode",
+            "labels": {"n": str(n)},
+            "annotations": {},
+            "metrics": {"error_rate": n / 10_000},
+            "status": "firing",
+            "starts_at": start + timedelta(microseconds=n),
+            "ends_at": None,
+            "received_at": start,
+            "updated_at": start,
+            "integration_id": None,
+            "repeat_count": 0,
+            "incident_id": None,
+            "silence_id": None,
+            "holds": None if n % 3 else {"rule": start.isoformat()},
+        }
+        for n in range(2000)  # 38,000 parameters: more than one SQLite statement holds
+    ]
+    with container.db.session() as session:
+        ids = bulk.insert_returning_ids(session, Alert, rows)
+    assert len(ids) == 2000 and ids == sorted(ids)
+    with container.db.read() as session:
+        stored = {a.id: a for a in session.scalars(select(Alert))}
+        null_holds = session.scalar(select(Alert.id).where(Alert.holds.is_(None)).limit(1))
+    for new_id, row in zip(ids, rows, strict=True):
+        alert = stored[new_id]
+        assert {k: getattr(alert, k) for k in row} == row
+    assert null_holds is None  # None is JSON null, as SQLAlchemy stores it, not SQL NULL

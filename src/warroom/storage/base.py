@@ -52,12 +52,9 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | str | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: warroom stores aware UTC datetimes only")
-        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        return value
+            return sqlite_datetime(value)
+        return _utc(value)
 
     def process_result_value(
         self, value: datetime | str | None, dialect: Dialect
@@ -67,6 +64,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def sqlite_datetime(value: datetime | None) -> str | None:
+    """How a :class:`UTCDateTime` is stored on SQLite: ``YYYY-MM-DD HH:MM:SS.ffffff``, UTC."""
+    if value is None:
+        return None
+    return _utc(value).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: warroom stores aware UTC datetimes only")
+    return value.astimezone(UTC)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

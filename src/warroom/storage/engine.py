@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from warroom.errors import ConfigError
 
 
-def _dumps(value: Any) -> str:
+def json_dumps(value: Any) -> str:
+    """JSON text as every JSON column stores it."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 # JSON columns (labels, metrics, payloads) are written for every alert: orjson encodes them
 # several times faster than the standard library, with the same output for what we store
 # (non-string keys become strings; NaN, which JSON cannot carry, becomes null).
-JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
+JSON_CODEC: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> Engine:
