@@ -477,6 +477,7 @@ def _open(
         metrics=dict(lead.metrics),
         labels=_common_labels(members),
     )
+    response.route(incident=incident, playbook=playbook, alertname=_first(members).name)
     session.add(incident)
     session.flush()
     for row in members:
@@ -493,6 +494,13 @@ def _open(
     )
     incidents.enter_phase(session=session, incident=incident, playbook=playbook, now=now)
     return incident
+
+
+def _first(members: list[Row]) -> Row:
+    """The member with the lowest id: a stored one, else the first new one (new rows get
+    their ids in batch order, after every stored row's)."""
+    stored = [r for r in members if r.id is not None]
+    return min(stored, key=lambda r: r.id or 0) if stored else members[0]
 
 
 def _title(alert: Row) -> str:

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warroom.alerts.models import Alert
 from warroom.audit import service as audit
 from warroom.guide import service as guide
 from warroom.incidents import lifecycle
@@ -29,27 +28,31 @@ ESCALATE = "response.escalate"
 ACK_DEADLINE = "response.ack_deadline"
 
 
-def routing_labels(session: Session, incident: Incident) -> dict[str, str]:
+def routing_labels(incident: Incident, alertname: str) -> dict[str, str]:
     """What routes match on: the incident's common labels, its first alert's name, service
     and severity."""
-    name = session.scalar(
-        select(Alert.name).where(Alert.incident_id == incident.id).order_by(Alert.id).limit(1)
-    )
     return {
         **incident.labels,
-        "alertname": name or "",
+        "alertname": alertname,
         "service": incident.service or "",
         "severity": incident.severity,
     }
 
 
+def route(*, incident: Incident, playbook: Playbook, alertname: str) -> None:
+    """Give a new incident its team by the playbook's routes (before it is first stored, so
+    the row is written once); ``alertname``: its first alert's name."""
+    oncall = playbook.oncall
+    labels = routing_labels(incident, alertname)
+    incident.team = routing.route(oncall.routes, labels, oncall.default_team)
+
+
 def on_incident_opened(
     *, session: Session, incident: Incident, playbook: Playbook, now: datetime
 ) -> None:
-    """Route the new incident and enqueue its paging, ack-deadline and cadence jobs."""
+    """Record the new incident's routing (see :func:`route`) and enqueue its paging,
+    ack-deadline and cadence jobs."""
     oncall = playbook.oncall
-    labels = routing_labels(session, incident)
-    incident.team = routing.route(oncall.routes, labels, oncall.default_team)
     policy = oncall.policy(oncall.policy_by_severity.get(incident.severity))  # type: ignore[call-overload]
     levels = routing.levels_for(policy, incident.severity) if policy else []
     paging = f"paging by {policy.name}" if policy and levels else "no paging for this severity"

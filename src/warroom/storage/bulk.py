@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Float, Integer, String, Table, Text, insert
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -35,6 +36,29 @@ def insert_returning_ids(
     return list(connection.execute(statement, list(rows)).scalars().all())
 
 
+def insert_unless_conflict(
+    session: Session, model: type[Base], row: dict[str, Any], *, unique: str
+) -> int | None:
+    """Insert ``row`` into ``model``'s table unless a row with the same value of the unique
+    column ``unique`` exists (two transactions racing on one value both succeed); the new
+    row's id, or None when it existed."""
+    table = Base.metadata.tables[model.__tablename__]
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        found = _sqlite_insert(
+            connection, table, [row], on_conflict=f"ON CONFLICT ({_quote(unique)}) DO NOTHING"
+        )
+        return found[0] if found else None
+    statement = (
+        postgresql.insert(table)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=[unique])
+        .returning(table.c.id)
+    )
+    new_id = connection.execute(statement).scalar()
+    return None if new_id is None else int(new_id)
+
+
 def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (every column but ``id``) into ``model``'s table in the caller's
     transaction, bypassing the ORM's bulk machinery (several times the cost of the INSERT
@@ -48,7 +72,7 @@ SQLITE_MAX_PARAMETERS = 32_766
 
 
 def _sqlite_insert(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]]
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], on_conflict: str = ""
 ) -> list[int]:
     """``INSERT ... VALUES (...), (...) RETURNING id`` as plain SQL, each value converted as
     its column type stores it on SQLite. SQLite numbers the rows of one INSERT
@@ -70,7 +94,8 @@ def _sqlite_insert(
             for position, convert in converters:
                 values[position] = convert(values[position])
             params += values
-        sql = f"{head} VALUES {', '.join([row_marks] * len(part))} RETURNING id"
+        tuples = ", ".join([row_marks] * len(part))
+        sql = f"{head} VALUES {tuples} {on_conflict} RETURNING id"
         ids.extend(sorted(r[0] for r in connection.exec_driver_sql(sql, tuple(params))))
     return ids
 

@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, event, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.errors import Conflict, NotFound
 from warroom.storage.base import utcnow
+from warroom.storage.bulk import insert_returning_ids, insert_unless_conflict
 from warroom.worker.models import Job
 
 _ENQUEUED = "warroom.jobs_enqueued"
@@ -64,21 +64,13 @@ def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    table = Job.__table__
     if key is None:
-        return int(session.execute(insert(Job).values(values).returning(Job.id)).scalar_one())
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    # ON CONFLICT: two transactions enqueueing one key race safely (no IntegrityError).
-    statement = (
-        dialect.insert(table)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(table.c.id)
-    )
-    new_id = session.execute(statement).scalar()
-    if new_id is None:  # enqueued before, or by the transaction that won the race
-        new_id = session.execute(select(Job.id).where(Job.key == key)).scalar_one()
-    return int(new_id)
+        [new_id] = insert_returning_ids(session, Job, [values])
+        return new_id
+    found = insert_unless_conflict(session, Job, values, unique="key")
+    if found is None:  # enqueued before, or by the transaction that won the race
+        found = session.execute(select(Job.id).where(Job.key == key)).scalar_one()
+    return int(found)
 
 
 def claim(
