@@ -23,7 +23,7 @@ from warroom.cli import (
     tasks,
 )
 from warroom.cli import guide as guide_cli
-from warroom.cli.common import console, fail
+from warroom.cli.common import console, fail, settle_heap
 from warroom.config import Settings
 from warroom.errors import WarroomError
 from warroom.worker.loop import Worker
@@ -120,6 +120,7 @@ def _run(asgi: ASGIApp, container: Container, what: str) -> None:
     # Model predictions keep one thread busy; a shorter GIL switch interval keeps the
     # I/O-bound threads (rollback runner, registry sync, snapshots) from queueing behind it.
     sys.setswitchinterval(0.0005)
+    settle_heap()
     console.print(
         f"{what} on http://{settings.host}:{settings.port} "
         f"(database: {container.db.engine.url.render_as_string(hide_password=True)})",

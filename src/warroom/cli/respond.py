@@ -18,6 +18,7 @@ from warroom.cli.common import (
     fail,
     local,
     print_json,
+    settle_heap,
 )
 
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
@@ -36,6 +37,7 @@ def worker() -> None:
             f"warroom worker on {container.db.engine.url.render_as_string(hide_password=True)}",
             highlight=False,
         )
+        settle_heap()
         runner.run_forever()
 
 
