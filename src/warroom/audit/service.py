@@ -9,15 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.audit.models import AuditEvent
+from warroom.storage.bulk import insert_one
 
 
 def record(
     *, session: Session, actor: str, action: str, target: str, now: datetime, **details: Any
 ) -> AuditEvent:
-    """Add an audit event to the current transaction."""
-    event = AuditEvent(at=now, actor=actor, action=action, target=target, details=details)
-    session.add(event)
-    return event
+    """Add an audit event to the current transaction (the returned row is not attached to
+    the session)."""
+    values = {"at": now, "actor": actor, "action": action, "target": target, "details": details}
+    return AuditEvent(id=insert_one(session, AuditEvent, values), **values)
 
 
 def list_events(

@@ -17,6 +17,7 @@ from warroom.errors import Conflict, NotFound
 from warroom.incidents import lifecycle
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.playbook.schema import Playbook, severity_rank
+from warroom.storage.bulk import insert_one
 from warroom.tasks import checklists
 from warroom.tasks import service as tasks
 
@@ -87,12 +88,16 @@ def add_event(
     now: datetime,
     data: dict[str, Any] | None = None,
 ) -> TimelineEvent:
-    """Append a timeline event."""
-    event = TimelineEvent(
-        incident_id=incident_id, at=now, kind=kind, actor=actor, message=message, data=data or {}
-    )
-    session.add(event)
-    return event
+    """Append a timeline event (the returned row is not attached to the session)."""
+    values = {
+        "incident_id": incident_id,
+        "at": now,
+        "kind": kind,
+        "actor": actor,
+        "message": message,
+        "data": data or {},
+    }
+    return TimelineEvent(id=insert_one(session, TimelineEvent, values), **values)
 
 
 def change_status(

@@ -36,6 +36,16 @@ def insert_returning_ids(
     return list(connection.execute(statement, list(rows)).scalars().all())
 
 
+def insert_one(session: Session, model: type[Base], values: dict[str, Any]) -> int:
+    """Insert one row (every column but ``id``) into ``model``'s table without the ORM's
+    unit of work (records written on every intake, such as timeline and audit events); its
+    id. New ORM objects still pending are written first, so the row may refer to them."""
+    if session.new:
+        session.flush()
+    [new_id] = insert_returning_ids(session, model, [values])
+    return new_id
+
+
 def insert_unless_conflict(
     session: Session, model: type[Base], row: dict[str, Any], *, unique: str
 ) -> int | None:
