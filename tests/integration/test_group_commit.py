@@ -59,9 +59,19 @@ def queued(container: Container) -> int:
     return len(batches._group_for(container.db)._queue)
 
 
-def test_waiting_batches_share_one_commit(container: Container) -> None:
+def test_waiting_batches_share_one_commit(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if container.db.dialect != "sqlite":
         pytest.skip("group commit is for SQLite's serial, fsync-bound commits")
+    passes: list[int] = []
+    one_pass = batches.ingest_parts
+
+    def counted(**kwargs: Any) -> list[IngestResult]:
+        passes.append(len(kwargs["parts"]))
+        return one_pass(**kwargs)
+
+    monkeypatch.setattr(batches, "ingest_parts", counted)
     commits = []
     event.listen(container.db.engine, "commit", lambda conn: commits.append(1))
     jobs = {
@@ -79,6 +89,7 @@ def test_waiting_batches_share_one_commit(container: Container) -> None:
         t.join(timeout=10)
     results = run["out"]
     assert len(commits) == 2  # the first batch alone, then the five that waited together
+    assert passes == [1, 5]  # ... in one pass: their alerts are all different
     with container.db.read() as session:
         stored = dict(session.execute(select(Alert.id, Alert.fingerprint)).all())
     for name, result in results.items():
@@ -115,3 +126,39 @@ def test_a_failing_batch_loses_nobody_elses_alerts(container: Container) -> None
         count = session.scalar(select(func.count()).select_from(Alert))
     assert count == 20
     assert all(isinstance(results[f"ok{i}"], IngestResult) for i in range(4))
+
+
+def test_batches_sharing_an_alert_are_ingested_one_after_another(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queued batches carry the same alert: the group is not ingested in one pass, so each
+    sees the one before it stored and counts a repeat, as if they came apart."""
+    if container.db.dialect != "sqlite":
+        pytest.skip("group commit is for SQLite's serial, fsync-bound commits")
+    passes: list[int] = []
+    one_pass = batches.ingest_parts
+
+    def counted(**kwargs: Any) -> list[IngestResult]:
+        passes.append(len(kwargs["parts"]))
+        return one_pass(**kwargs)
+
+    monkeypatch.setattr(batches, "ingest_parts", counted)
+    jobs = {name: sender(container, "same") for name in ("first", "second", "third")}
+    lock = container.db._write_lock
+    assert lock is not None
+    with lock:
+        run = run_concurrently(jobs)
+        deadline = time.monotonic() + 10
+        while queued(container) < 2:
+            assert time.monotonic() < deadline, "batches did not queue"
+            time.sleep(0.01)
+    for t in run["threads"]:
+        t.join(timeout=10)
+    results = list(run["out"].values())
+    assert all(isinstance(r, IngestResult) for r in results), results
+    assert sorted(r.created for r in results) == [0, 0, 5]
+    assert sorted(r.updated for r in results) == [0, 5, 5]
+    assert sum(len(r.incidents_opened) for r in results) == 1
+    assert passes == [1]  # the first batch alone; the two that queued, one by one
+    with container.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)) == 5

@@ -4,10 +4,12 @@ On SQLite every commit waits for an fsync of the write-ahead log (``synchronous=
 commits are serial, so the disk, not the CPU, caps how many batches a second can be stored.
 Batches that arrive while another is being committed therefore share the next transaction
 (group commit, as PostgreSQL's ``commit_delay`` does): the first caller to find the commit
-free becomes the leader and ingests every waiting batch, one ``ingest`` call each, in one
-transaction; the others wait for it and return their own results. Nothing is answered before
-its commit, and a batch that fails takes nobody else down: the group is rolled back and each
-batch is then run alone. PostgreSQL runs writers in parallel, so there each batch runs alone.
+free becomes the leader and ingests every waiting batch in one transaction; the others wait
+for it and return their own results. The group is ingested in one pass (``ingest_parts``:
+one lookup, one insert of the new alerts) unless an alert is in two of its batches, then one
+batch after another. Nothing is answered before its commit, and a batch that fails takes
+nobody else down: the group is rolled back and each batch is then run alone. PostgreSQL runs
+writers in parallel, so there each batch runs alone.
 
 Id races between processes (two picking the same incident id in the same second) are
 retried: the loser sees the winner's row.
@@ -24,7 +26,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from warroom.alerts.intake import IngestResult, ingest
+from warroom.alerts.intake import IngestResult, Part, ingest, ingest_parts
 from warroom.alerts.models import AlertCreate
 from warroom.bootstrap import Container
 from warroom.storage.engine import Database
@@ -66,16 +68,28 @@ class GroupCommit:
 
 def _commit_group(container: Container, group: list[_Batch]) -> None:
     try:
-        results = []
         with container.db.session() as session:
-            for batch in group:
-                results.append(_ingest(container, session, batch))
+            if _disjoint(group):
+                results = ingest_parts(
+                    session=session,
+                    parts=[Part(b.alerts, b.actor, b.integration_id) for b in group],
+                    playbook=container.playbook,
+                    now=container.clock(),
+                )
+            else:  # one alert in two batches: each must see the one before it stored
+                results = [_ingest(container, session, batch) for batch in group]
     except Exception:
         for batch in group:
             batch.grouped_failed = True
         return
     for batch, result in zip(group, results, strict=True):
         batch.result = result
+
+
+def _disjoint(group: list[_Batch]) -> bool:
+    """No alert (source, fingerprint) is in two of the batches."""
+    keys = [{(a.source, a.fingerprint) for a in batch.alerts} for batch in group]
+    return len(set().union(*keys)) == sum(map(len, keys))
 
 
 _groups: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()

@@ -38,6 +38,7 @@ from warroom.playbook.schema import Playbook, Rule, most_severe, severity_rank
 from warroom.response import service as response
 from warroom.samples import service as samples
 from warroom.silences import service as silences
+from warroom.silences.models import Matcher
 from warroom.storage.bulk import insert_returning_ids
 
 SYSTEM_ACTOR = "warroom"
@@ -123,18 +124,76 @@ def ingest(
     integration_id: int | None = None,
 ) -> IngestResult:
     """Store a batch of alerts and open, update or resolve incidents accordingly."""
-    result = IngestResult()
+    part = Part(alerts=alerts, actor=actor, integration_id=integration_id)
+    [result] = ingest_parts(session=session, parts=[part], playbook=playbook, now=now)
+    return result
+
+
+@dataclass
+class Part:
+    """One caller's batch: its alerts and who sent them."""
+
+    alerts: list[AlertCreate]
+    actor: str
+    integration_id: int | None = None
+
+
+@dataclass(eq=False)
+class _Work:
+    """A part being ingested: what its alerts became, and what is left to do once the new
+    alerts are stored."""
+
+    part: Part
+    result: IngestResult = field(default_factory=IngestResult)
+    rows: list[Row] = field(default_factory=list)
+    waiting: dict[int, tuple[Row, datetime]] = field(default_factory=dict)
+    resolved_in: set[str] = field(default_factory=set)
+    acks: set[str] = field(default_factory=set)
+
+
+def ingest_parts(
+    *, session: Session, parts: list[Part], playbook: Playbook, now: datetime
+) -> list[IngestResult]:
+    """Ingest several callers' batches in one pass (group commit hands over the batches that
+    queued for one transaction): each part is decided in order, as if ingested alone, while
+    the lookups, the insert of the new alerts and the samples are shared. One result per
+    part. No alert (source, fingerprint) may be in two parts: the caller ingests such
+    batches one by one."""
+    everything = [a for part in parts for a in part.alerts]
     verdict = Verdicts(playbook, now)
-    firing = _firing_by_fingerprint(session, alerts)
+    firing = _firing_by_fingerprint(session, everything)
     in_force = silences.active(session=session, now=now)
     timed = holds.timed_rules(playbook)
-    rows: list[Row] = []
+    works = [_Work(part) for part in parts]
+    for work in works:
+        to_group = _take(session, work, firing, in_force, timed, verdict)
+        # An alert that fired and resolved within one batch opens nothing.
+        firing_rows = [r for r in to_group if r.status == "firing"]
+        _group(session, firing_rows, playbook, verdict, work.result)
+    _insert_pending([r for work in works for r in work.rows if isinstance(r, Pending)], session)
+    # Every observation an alert carries is a sample, so postmortem charts have real data.
+    observations = _observations(everything, now)
+    samples.record_many(session=session, observations=observations, source="alert")
+    session.flush()
+    for work in works:
+        _follow_up(session, work, playbook, now)
+    return [work.result for work in works]
+
+
+def _take(
+    session: Session,
+    work: _Work,
+    firing: dict[tuple[str, str], Row],
+    in_force: list[tuple[int, list[Matcher]]],
+    timed: list[Rule],
+    verdict: Verdicts,
+) -> list[Row]:
+    """Decide what each alert of the part is (new, repeat, silenced, pending, resolved);
+    the firing ones that still need an incident, in order."""
+    now, result, integration_id = verdict.now, work.result, work.part.integration_id
     to_group: list[Row] = []
     queued: set[int] = set()
-    waiting: dict[int, tuple[Row, datetime]] = {}
-    resolved_in: set[str] = set()
-    acks: set[str] = set()
-    for spec in alerts:
+    for spec in work.part.alerts:
         key = (spec.source, spec.fingerprint)
         row: Row | None = firing.get(key)
         if spec.status == "firing":
@@ -153,53 +212,52 @@ def ingest(
             elif row.incident_id is None:
                 deadline = _pending_until(row, verdict, timed, now) if timed else None
                 if deadline is not None:
-                    waiting[id(row)] = (row, deadline)
+                    work.waiting[id(row)] = (row, deadline)
                 elif id(row) not in queued:
                     queued.add(id(row))
                     to_group.append(row)
             else:
                 _touch_incident(session, row, verdict, result)
             if spec.acknowledge:
-                acks.add(spec.fingerprint)
+                work.acks.add(spec.fingerprint)
         else:
             row = _resolve(session, row, spec, now, integration_id, result)
             firing.pop(key, None)
             if row.incident_id:
-                resolved_in.add(row.incident_id)
-        rows.append(row)
-    # An alert that fired and resolved within one batch opens nothing.
-    firing_rows = [r for r in to_group if r.status == "firing"]
-    _group(session, firing_rows, playbook, verdict, result)
-    _insert_pending([r for r in rows if isinstance(r, Pending)], session)
-    # Every observation an alert carries is a sample, so postmortem charts have real data.
-    samples.record_many(session=session, observations=_observations(alerts, now), source="alert")
-    session.flush()
-    result.alert_ids = [r.id for r in rows if r.id is not None]
-    for row, deadline in waiting.values():
+                work.resolved_in.add(row.incident_id)
+        work.rows.append(row)
+    return to_group
+
+
+def _follow_up(session: Session, work: _Work, playbook: Playbook, now: datetime) -> None:
+    """Once the part's alerts are stored: pending checks, pages, acknowledgements,
+    resolutions, rollbacks and the audit event."""
+    result, part = work.result, work.part
+    result.alert_ids = [r.id for r in work.rows if r.id is not None]
+    for row, deadline in work.waiting.values():
         if row.status == "firing" and row.incident_id is None:
             holds.schedule_check(session, row.id, deadline)
             result.pending += 1
     _page_opened(session, result, playbook, now)
     _page_raised(session, result, playbook, now)
-    for row in rows:
-        if row.fingerprint in acks and row.incident_id:
-            _acknowledge(session, row.incident_id, actor, now, playbook)
-    _check_all_resolved(session, resolved_in, playbook, now, result)
+    for row in work.rows:
+        if row.fingerprint in work.acks and row.incident_id:
+            _acknowledge(session, row.incident_id, part.actor, now, playbook)
+    _check_all_resolved(session, work.resolved_in, playbook, now, result)
     _consider_rollbacks(session, result, playbook, now)
     audit.record(
         session=session,
-        actor=actor,
+        actor=part.actor,
         action="alerts.ingest",
-        target=f"integration:{integration_id}" if integration_id else "alerts",
+        target=f"integration:{part.integration_id}" if part.integration_id else "alerts",
         now=now,
-        received=len(alerts),
+        received=len(part.alerts),
         created=result.created,
         updated=result.updated,
         silenced=result.silenced,
         pending=result.pending,
         incidents_opened=result.incidents_opened,
     )
-    return result
 
 
 def check_pending(*, session: Session, alert_id: int, playbook: Playbook, now: datetime) -> None:
