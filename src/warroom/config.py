@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     worker_poll_interval: float = Field(
         default=0.5, gt=0, description="seconds a worker waits when no job is due"
     )
+    integration_key_cache: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds a server trusts a webhook key it verified (a revoked key stops "
+        "working within this time)",
+    )
     worker_storm_rate: float = Field(
         default=1000.0,
         gt=0,

@@ -11,6 +11,9 @@ from sqlalchemy import func, select
 from tests.conftest import LiveServer, find_shared
 from warroom.alerts.models import Alert
 from warroom.audit.models import AuditEvent
+from warroom.auth import service as auth
+from warroom.auth.service import KnownKeys
+from warroom.errors import AuthError
 
 
 def _fixture(name: str) -> dict:
@@ -284,3 +287,23 @@ def test_many_incidents_in_one_second_get_consecutive_suffixes(
     expected = [base] + [f"{base}-{n}" for n in range(2, 46)]
     assert first.json()["incidents_opened"] == expected
     assert second.json()["incidents_opened"] == [f"{base}-46"]
+
+
+def test_a_revoked_integration_key_stops_working(live_server: LiveServer) -> None:
+    """Revoked keys are refused once the server's trust in them lapses: at once with no
+    cache, never before the cache's time is up with one."""
+    container = live_server.container
+    key = live_server.integration("alertmanager")
+    fresh, cached = KnownKeys(ttl=0), KnownKeys(ttl=3600)
+    integration = fresh.authenticate(container.db, "alertmanager", key)
+    assert cached.authenticate(container.db, "alertmanager", key).id == integration.id
+    with container.db.session() as session:
+        auth.revoke_integration(
+            session=session, integration_id=integration.id, actor="test", now=container.clock()
+        )
+    with pytest.raises(AuthError):
+        fresh.authenticate(container.db, "alertmanager", key)
+    assert cached.authenticate(container.db, "alertmanager", key).id == integration.id
+    with container.db.read() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "integration.revoke" in actions

@@ -30,6 +30,7 @@ from warroom.api.routes import (
     tasks,
     updates,
 )
+from warroom.auth.service import KnownKeys
 from warroom.bootstrap import Container
 from warroom.deploy.runner import RollbackRunner
 from warroom.detect.service import DetectorLoop
@@ -76,6 +77,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.gateway = gateway
     app.state.gateway_metrics = GatewayMetrics(app.state.registry)
     app.state.rollback_runner = runner
+    app.state.integration_keys = KnownKeys(ttl=container.settings.integration_key_cache)
 
     add_error_handler(app)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as audit
 from warroom.auth.models import ROLE_RANK, ApiToken, Integration
 from warroom.errors import AuthError, Forbidden, InvalidInput, NotFound
+from warroom.storage.engine import Database
 
 TOKEN_PREFIX = "wr_"
 KEY_PREFIX = "wri_"
@@ -106,6 +108,49 @@ def authenticate_integration(*, session: Session, kind: str, key: str) -> Integr
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.kind, kind):
         raise AuthError(f"unknown or revoked {kind} integration key")
     return row
+
+
+def revoke_integration(
+    *, session: Session, integration_id: int, actor: str, now: datetime
+) -> Integration:
+    """Revoke a webhook integration so its key no longer authenticates (running servers stop
+    accepting it within ``integration_key_cache`` seconds)."""
+    row = session.get(Integration, integration_id)
+    if row is None:
+        raise NotFound(f"integration {integration_id} not found")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        audit.record(
+            session=session,
+            actor=actor,
+            action="integration.revoke",
+            target=f"integration:{integration_id}",
+            now=now,
+            kind=row.kind,
+            name=row.name,
+        )
+    return row
+
+
+class KnownKeys:
+    """Integration keys this process verified in the last ``ttl`` seconds, by kind and key
+    hash: a storm's webhooks skip the lookup, and a revoked key stops working within ``ttl``.
+    Only successes are kept: an unknown key is looked up every time."""
+
+    def __init__(self, ttl: float):
+        self.ttl = ttl
+        self._known: dict[tuple[str, str], tuple[Integration, float]] = {}
+
+    def authenticate(self, db: Database, kind: str, key: str) -> Integration:
+        """The live integration of this kind with this key, or AuthError."""
+        entry = (kind, _hash(key))
+        found = self._known.get(entry)
+        if found is not None and found[1] > time.monotonic():
+            return found[0]
+        with db.read() as session:
+            row = authenticate_integration(session=session, kind=kind, key=key)
+        self._known[entry] = (row, time.monotonic() + self.ttl)
+        return row
 
 
 def list_integrations(*, session: Session) -> list[Integration]:

@@ -118,6 +118,17 @@ def integration_create(
         )
 
 
+@integration_app.command("revoke")
+def integration_revoke(integration_id: int) -> None:
+    """Revoke an integration by id: its key stops working (within a second on running
+    servers)."""
+    with local() as c, c.db.session() as session:
+        auth.revoke_integration(
+            session=session, integration_id=integration_id, actor=local_actor(), now=c.clock()
+        )
+    console.print(f"integration {integration_id} revoked")
+
+
 @integration_app.command("list")
 def integration_list(as_json: bool = JSON_OPTION) -> None:
     """List integrations (never their keys)."""

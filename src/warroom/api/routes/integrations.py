@@ -35,9 +35,8 @@ def _key(request: Request) -> str | None:
 def _authenticate(request: Request, kind: str, key: str | None) -> Integration:
     if not key:
         raise AuthError(f"missing {kind} integration key: add ?key=... to the webhook URL")
-    container = request.app.state.container
-    with container.db.read() as session:
-        return auth.authenticate_integration(session=session, kind=kind, key=key)
+    known: auth.KnownKeys = request.app.state.integration_keys
+    return known.authenticate(request.app.state.container.db, kind, key)
 
 
 def _validated(model: type[Payload], body: bytes) -> Payload:
