@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -16,22 +17,33 @@ def base_id(at: datetime) -> str:
 
 
 def next_id(*, session: Session, at: datetime, reserved: set[str]) -> str:
-    """The first free id for this second; ``reserved`` holds ids taken in this transaction.
+    """A free id for this second; ``reserved`` holds ids taken in this transaction.
 
     Candidates are looked up by exact id, a chunk at a time, so the lookup uses the primary
-    key (a prefix ``LIKE`` scans every incident on SQLite)."""
+    key (a prefix ``LIKE`` scans every incident on SQLite). The search starts after the
+    last suffix this process gave for the second, so a storm opening hundreds of incidents
+    in one second does not look at every taken id again for each new one."""
     base = base_id(at)
-    for start in itertools.count(1, CHUNK):
-        candidates = [_nth(base, n) for n in range(start, start + CHUNK)]
+    engine = session.get_bind()
+    hint_base, hint = _last.get(engine, ("", 0))
+    first = hint + 1 if hint_base == base else 1
+    for start in itertools.count(first, CHUNK):
+        numbers = range(start, start + CHUNK)
+        candidates = [_nth(base, n) for n in numbers]
         taken = set(session.scalars(select(Incident.id).where(Incident.id.in_(candidates))))
-        free = next((c for c in candidates if c not in taken and c not in reserved), None)
-        if free is not None:
-            reserved.add(free)
-            return free
+        for n, candidate in zip(numbers, candidates, strict=True):
+            if candidate not in taken and candidate not in reserved:
+                reserved.add(candidate)
+                _last[engine] = (base, n)
+                return candidate
     raise AssertionError("unreachable")
 
 
 CHUNK = 20
+# Per database: the latest second this process gave ids for, and the highest suffix number
+# it gave. A hint only: another process's ids are found by the lookup, and an id that a
+# rolled-back transaction did not use is merely skipped.
+_last: weakref.WeakKeyDictionary[object, tuple[str, int]] = weakref.WeakKeyDictionary()
 
 
 def _nth(base: str, n: int) -> str:
