@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter
@@ -53,6 +54,6 @@ class ApiMetrics:
         self.registry.register(OpenIncidents(db))
 
     def count_ingest(self, alerts: list[AlertCreate], result: IngestResult) -> None:
-        for alert in alerts:
-            self.alerts_received.labels(alert.source).inc()
+        for source, count in collections.Counter(a.source for a in alerts).items():
+            self.alerts_received.labels(source).inc(count)
         self.incidents_opened.inc(len(result.incidents_opened))
