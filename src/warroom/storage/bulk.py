@@ -1,8 +1,10 @@
-"""Bulk inserts that hand back the new rows' ids (hot paths: alert storms, new incidents).
+"""Inserts for the hot paths (alert storms, new incidents and their jobs and events) that
+bypass the ORM's unit of work and hand back the new rows' ids.
 
 ORM objects cost more per row than the write itself, and SQLAlchemy sends one INSERT per
 object when it must map generated ids back to objects on SQLite; these helpers send one
-multi-row INSERT ... RETURNING instead.
+multi-row INSERT ... RETURNING instead, on SQLite as plain SQL with each value converted as
+its column type stores it.
 """
 
 from __future__ import annotations
