@@ -59,19 +59,23 @@ def queued(container: Container) -> int:
     return len(batches._group_for(container.db)._queue)
 
 
-def test_waiting_batches_share_one_commit(
-    container: Container, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if container.db.dialect != "sqlite":
-        pytest.skip("group commit is for SQLite's serial, fsync-bound commits")
-    passes: list[int] = []
+@pytest.fixture
+def passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of batches in each one-pass ingest of a group, as they happen."""
+    seen: list[int] = []
     one_pass = batches.ingest_parts
 
     def counted(**kwargs: Any) -> list[IngestResult]:
-        passes.append(len(kwargs["parts"]))
+        seen.append(len(kwargs["parts"]))
         return one_pass(**kwargs)
 
     monkeypatch.setattr(batches, "ingest_parts", counted)
+    return seen
+
+
+def test_waiting_batches_share_one_commit(container: Container, passes: list[int]) -> None:
+    if container.db.dialect != "sqlite":
+        pytest.skip("group commit is for SQLite's serial, fsync-bound commits")
     commits = []
     event.listen(container.db.engine, "commit", lambda conn: commits.append(1))
     jobs = {
@@ -129,20 +133,12 @@ def test_a_failing_batch_loses_nobody_elses_alerts(container: Container) -> None
 
 
 def test_batches_sharing_an_alert_are_ingested_one_after_another(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, passes: list[int]
 ) -> None:
     """Queued batches carry the same alert: the group is not ingested in one pass, so each
     sees the one before it stored and counts a repeat, as if they came apart."""
     if container.db.dialect != "sqlite":
         pytest.skip("group commit is for SQLite's serial, fsync-bound commits")
-    passes: list[int] = []
-    one_pass = batches.ingest_parts
-
-    def counted(**kwargs: Any) -> list[IngestResult]:
-        passes.append(len(kwargs["parts"]))
-        return one_pass(**kwargs)
-
-    monkeypatch.setattr(batches, "ingest_parts", counted)
     jobs = {name: sender(container, "same") for name in ("first", "second", "third")}
     lock = container.db._write_lock
     assert lock is not None
