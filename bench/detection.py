@@ -31,8 +31,8 @@ from common import warroom_server  # noqa: E402
 from tests.support.models import sample_rows, train  # noqa: E402
 
 from warroom.detect.detectors import detect  # noqa: E402
-from warroom.detect.service import observe  # noqa: E402
 from warroom.detect.windows import OutcomeWindow  # noqa: E402
+from warroom.gateway.detection import observe  # noqa: E402
 from warroom.gateway.runtime import VersionRuntime  # noqa: E402
 from warroom.playbook.loader import default_playbook_text, load_playbook  # noqa: E402
 

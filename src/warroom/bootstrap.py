@@ -12,10 +12,10 @@ from sqlalchemy.exc import DBAPIError
 
 from warroom.alerts.rate import IntakeRate
 from warroom.config import Settings
-from warroom.guide.runbooks import Runbook, load_runbooks
 from warroom.oncall import directory
 from warroom.oncall.directory import Version
 from warroom.playbook.loader import load_playbook
+from warroom.playbook.runbook import Runbook, load_runbooks
 from warroom.playbook.schema import Playbook
 from warroom.storage.base import utcnow
 from warroom.storage.engine import Database, make_engine

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from warroom.demo import KEYS
+from warroom.demo.run import KEYS
 
 pytest.importorskip("sklearn")
 

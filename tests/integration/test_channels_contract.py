@@ -22,7 +22,7 @@ from warroom.errors import DeliveryError
 from warroom.notify.channels.base import Message
 from warroom.notify.channels.registry import get_type
 from warroom.notify.channels.webhook import SIGNATURE, TIMESTAMP, verify
-from warroom.oncall.schema import ChannelConfig
+from warroom.playbook.oncall import ChannelConfig
 from warroom.playbook.schema import Playbook
 from warroom.worker.loop import Worker
 

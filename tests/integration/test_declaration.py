@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from warroom.alerts.intake import IngestResult, ingest
 from warroom.alerts.models import Alert, AlertCreate
 from warroom.bootstrap import Container
 from warroom.incidents.models import Incident, TimelineEvent
+from warroom.intake.service import IngestResult, ingest
 from warroom.playbook.schema import Playbook
 from warroom.worker.loop import Worker
 

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from warroom.alerts import batch as batches
-from warroom.alerts.batch import ingest_batch
-from warroom.alerts.intake import IngestResult
 from warroom.alerts.models import Alert, AlertCreate
 from warroom.bootstrap import Container
+from warroom.intake import batch as batches
+from warroom.intake.batch import ingest_batch
+from warroom.intake.service import IngestResult
 
 
 def alerts(tag: str, n: int = 5) -> list[AlertCreate]:

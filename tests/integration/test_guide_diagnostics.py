@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.http_target import HttpTarget, Route
-from warroom.alerts.intake import ingest
 from warroom.alerts.models import AlertCreate
 from warroom.audit.models import AuditEvent
 from warroom.bootstrap import Container
@@ -23,8 +22,9 @@ from warroom.deploy import registry
 from warroom.deploy.models import DeployRequest, Rollback, ServiceCreate
 from warroom.guide import service as guide
 from warroom.guide.models import DiagnosticResult
-from warroom.guide.runbooks import load_runbooks
 from warroom.incidents import service as incidents
+from warroom.intake.service import ingest
+from warroom.playbook.runbook import load_runbooks
 from warroom.playbook.schema import Playbook
 from warroom.worker.loop import Worker
 

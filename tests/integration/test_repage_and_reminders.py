@@ -9,17 +9,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tests.integration.test_response import T0, open_incident, receiver, timeline, use_webhook
-from warroom.alerts.intake import ingest
 from warroom.alerts.models import AlertCreate
 from warroom.bootstrap import Container
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.intake.service import ingest
+from warroom.jobs.models import Job
 from warroom.playbook.schema import Playbook
 from warroom.postmortem import actions
 from warroom.postmortem.models import ActionItemCreate
 from warroom.response import service as response
 from warroom.worker.loop import Worker
-from warroom.worker.models import Job
 
 __all__ = ["receiver"]  # the fixture, shared with test_response
 

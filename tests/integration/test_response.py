@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.support.receiver import Receiver
-from warroom.alerts.intake import ingest
 from warroom.alerts.models import AlertCreate
 from warroom.bootstrap import Container
 from warroom.incidents import service as incidents
 from warroom.incidents.models import TimelineEvent
+from warroom.intake.service import ingest
 from warroom.notify import service as outbox
 from warroom.playbook.schema import Playbook
 from warroom.worker.loop import Worker

@@ -14,8 +14,10 @@ from tests.integration.test_rollback import fast_playbook
 from tests.support.models import train
 from warroom.bootstrap import Container
 from warroom.config import Settings
-from warroom.deploy import engine, registry, rollbacks
+from warroom.deploy import registry
 from warroom.deploy.models import DeployRequest, Rollback, ServiceCreate
+from warroom.rollback import engine
+from warroom.rollback import service as rollbacks
 
 pytest.importorskip("sklearn")
 

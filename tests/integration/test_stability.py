@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import Clock
-from warroom.alerts.intake import ingest
 from warroom.alerts.models import AlertCreate
 from warroom.audit.models import AuditEvent
 from warroom.bootstrap import Container
-from warroom.deploy import registry, rollbacks
-from warroom.deploy.conclude import conclude
+from warroom.deploy import registry
 from warroom.deploy.models import DeployRequest, Rollback, ServiceCreate
 from warroom.incidents.models import Incident, TimelineEvent
+from warroom.intake.service import ingest
+from warroom.rollback import service as rollbacks
+from warroom.rollback.conclude import conclude
 from warroom.worker.loop import Worker
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

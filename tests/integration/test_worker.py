@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from warroom.bootstrap import Container
-from warroom.worker import service
-from warroom.worker.context import JobContext
+from warroom.jobs import service
+from warroom.jobs.context import JobContext
+from warroom.jobs.models import Job
 from warroom.worker.loop import Worker, redact
-from warroom.worker.models import Job
 from warroom.worker.registry import Handler, Tick
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -24,10 +24,10 @@ from sqlalchemy import select
 
 from tests.integration.test_response import use_webhook
 from tests.support.receiver import Received, Receiver
-from warroom.alerts.intake import ingest
 from warroom.alerts.models import AlertCreate
 from warroom.bootstrap import Container
 from warroom.incidents.models import TimelineEvent
+from warroom.intake.service import ingest
 from warroom.notify.models import Notification
 from warroom.playbook.loader import dump_playbook
 

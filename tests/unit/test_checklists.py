@@ -8,8 +8,8 @@ from pydantic import ValidationError
 
 from warroom.errors import PlaybookError
 from warroom.playbook.loader import default_playbook_text, load_playbook, parse_playbook
+from warroom.playbook.tasks import Checklist
 from warroom.tasks.checklists import blocking_message, due, missing, phases_entered
-from warroom.tasks.schema import Checklist
 
 
 def _checklists() -> list[Checklist]:

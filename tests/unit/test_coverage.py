@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from warroom.oncall.schema import Oncall, Schedule
+from warroom.playbook.oncall import Oncall, Schedule
 from warroom.readiness.checks import drill_check, oncall_checks, report, service_check
 from warroom.readiness.coverage import Gap, gaps, offset_changes
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from warroom.deploy.stability import judge as stable
 from warroom.detect.windows import OutcomeWindow
 from warroom.drills.stages import Facts, Targets, evaluate, judge, passed
 from warroom.errors import NotFound
 from warroom.gateway.faults import FaultTable, InjectedFault, make, shifted
 from warroom.gateway.runtime import ServiceRuntime, VersionRuntime
+from warroom.rollback.stability import judge as stable
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TARGETS = Targets(

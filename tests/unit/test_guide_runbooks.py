@@ -12,9 +12,9 @@ from warroom.errors import RunbookError
 from warroom.guide.diagnostics import cap, mask
 from warroom.guide.diagnostics.promql import escape
 from warroom.guide.models import DiagnoseRequest
-from warroom.guide.runbooks import applies, load_runbooks, match, parse_runbook
-from warroom.guide.schema import RunbookPolicy
+from warroom.playbook.guide import RunbookPolicy
 from warroom.playbook.loader import load_playbook
+from warroom.playbook.runbook import applies, load_runbooks, match, parse_runbook
 
 POLICY = load_playbook().runbooks
 SHIPPED = load_runbooks(POLICY, None)

@@ -7,7 +7,7 @@ import logging
 from warroom.notify.channels.apprise import AppriseChannel
 from warroom.notify.channels.webhook import sign, verify
 from warroom.notify.redact import RedactingFilter, redact, scrub
-from warroom.oncall.schema import ChannelConfig
+from warroom.playbook.oncall import ChannelConfig
 
 
 def test_redact_and_scrub() -> None:

@@ -11,8 +11,8 @@ from warroom.errors import NotFound, PlaybookError
 from warroom.oncall import routing
 from warroom.oncall.calendar import team_calendar
 from warroom.oncall.schedules import on_call, shifts
-from warroom.oncall.schema import Oncall, Schedule
 from warroom.playbook.loader import load_playbook, parse_playbook
+from warroom.playbook.oncall import Oncall, Schedule
 
 MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

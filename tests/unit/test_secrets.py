@@ -1,4 +1,4 @@
-from warroom.secrets import mask, mask_url
+from warroom.playbook.secrets import mask, mask_url
 
 
 def test_urls_lose_their_passwords_and_keys() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from warroom.oncall.schema import Schedule
+from warroom.playbook.oncall import Schedule
 from warroom.web.handoffs import next_handoffs
 
 

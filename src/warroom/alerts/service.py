@@ -1,4 +1,4 @@
-"""Alert lookups; storing alerts is the intake's job (``warroom.alerts.intake``)."""
+"""Alert lookups; storing alerts is the intake's job (``warroom.intake.service``)."""
 
 from __future__ import annotations
 

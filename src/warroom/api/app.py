@@ -30,17 +30,17 @@ from warroom.api.routes import (
     tasks,
     updates,
 )
+from warroom.api.routes import faults as fault_routes
+from warroom.api.routes import gateway as gateway_routes
 from warroom.auth.service import KnownKeys
 from warroom.bootstrap import Container
-from warroom.deploy.runner import RollbackRunner
-from warroom.detect.service import DetectorLoop
-from warroom.gateway import fault_routes
-from warroom.gateway import routes as gateway_routes
+from warroom.gateway.detection import DetectorLoop
 from warroom.gateway.metrics import GatewayMetrics
 from warroom.gateway.predict import PredictEndpoint
 from warroom.gateway.runtime import Gateway
 from warroom.gateway.sync import GatewaySync
 from warroom.reports.prometheus import ResponseMetrics
+from warroom.runners.rollback import RollbackRunner
 from warroom.web import mount as mount_web
 
 

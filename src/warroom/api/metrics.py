@@ -10,10 +10,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from warroom.alerts.intake import IngestResult
 from warroom.alerts.models import AlertCreate
 from warroom.incidents.lifecycle import OPEN_STATES
 from warroom.incidents.models import Incident
+from warroom.intake.service import IngestResult
 from warroom.storage.engine import Database
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from warroom.cli.common import JSON_OPTION, TOKEN_OPTION, URL_OPTION, console, err_console, fail
-from warroom.drills.runner import SCENARIOS, Drill, Options
+from warroom.cli.drill_runner import SCENARIOS, Drill, Options
 from warroom.playbook.durations import format_duration
 
 STYLE = {"pass": "green", "fail": "red", "n/a": "dim"}

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from warroom.cli.common import JSON_OPTION, TOKEN_OPTION, URL_OPTION, Api, console, print_json
 from warroom.config import Settings
-from warroom.guide.runbooks import load_runbooks, runbook_dir
 from warroom.playbook.loader import load_playbook
+from warroom.playbook.runbook import load_runbooks, runbook_dir
 
 runbook_app = typer.Typer(help="Runbooks: list, show, validate.", no_args_is_help=True)
 STATUS_STYLE = {"ok": "green", "failed": "bold red", "error": "yellow"}

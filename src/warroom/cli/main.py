@@ -98,7 +98,7 @@ def gateway(
     """Run the embedded model gateway alone: predictions, feedback, the admin interface,
     /metrics and the detectors. The API, worker and rollbacks run in `warroom serve` on the
     same database; registry changes reach this gateway within WARROOM_GATEWAY_SYNC_INTERVAL."""
-    from warroom.gateway.app import create_gateway_asgi
+    from warroom.api.gateway_app import create_gateway_asgi
 
     settings = _bind(host, port)
     container = bootstrap(settings, migrate=True)
@@ -143,7 +143,7 @@ def demo(
     Exits non-zero when a step did not happen."""
     import json
 
-    from warroom.demo import KEYS, run_demo
+    from warroom.demo.run import KEYS, run_demo
 
     summary = run_demo(home=home, keep_running=keep_running, as_json=as_json)
     if as_json:

@@ -18,11 +18,11 @@ import numpy as np
 
 from warroom.bootstrap import Container
 from warroom.deploy import registry
+from warroom.deploy.loaders import Predictor, load
 from warroom.detect import review
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import Conflict, NotFound, WarroomError
 from warroom.gateway.faults import FaultTable
-from warroom.gateway.loaders import Predictor, load
 from warroom.samples import service as samples
 
 

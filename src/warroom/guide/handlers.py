@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.guide import diagnostics, service
-from warroom.guide.runbooks import available_steps, find
 from warroom.incidents.models import Incident
-from warroom.worker import service as jobs
-from warroom.worker.context import JobContext
+from warroom.jobs import service as jobs
+from warroom.jobs.context import JobContext
+from warroom.playbook.runbook import available_steps, find
 
 #: A step may use this share of the job's lease, so that no other worker takes the job over
 #: while the step is still running.
@@ -21,13 +21,12 @@ LEASE_SHARE = 0.8
 
 
 def on_open(ctx: JobContext, payload: dict[str, Any]) -> None:
-    container = ctx.container
     incident_id = payload["incident_id"]
     with ctx.read() as session:
         if session.get(Incident, incident_id) is None:
             return
         _, _, runbook = service.runbook_for(
-            session=session, incident_id=incident_id, runbooks=container.runbooks
+            session=session, incident_id=incident_id, runbooks=ctx.runbooks
         )
     if runbook is None:
         return
@@ -42,10 +41,9 @@ def on_open(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 def run_step(ctx: JobContext, payload: dict[str, Any]) -> None:
-    container = ctx.container
-    policy = container.playbook.runbooks
+    policy = ctx.playbook.runbooks
     incident_id, name = payload["incident_id"], payload["step"]
-    runbook = find(container.runbooks, payload["runbook"])
+    runbook = find(ctx.runbooks, payload["runbook"])
     step = available_steps(runbook, policy).get(name)
     with ctx.read() as session:
         incident = session.get(Incident, incident_id)
@@ -71,8 +69,8 @@ def run_step(ctx: JobContext, payload: dict[str, Any]) -> None:
                 policy=policy,
                 step=step,
                 now=ctx.now,
-                db=container.db,
-                max_timeout=container.settings.job_lease * LEASE_SHARE,
+                db=ctx.db,
+                max_timeout=ctx.settings.job_lease * LEASE_SHARE,
             ),
         )
     service.record(

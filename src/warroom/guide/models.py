@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from warroom.guide.schema import STEP_NAME
+from warroom.playbook.guide import STEP_NAME
 from warroom.storage.base import Base
 
 DEFINITION_REFUSED = (

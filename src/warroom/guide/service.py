@@ -24,12 +24,12 @@ from warroom.errors import NotFound
 from warroom.guide import diagnostics
 from warroom.guide.diagnostics.base import DiagnosticError, Target, expand_env
 from warroom.guide.models import CauseRead, DiagnosticResult, RunbookDetail, StepRead
-from warroom.guide.runbooks import Runbook, available_steps, match
-from warroom.guide.schema import RunbookPolicy, Step
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.jobs import service as jobs
+from warroom.playbook.guide import RunbookPolicy, Step
+from warroom.playbook.runbook import Runbook, available_steps, match
 from warroom.storage.engine import Database
-from warroom.worker import service as jobs
 
 ACTOR = "warroom:guide"
 OPEN = "guide.open"

@@ -11,14 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from warroom.playbook.durations import format_duration
-from warroom.playbook.schema import (
-    SEVERITIES,
-    Classification,
-    Condition,
-    Rule,
-    Severity,
-    most_severe,
-)
+from warroom.playbook.schema import Classification, Condition, Rule
+from warroom.playbook.terms import SEVERITIES, Severity, most_severe
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,

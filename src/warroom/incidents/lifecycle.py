@@ -13,19 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from warroom.errors import IllegalTransition
+from warroom.playbook.terms import STATUS_RANK, STATUSES
 
-ORDER: tuple[str, ...] = (
-    "triggered",
-    "acknowledged",
-    "investigating",
-    "identified",
-    "mitigating",
-    "monitoring",
-    "resolved",
-    "closed",
-)
+ORDER: tuple[str, ...] = STATUSES
 OPEN_STATES: tuple[str, ...] = ORDER[:6]
-RANK = {status: i for i, status in enumerate(ORDER)}
+RANK = STATUS_RANK
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.alerts.models import AlertRead
+from warroom.playbook.terms import Severity
 from warroom.storage.base import Base
 
 Status = Literal[
@@ -29,7 +30,7 @@ Role = Literal[
     "security_lead",
     "customer_success",
 ]
-SeverityStr = Literal["P0", "P1", "P2", "P3", "P4"]
+SeverityStr = Severity
 
 
 class Incident(Base):

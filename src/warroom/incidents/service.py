@@ -16,7 +16,8 @@ from warroom.audit import service as audit
 from warroom.errors import Conflict, NotFound
 from warroom.incidents import lifecycle
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
-from warroom.playbook.schema import Playbook, severity_rank
+from warroom.playbook.schema import Playbook
+from warroom.playbook.terms import severity_rank
 from warroom.storage.bulk import insert_one
 from warroom.tasks import checklists
 from warroom.tasks import service as tasks

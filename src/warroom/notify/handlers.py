@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 
 from warroom.errors import DeliveryError
 from warroom.incidents import service as incidents
+from warroom.jobs.context import JobContext
+from warroom.jobs.models import Job
 from warroom.notify.channels.base import Message
 from warroom.notify.channels.registry import get_type
 from warroom.notify.models import Notification
-from warroom.worker.context import JobContext
-from warroom.worker.models import Job
 
 ACTOR = "warroom:notify"
 
@@ -48,19 +48,19 @@ def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     claimed = _claim(ctx, payload["notification_id"])
     if claimed is None:
         return
-    config = next((c for c in ctx.container.playbook.channels if c.name == claimed.channel), None)
+    config = next((c for c in ctx.playbook.channels if c.name == claimed.channel), None)
     if config is None:
         raise DeliveryError(f"channel {claimed.channel!r} is not in the playbook")
-    settings = ctx.container.settings
+    settings = ctx.settings
     timeout = min(settings.notify_timeout, settings.job_lease / 2)
     get_type(config.type)(config, timeout=timeout).send(claimed.message)
-    with ctx.container.db.session() as session:
+    with ctx.db.session() as session:
         _mark_sent(session, payload["notification_id"], claimed.attempt, ctx.now)
 
 
 def _claim(ctx: JobContext, notification_id: int) -> Claimed | None:
     """Mark the row ``sending`` (committed) while this worker still holds the job."""
-    with ctx.container.db.session() as session:
+    with ctx.db.session() as session:
         job = session.get(Job, ctx.job.id)
         if job is None or job.claim_token != ctx.job.claim_token or job.status != "running":
             raise DeliveryError(f"job {ctx.job.id} was claimed by another worker")

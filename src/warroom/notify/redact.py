@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from warroom.secrets import MASK, hide
+from warroom.playbook.secrets import MASK, hide
 
 _URL = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)([^/\s'\"]*@)?([^/\s'\"?#]+)[^\s'\"]*")
 # Loggers that print request URLs (logger filters only see records logged to that very name).

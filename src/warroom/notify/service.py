@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.incidents.models import Incident
+from warroom.jobs import service as jobs
 from warroom.notify.models import Notification
-from warroom.oncall.schema import ChannelConfig
-from warroom.worker import service as jobs
+from warroom.playbook.oncall import ChannelConfig
 
 DELIVER = "notify.deliver"
 

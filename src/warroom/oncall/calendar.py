@@ -15,7 +15,7 @@ from icalendar import Calendar, Event
 import warroom
 from warroom.errors import NotFound
 from warroom.oncall.schedules import shifts
-from warroom.oncall.schema import Oncall
+from warroom.playbook.oncall import Oncall
 
 
 def team_calendar(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as audit
 from warroom.errors import Conflict, InvalidInput, NotFound
 from warroom.oncall.models import DirectoryEntry
-from warroom.oncall.schema import Person, Team
+from warroom.playbook.oncall import Person, Team
 from warroom.playbook.schema import Playbook
 
 Kind = Literal["person", "team"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from warroom.oncall.schedules import on_call
-from warroom.oncall.schema import EscalationPolicy, Level, Oncall, Route, Target, Team
+from warroom.playbook.oncall import EscalationPolicy, Level, Oncall, Route, Target, Team
 
 
 def route(routes: list[Route], labels: dict[str, str], default: str | None = None) -> str | None:

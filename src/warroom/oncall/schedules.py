@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from warroom.oncall.schema import WEEKDAYS, Layer, Schedule
+from warroom.playbook.oncall import WEEKDAYS, Layer, Schedule
 
 
 @dataclass(frozen=True)

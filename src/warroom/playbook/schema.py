@@ -11,28 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from warroom.guide.schema import RunbookPolicy
-from warroom.oncall.schema import ChannelConfig, Oncall
 from warroom.playbook.durations import Duration
-from warroom.readiness.schema import ReadinessPolicy
-from warroom.tasks.schema import Checklist, unique_names
-
-Severity = Literal["P0", "P1", "P2", "P3", "P4"]
-SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2", "P3", "P4")
-
-
-def severity_rank(severity: str) -> int:
-    """0 for P0 (most severe) up to 4 for P4; ValueError for anything else."""
-    if severity not in SEVERITIES:
-        raise ValueError(f"expected a severity P0..P4, got {severity!r}")
-    return SEVERITIES.index(severity)
-
-
-def most_severe(*severities: str) -> Severity:
-    """The most severe of one or more severities: most_severe("P2", "P0") == "P0"."""
-    if not severities:
-        raise ValueError("most_severe() needs at least one severity")
-    return SEVERITIES[min(severity_rank(s) for s in severities)]
+from warroom.playbook.guide import RunbookPolicy
+from warroom.playbook.oncall import ChannelConfig, Oncall
+from warroom.playbook.readiness import ReadinessPolicy
+from warroom.playbook.tasks import Checklist, unique_names
+from warroom.playbook.terms import SEVERITIES, Severity
 
 
 class Strict(BaseModel):

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as audit
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
+from warroom.jobs.context import JobContext
 from warroom.notify import service as outbox
-from warroom.oncall.schema import Contact
+from warroom.playbook.oncall import Contact
 from warroom.playbook.schema import Playbook
 from warroom.postmortem import deadlines
 from warroom.postmortem.models import ActionItem, Postmortem
-from warroom.worker.context import JobContext
 
 ACTOR = "warroom:reminders"
 REMIND = "postmortem.reminders"
@@ -200,7 +200,7 @@ def outbox_notifier(playbook: Playbook, now: datetime) -> Notify:
 
 def handle(ctx: JobContext, payload: dict[str, object]) -> None:
     """The periodic job: record and send every new overdue reminder."""
-    playbook = ctx.container.playbook
+    playbook = ctx.playbook
     remind_overdue(
         session=ctx.session,
         now=ctx.now,

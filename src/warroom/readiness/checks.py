@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from warroom.oncall.schema import Oncall
 from warroom.playbook.durations import format_duration
+from warroom.playbook.oncall import Oncall
 from warroom.readiness.coverage import Gap, gaps
 
 

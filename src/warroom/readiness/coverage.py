@@ -17,7 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from warroom.oncall.schedules import on_call
-from warroom.oncall.schema import Layer, Schedule
+from warroom.playbook.oncall import Layer, Schedule
 
 # Offsets change at most a few times a year; probing every 6 hours cannot miss one.
 _PROBE = timedelta(hours=6)

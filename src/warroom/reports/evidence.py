@@ -25,11 +25,11 @@ from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, TimelineEvent
 from warroom.playbook.durations import format_duration
 from warroom.playbook.schema import Playbook
+from warroom.playbook.secrets import mask
 from warroom.postmortem import render
 from warroom.postmortem import service as postmortems
 from warroom.postmortem.models import Postmortem
 from warroom.reports import service as reports
-from warroom.secrets import mask
 
 SCHEMAS = Path(__file__).parent / "schemas"
 

@@ -16,13 +16,14 @@ from warroom.audit import service as audit
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, TimelineEvent
+from warroom.jobs import service as jobs
+from warroom.jobs.context import JobContext
 from warroom.notify import service as outbox
 from warroom.oncall import routing
-from warroom.playbook.schema import Playbook, severity_rank
+from warroom.playbook.schema import Playbook
+from warroom.playbook.terms import severity_rank
 from warroom.response import service as response
 from warroom.response.service import ACTOR, ESCALATE
-from warroom.worker import service as jobs
-from warroom.worker.context import JobContext
 
 
 def _unacknowledged(incident: Incident | None) -> bool:
@@ -35,7 +36,7 @@ def _unacknowledged(incident: Incident | None) -> bool:
 
 
 def escalate(ctx: JobContext, payload: dict[str, Any]) -> None:
-    session, playbook, now = ctx.session, ctx.container.playbook, ctx.now
+    session, playbook, now = ctx.session, ctx.playbook, ctx.now
     incident = session.get(Incident, payload["incident_id"])
     policy = playbook.oncall.policy(payload["policy"])
     if not _unacknowledged(incident) or policy is None:

@@ -17,11 +17,12 @@ from warroom.guide import service as guide
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.jobs import service as jobs
+from warroom.jobs.models import Job
 from warroom.oncall import routing
-from warroom.playbook.schema import SEVERITIES, Playbook, severity_rank
+from warroom.playbook.schema import Playbook
+from warroom.playbook.terms import SEVERITIES, severity_rank
 from warroom.updates import service as updates
-from warroom.worker import service as jobs
-from warroom.worker.models import Job
 
 ACTOR = "warroom:response"
 ESCALATE = "response.escalate"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warroom.incidents.lifecycle import RANK
-from warroom.tasks.schema import Checklist
+from warroom.playbook.tasks import Checklist
+from warroom.playbook.terms import STATUS_RANK as RANK
 
 
 @dataclass(frozen=True)

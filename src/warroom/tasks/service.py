@@ -1,7 +1,7 @@
 """Incident tasks in storage: create the due ones, list, find the open required ones.
 
 Timeline and audit entries are written by the use cases that call these (incident status
-changes in ``warroom.incidents.service``, check-offs in ``warroom.tasks.checkoff``).
+changes in ``warroom.incidents.service``, check-offs in ``warroom.incidents.checkoff``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.errors import NotFound
+from warroom.playbook.tasks import Checklist
 from warroom.storage.bulk import insert_returning_ids
 from warroom.tasks import checklists
 from warroom.tasks.models import IncidentTask
-from warroom.tasks.schema import Checklist
 
 
 def list_tasks(*, session: Session, incident_id: str) -> list[IncidentTask]:

@@ -12,17 +12,17 @@ from sqlalchemy.orm import Session
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
+from warroom.jobs.context import JobContext
 from warroom.notify import service as outbox
-from warroom.oncall.schema import Contact
+from warroom.playbook.oncall import Contact
 from warroom.playbook.schema import Playbook
 from warroom.updates import service
-from warroom.worker.context import JobContext
 
 ACTOR = "warroom:updates"
 
 
 def cadence(ctx: JobContext, payload: dict[str, Any]) -> None:
-    session, now, playbook = ctx.session, ctx.now, ctx.container.playbook
+    session, now, playbook = ctx.session, ctx.now, ctx.playbook
     incident = session.get(Incident, payload["incident_id"])
     if incident is None or not lifecycle.is_open(incident.status):
         return

@@ -13,12 +13,12 @@ from warroom.errors import Conflict
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, IncidentRole
+from warroom.jobs import service as jobs
 from warroom.notify import service as outbox
-from warroom.oncall.schema import Contact, Team
+from warroom.playbook.oncall import Contact, Team
 from warroom.playbook.schema import Playbook
 from warroom.updates.models import IncidentUpdate, IncidentUpdateCreate
 from warroom.updates.render import render
-from warroom.worker import service as jobs
 
 CADENCE = "updates.cadence"
 

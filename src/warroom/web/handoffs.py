@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from warroom.oncall.schedules import on_call
-from warroom.oncall.schema import Schedule
+from warroom.playbook.oncall import Schedule
 
 
 @dataclass(frozen=True)

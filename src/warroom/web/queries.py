@@ -12,17 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
-from warroom.deploy import registry, rollbacks, target
+from warroom.deploy import registry, target
 from warroom.deploy.models import FINAL_STATES, ModelService, ModelVersion, Rollback
 from warroom.guide import service as guide
 from warroom.guide.models import DiagnosticResult
-from warroom.guide.runbooks import Runbook
 from warroom.incidents import service as incidents
 from warroom.incidents.lifecycle import OPEN_STATES
 from warroom.incidents.models import Incident, IncidentRole
 from warroom.notify import service as outbox
 from warroom.notify.models import Notification
+from warroom.playbook.runbook import Runbook
 from warroom.postmortem.models import Postmortem
+from warroom.rollback import service as rollbacks
 from warroom.tasks import service as tasks
 from warroom.tasks.models import IncidentTask
 from warroom.updates import service as updates

@@ -10,12 +10,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from warroom.deploy import rollbacks
 from warroom.errors import WarroomError
+from warroom.incidents import checkoff
 from warroom.incidents import service as incidents
 from warroom.incidents.models import NoteCreate, RoleAssignment, StatusChange
 from warroom.postmortem import service as postmortems
-from warroom.tasks import checkoff
+from warroom.rollback import service as rollbacks
 from warroom.updates import service as updates
 from warroom.updates.models import IncidentUpdateCreate
 from warroom.web.auth import Action, container_of

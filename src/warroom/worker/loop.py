@@ -14,12 +14,13 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from warroom.bootstrap import Container
+from warroom.jobs import service
+from warroom.jobs.context import JobContext, JobInfo
+from warroom.jobs.models import Job
 from warroom.notify.redact import redact
-from warroom.worker import service
-from warroom.worker.context import JobContext, JobInfo
-from warroom.worker.models import Job
 from warroom.worker.registry import HANDLERS, TICKS, Handler, Tick
 
 log = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ class Worker:
             # Its workers died mid-run every time (a job that kills its worker): stop here.
             self._failed(info, payload, "the worker running it stopped without finishing", handler)
             return True
-        ctx = JobContext(container=self.container, job=info, now=now)
+        ctx = JobContext(**self._resources(), job=info, now=now)
         try:
             with ctx.stack:
                 handler.run(ctx, payload)
@@ -179,6 +180,11 @@ class Worker:
             log.warning("job %s (%s) attempt %s failed: %s", info.id, info.kind, info.attempts, exc)
             self._failed(info, payload, f"{type(exc).__name__}: {exc}", handler)
         return True
+
+    def _resources(self) -> dict[str, Any]:
+        """What every job handler may use, read now so it sees the current playbook."""
+        c = self.container
+        return {"db": c.db, "settings": c.settings, "playbook": c.playbook, "runbooks": c.runbooks}
 
     def _failed(
         self, info: JobInfo, payload: dict[str, object], error: str, handler: Handler | None
@@ -199,5 +205,5 @@ class Worker:
                 backoff=settings.job_backoff_base,
             )
             if handler is not None and handler.on_failure is not None:
-                ctx = JobContext(container=self.container, job=info, now=now, _session=session)
+                ctx = JobContext(**self._resources(), job=info, now=now, _session=session)
                 handler.on_failure(ctx, payload, error, dead)

@@ -3,7 +3,7 @@
 To add a kind, write ``def handle(ctx: JobContext, payload: dict) -> None`` in your domain
 (idempotent: check before you insert, in ``ctx.session``, because a job whose worker died is
 run again) and add one line to ``HANDLERS``. Enqueue it with
-``warroom.worker.service.enqueue(session=..., kind=..., payload=..., due_at=..., key=...)``.
+``warroom.jobs.service.enqueue(session=..., kind=..., payload=..., due_at=..., key=...)``.
 
 Periodic work: add a ``Tick(kind, every)`` to ``TICKS``. Every worker enqueues the kind once
 per ``every`` slot under the key ``tick:<kind>:<slot>``, so however many workers run, each slot
@@ -15,20 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from warroom.alerts import handlers as alerts
-from warroom.alerts.holds import PENDING_CHECK
-from warroom.deploy.stability import RESOLVE_IF_STABLE, resolve_if_stable
 from warroom.guide import handlers as guide
 from warroom.guide.service import OPEN as GUIDE_OPEN
 from warroom.guide.service import STEP as GUIDE_STEP
+from warroom.intake import handlers as alerts
+from warroom.intake.holds import PENDING_CHECK
+from warroom.jobs.context import OnFailure, Run
 from warroom.notify import handlers as notify
 from warroom.notify.service import DELIVER
 from warroom.postmortem import reminders
 from warroom.response import handlers as response
 from warroom.response.service import ACK_DEADLINE, ESCALATE
+from warroom.rollback.stability import RESOLVE_IF_STABLE, resolve_if_stable
 from warroom.updates import handlers as updates
 from warroom.updates.service import CADENCE
-from warroom.worker.context import OnFailure, Run
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from warroom.alerts import service
-from warroom.alerts.batch import ingest_batch, summary
 from warroom.alerts.models import AlertRead
 from warroom.alerts.parsers import generic
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.intake.batch import ingest_batch, summary
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 

@@ -20,7 +20,7 @@ from warroom.guide.models import (
     RunbookDetail,
     RunbookRead,
 )
-from warroom.guide.runbooks import available_steps, find
+from warroom.playbook.runbook import available_steps, find
 
 router = APIRouter(prefix="/api/v1", tags=["guide"])
 

@@ -16,13 +16,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, ORJSONResponse
 from pydantic import BaseModel, ValidationError
 
-from warroom.alerts.batch import ingest_batch, summary
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers import alertmanager, grafana, pagerduty
 from warroom.api.deps import bearer_token
 from warroom.auth import service as auth
 from warroom.auth.models import Integration
 from warroom.errors import AuthError
+from warroom.intake.batch import ingest_batch, summary
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
 Payload = TypeVar("Payload", bound=BaseModel)

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from warroom.api.deps import Admin, ContainerDep, Viewer
 from warroom.audit import service as audit
+from warroom.jobs import service
+from warroom.jobs.models import JobRead
 from warroom.notify import service as outbox
 from warroom.notify.models import NotificationRead
-from warroom.worker import service
-from warroom.worker.models import JobRead
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
-from warroom.deploy import registry, rollbacks, target
+from warroom.deploy import registry, target
 from warroom.deploy.models import (
     DeploymentEventRead,
     DeployRequest,
@@ -18,6 +18,7 @@ from warroom.deploy.models import (
     ServiceRead,
     VersionRead,
 )
+from warroom.rollback import service as rollbacks
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.incidents import checkoff
 from warroom.incidents import service as incidents
-from warroom.tasks import checkoff
 from warroom.tasks import service as tasks
 from warroom.tasks.models import TaskCheck, TaskRead
 

@@ -10,8 +10,8 @@ import httpx
 from warroom.bootstrap import Container
 from warroom.deploy import registry
 from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
+from warroom.deploy.loaders import load
 from warroom.errors import NotFound, WarroomError
-from warroom.gateway.loaders import load
 
 
 class GatewayBackend(Backend):

@@ -11,8 +11,8 @@ from typing import Any
 
 from warroom.guide.diagnostics import changes, http, promql, shell, sql
 from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Status, Target
-from warroom.guide.schema import Step
-from warroom.secrets import hide, mask_url
+from warroom.playbook.guide import Step
+from warroom.playbook.secrets import hide, mask_url
 
 KINDS: dict[str, Callable[[Any, Target], Outcome]] = {
     "http": http.run,

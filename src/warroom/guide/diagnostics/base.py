@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from warroom.guide.schema import RunbookPolicy
+from warroom.playbook.guide import RunbookPolicy
 from warroom.storage.engine import Database
 
 Status = Literal["ok", "failed", "error"]

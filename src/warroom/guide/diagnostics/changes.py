@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from warroom.deploy.models import DeploymentEvent, Rollback
 from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target
-from warroom.guide.schema import RecentChangesStep
+from warroom.playbook.guide import RecentChangesStep
 
 MAX_ROWS = 100
 MAX_COMMITS = 50

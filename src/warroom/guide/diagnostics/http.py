@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 
 from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target
-from warroom.guide.schema import HttpStep
-from warroom.secrets import mask_url
+from warroom.playbook.guide import HttpStep
+from warroom.playbook.secrets import mask_url
 
 #: The body is matched against at most this much; a health endpoint answers far less.
 BODY_LIMIT = 1024 * 1024

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 
 from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target
-from warroom.guide.schema import PromqlStep, Threshold
-from warroom.secrets import mask_url
+from warroom.playbook.guide import PromqlStep, Threshold
+from warroom.playbook.secrets import mask_url
 
 OPS = {
     "<": operator.lt,

@@ -14,7 +14,7 @@ import threading
 from typing import IO
 
 from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target
-from warroom.guide.schema import ShellStep
+from warroom.playbook.guide import ShellStep
 
 
 def run(step: ShellStep, target: Target) -> Outcome:

@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target, expand_env
 from warroom.guide.diagnostics.promql import OPS
-from warroom.guide.schema import SqlStep
+from warroom.playbook.guide import SqlStep
 
 ROW_LIMIT = 50
 

@@ -34,8 +34,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import warroom
 from warroom.errors import DeliveryError
 from warroom.notify import redact
-from warroom.oncall.schema import ChannelConfig
-from warroom.secrets import SECRET_KEYS
+from warroom.playbook.oncall import ChannelConfig
+from warroom.playbook.secrets import SECRET_KEYS
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

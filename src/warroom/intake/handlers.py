@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from warroom.alerts import intake
-from warroom.worker.context import JobContext
+from warroom.intake import service as intake
+from warroom.jobs.context import JobContext
 
 
 def pending_elapsed(ctx: JobContext, payload: dict[str, Any]) -> None:
     intake.check_pending(
         session=ctx.session,
         alert_id=int(payload["alert_id"]),
-        playbook=ctx.container.playbook,
+        playbook=ctx.playbook,
         now=ctx.now,
     )

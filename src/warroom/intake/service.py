@@ -26,16 +26,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from warroom.alerts import holds
 from warroom.alerts.models import Alert, AlertCreate
 from warroom.audit import service as audit
-from warroom.deploy import auto as auto_rollback
 from warroom.incidents import ids, lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.classify import Verdict, classify, held_for, pending_until
 from warroom.incidents.models import Incident
-from warroom.playbook.schema import Playbook, Rule, most_severe, severity_rank
+from warroom.intake import holds
+from warroom.playbook.schema import Playbook, Rule
+from warroom.playbook.terms import most_severe, severity_rank
 from warroom.response import service as response
+from warroom.rollback import auto as auto_rollback
 from warroom.samples import service as samples
 from warroom.silences import service as silences
 from warroom.silences.models import Matcher

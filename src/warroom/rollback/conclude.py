@@ -6,13 +6,15 @@ from typing import Any
 
 from warroom.audit import service as audit
 from warroom.bootstrap import Container
-from warroom.deploy import registry, stability
+from warroom.deploy import registry
 from warroom.deploy.models import FINAL_STATES, Rollback
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
-from warroom.playbook.schema import SEVERITIES, Playbook, severity_rank
+from warroom.playbook.schema import Playbook
+from warroom.playbook.terms import SEVERITIES, severity_rank
 from warroom.response import service as response
+from warroom.rollback import stability
 
 ACTOR = "warroom:rollback"
 

@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from warroom.alerts.intake import IngestResult, Part, ingest, ingest_parts
 from warroom.alerts.models import AlertCreate
 from warroom.bootstrap import Container
+from warroom.intake.service import IngestResult, Part, ingest, ingest_parts
 from warroom.storage.engine import Database
 
 ATTEMPTS = 3

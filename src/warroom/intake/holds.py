@@ -13,8 +13,8 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from warroom.incidents.classify import track_holds
+from warroom.jobs import service as jobs
 from warroom.playbook.schema import Playbook, Rule
-from warroom.worker import service as jobs
 
 PENDING_CHECK = "alerts.pending"
 

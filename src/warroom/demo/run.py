@@ -31,13 +31,13 @@ from warroom.bootstrap import bootstrap
 from warroom.cli.common import console
 from warroom.cli.render import incident_table
 from warroom.config import Settings
-from warroom.demo_alerts import send_alerts
-from warroom.demo_setup import Pager, write_playbook
-from warroom.demo_view import View
+from warroom.demo.alerts import send_alerts
+from warroom.demo.setup import Pager, write_playbook
+from warroom.demo.view import View
 from warroom.errors import WarroomError
 
 if TYPE_CHECKING:
-    from warroom.demo_story import Traffic
+    from warroom.demo.story import Traffic
 
 #: The summary's keys, in order; each is set by the step that produces it.
 KEYS = (
@@ -176,8 +176,7 @@ def _model_part(
     except ImportError:
         summary["failed"] = "scikit-learn is not installed: pip install 'warroom[demo]'"
         return None
-    from warroom import demo_story
-
+    from warroom.demo import story as demo_story
     console.print("\n[bold]A model release goes bad[/bold]")
     v1, v2, x, y = demo_story.train(state)
     traffic = demo_story.Traffic(str(client.base_url), x, y).start()

@@ -1,4 +1,5 @@
-"""What a job handler gets: the container, the job, ``now`` and a transaction.
+"""What a job handler gets: the database, settings, playbook and runbooks, the job, ``now``
+and a transaction.
 
 A handler's writes go through ``ctx.session``; the worker marks the job done in that same
 transaction, so a job's side effects and its completion commit together or not at all. The
@@ -16,7 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from warroom.bootstrap import Container
+from warroom.config import Settings
+from warroom.playbook.runbook import Runbook
+from warroom.playbook.schema import Playbook
+from warroom.storage.engine import Database
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,11 @@ class JobInfo:
 
 @dataclass
 class JobContext:
-    container: Container
+    db: Database
+    settings: Settings
+    #: The playbook at the moment the job was claimed (with the directory's people and teams).
+    playbook: Playbook
+    runbooks: tuple[Runbook, ...]
     job: JobInfo
     now: datetime
     stack: ExitStack = field(default_factory=ExitStack)
@@ -39,12 +47,12 @@ class JobContext:
     def session(self) -> Session:
         """The job's write transaction (opened on first use, committed with the job)."""
         if self._session is None:
-            self._session = self.stack.enter_context(self.container.db.session())
+            self._session = self.stack.enter_context(self.db.session())
         return self._session
 
     def read(self) -> AbstractContextManager[Session]:
         """A separate read-only session, for reads before any slow outside call."""
-        return self.container.db.read()
+        return self.db.read()
 
 
 Run = Callable[[JobContext, dict[str, Any]], None]

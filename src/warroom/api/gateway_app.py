@@ -19,10 +19,11 @@ from starlette.types import ASGIApp
 import warroom
 from warroom.api.errors import add_error_handler
 from warroom.api.limits import BodySizeLimit
+from warroom.api.routes import faults as fault_routes
+from warroom.api.routes import gateway as routes
 from warroom.api.routes import health
 from warroom.bootstrap import Container
-from warroom.detect.service import DetectorLoop
-from warroom.gateway import fault_routes, routes
+from warroom.gateway.detection import DetectorLoop
 from warroom.gateway.metrics import GatewayMetrics
 from warroom.gateway.predict import PredictEndpoint
 from warroom.gateway.runtime import Gateway

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from warroom.incidents.models import SeverityStr
 from warroom.playbook.durations import Duration
+from warroom.playbook.terms import Severity as SeverityStr
 
 
 class Strict(BaseModel):

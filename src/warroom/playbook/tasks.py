@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from warroom.incidents.models import SeverityStr
+from warroom.playbook.terms import Severity as SeverityStr
 
 Phase = Literal[
     "triggered",

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from warroom.alerts.models import Alert
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
+from warroom.jobs import service as jobs
+from warroom.jobs.context import JobContext
 from warroom.playbook.durations import format_duration
 from warroom.playbook.schema import Playbook
-from warroom.worker import service as jobs
-from warroom.worker.context import JobContext
 
 ACTOR = "warroom:recovery"
 RESOLVE_IF_STABLE = "recovery.resolve_if_stable"
@@ -114,7 +114,7 @@ def resolve_if_stable(ctx: JobContext, payload: dict[str, Any]) -> None:
             actor=ACTOR,
             now=now,
             message=verdict.reason,
-            playbook=ctx.container.playbook,
+            playbook=ctx.playbook,
         )
         return
     incidents.add_event(

@@ -33,7 +33,7 @@ import yaml
 from pydantic import ValidationError
 
 from warroom.errors import RunbookError
-from warroom.guide.schema import KINDS, STEP_NAME, RunbookMeta, RunbookPolicy, Step, StepRef
+from warroom.playbook.guide import KINDS, STEP_NAME, RunbookMeta, RunbookPolicy, Step, StepRef
 from warroom.playbook.loader import _describe, _StrictLoader
 
 FENCE = "---"

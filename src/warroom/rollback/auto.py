@@ -8,13 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
-from warroom.deploy import registry, rollbacks, target
+from warroom.deploy import registry, target
 from warroom.deploy.models import ModelService, Rollback
 from warroom.deploy.policy import Decision, Facts, decide
 from warroom.errors import Conflict
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, TimelineEvent
 from warroom.playbook.schema import Playbook
+from warroom.rollback import service as rollbacks
 
 ACTOR = "warroom:auto-rollback"
 

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from warroom.alerts.batch import ingest_batch
 from warroom.alerts.models import Alert, AlertCreate
 from warroom.deploy import registry
 from warroom.detect import baselines
 from warroom.detect.detectors import Finding, Observation, detect
-from warroom.detect.mitigate import apply_drift_actions
+from warroom.gateway.mitigate import apply_drift_actions
 from warroom.gateway.runtime import Gateway, VersionRuntime
+from warroom.intake.batch import ingest_batch
 from warroom.playbook.schema import DetectionPolicy
 
 log = logging.getLogger(__name__)

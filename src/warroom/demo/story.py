@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from warroom.demo_setup import Pager
-from warroom.demo_view import View
+from warroom.demo.setup import Pager
+from warroom.demo.view import View
 
 SERVICE = "loan-approval"
 FINAL = ("succeeded", "failed", "timed_out", "error")
@@ -34,7 +34,7 @@ def train(home: Path) -> tuple[Path, Path, Any, Any]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from warroom.demo_model import BrokenRelease
+    from warroom.demo.model import BrokenRelease
 
     x, y = load_breast_cancer(return_X_y=True)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=500)).fit(x, y)

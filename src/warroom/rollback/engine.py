@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy import func, or_, update
 
 from warroom.bootstrap import Container
-from warroom.deploy import registry, verify
+from warroom.deploy import registry
 from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
 from warroom.deploy.backends.registry import backend_for
-from warroom.deploy.conclude import conclude
 from warroom.deploy.models import FINAL_STATES, Rollback
+from warroom.rollback import verify
+from warroom.rollback.conclude import conclude
 
 
 def lease(container: Container) -> timedelta:

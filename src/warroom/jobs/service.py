@@ -10,9 +10,9 @@ from sqlalchemy import and_, case, event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.errors import Conflict, NotFound
+from warroom.jobs.models import Job
 from warroom.storage.base import utcnow
 from warroom.storage.bulk import insert_returning_ids, insert_unless_conflict
-from warroom.worker.models import Job
 
 _ENQUEUED = "warroom.jobs_enqueued"
 

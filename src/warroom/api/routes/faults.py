@@ -14,12 +14,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Admin, ContainerDep, Viewer
+from warroom.api.routes.gateway import gateway_of
 from warroom.audit import service as audit
 from warroom.bootstrap import Container
 from warroom.deploy import registry
 from warroom.errors import Conflict, Forbidden, InvalidInput
 from warroom.gateway.faults import FaultKind, make
-from warroom.gateway.routes import gateway_of
 
 router = APIRouter(tags=["gateway"])
 

@@ -12,7 +12,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from warroom.bootstrap import Container
-from warroom.deploy import engine, rollbacks
+from warroom.rollback import engine
+from warroom.rollback import service as rollbacks
 
 log = logging.getLogger(__name__)
 
