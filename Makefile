@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test serve lint typecheck unit clean
+.PHONY: demo test serve lint typecheck contracts unit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The layer contracts in .importlinter: each layer imports only the layers below it.
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+test: lint typecheck contracts
 	$(BIN)/pytest
 
 unit: $(STAMP)

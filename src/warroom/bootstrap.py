@@ -1,4 +1,18 @@
-"""The one place that wires settings, database, playbook and clock together."""
+"""The one wiring site: everything long-lived is built here, from one ``Settings``.
+
+- ``bootstrap(settings)`` → ``Container``: settings, database, playbook (with the people and
+  teams managed through the API), runbooks, clock. Every command and process starts here.
+- ``build_server(container)`` → ``Server``: what ``warroom serve`` runs beside its HTTP API
+  (the embedded gateway with its registry sync and detectors, the rollback runner, the
+  Prometheus registry with intake, response and gateway metrics, the integration key cache).
+- ``build_gateway(container)`` → ``GatewayServer``: the same gateway part alone, for
+  ``warroom gateway``.
+
+Layers below take the narrow ``warroom.env.port.Env`` (which ``Container`` satisfies), never
+the container itself; the HTTP apps read the server through ``Server.of(app)`` only. The
+runtime modules are imported inside the builders so that a CLI command that needs none of
+them starts fast.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
@@ -20,6 +35,17 @@ from warroom.playbook.schema import Playbook
 from warroom.storage.base import utcnow
 from warroom.storage.engine import Database, make_engine
 from warroom.storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
+    from warroom.auth.service import KnownKeys
+    from warroom.gateway.detection import DetectorLoop
+    from warroom.gateway.metrics import GatewayMetrics
+    from warroom.gateway.runtime import Gateway
+    from warroom.gateway.sync import GatewaySync
+    from warroom.intake.metrics import IntakeMetrics
+    from warroom.runners.rollback import RollbackRunner
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -97,3 +123,98 @@ def bootstrap(settings: Settings, *, migrate: bool = False, clock: Clock = utcno
     )
     container.refresh_directory(force=True)
     return container
+
+
+S = TypeVar("S", bound="GatewayServer")
+
+
+@dataclass
+class GatewayServer:
+    """The embedded gateway and the loops that keep it current and watch its traffic."""
+
+    container: Container
+    gateway: Gateway
+    sync: GatewaySync
+    detectors: DetectorLoop
+    registry: CollectorRegistry
+    gateway_metrics: GatewayMetrics
+
+    def start(self) -> None:
+        self.sync.start()
+        self.detectors.start()
+
+    def stop(self) -> None:
+        self.detectors.stop()
+        self.sync.stop()
+
+    def attach(self, app: Any) -> None:
+        """Make this server what ``of(app)`` returns for requests of ``app``."""
+        app.state.server = self
+
+    @classmethod
+    def of(cls: type[S], app: Any) -> S:
+        """The server an app was built with (the one typed read of the app's state)."""
+        server = getattr(app.state, "server", None)
+        if not isinstance(server, cls):
+            raise RuntimeError(f"this app was not built with a {cls.__name__}")
+        return server
+
+
+@dataclass
+class Server(GatewayServer):
+    """Everything ``warroom serve`` runs beside its HTTP API."""
+
+    rollback_runner: RollbackRunner
+    intake_metrics: IntakeMetrics
+    integration_keys: KnownKeys
+
+    def start(self) -> None:
+        super().start()
+        self.rollback_runner.start()
+
+    def stop(self) -> None:
+        self.rollback_runner.stop()
+        super().stop()
+
+
+def _gateway_parts(container: Container, registry: CollectorRegistry) -> dict[str, Any]:
+    from warroom.gateway.detection import DetectorLoop
+    from warroom.gateway.metrics import GatewayMetrics
+    from warroom.gateway.runtime import Gateway
+    from warroom.gateway.sync import GatewaySync
+
+    gateway = Gateway(container)
+    container.routing_listeners.append(gateway.route)
+    return {
+        "container": container,
+        "gateway": gateway,
+        "sync": GatewaySync(gateway),
+        "detectors": DetectorLoop(gateway),
+        "registry": registry,
+        "gateway_metrics": GatewayMetrics(registry),
+    }
+
+
+def build_gateway(container: Container) -> GatewayServer:
+    """The gateway alone (``warroom gateway``), with a Prometheus registry of its own."""
+    from prometheus_client import CollectorRegistry
+
+    return GatewayServer(**_gateway_parts(container, CollectorRegistry()))
+
+
+def build_server(container: Container) -> Server:
+    """Everything long-lived that ``warroom serve`` needs besides the container."""
+    from warroom.auth.service import KnownKeys
+    from warroom.intake.metrics import IntakeMetrics
+    from warroom.reports.prometheus import ResponseMetrics
+    from warroom.runners.rollback import RollbackRunner
+
+    intake_metrics = IntakeMetrics(container.db)
+    registry = intake_metrics.registry
+    registry.register(ResponseMetrics(container.db, container.playbook, container.clock))
+    return Server(
+        **_gateway_parts(container, registry),
+        rollback_runner=RollbackRunner(container),
+        intake_metrics=intake_metrics,
+        integration_keys=KnownKeys(ttl=container.settings.integration_key_cache),
+    )

@@ -4,23 +4,30 @@
     ├── ConfigError               settings or environment are unusable (bad URL, default secret)
     ├── PlaybookError             the playbook file is invalid: file, key path, expectation
     │   └── RunbookError          a runbook file (front-matter) is invalid, same form
-    ├── InvalidInput              a request or command argument is malformed (HTTP 422)
-    ├── NotFound                  the named incident, alert, silence, ... does not exist (404)
-    ├── Conflict                  the request clashes with the current state (409)
+    ├── InvalidInput              a request or command argument is malformed
+    ├── NotFound                  the named incident, alert, silence, ... does not exist
+    ├── Conflict                  the request clashes with the current state
     │   └── IllegalTransition     an incident status change the lifecycle forbids
-    ├── DeliveryError             a channel could not deliver a notification (retried, 502)
-    ├── AuthError                 missing or unknown token / integration key (401)
-    └── Forbidden                 the token's role may not do this (403)
+    ├── DeliveryError             a channel could not deliver a notification (retried)
+    ├── BackendError              a deployment backend step failed (prepare, switch, retire)
+    ├── PredictionFailed          a model version raised, or is not loaded, on a prediction
+    ├── DiagnosticError           a runbook diagnostic step could not give an answer
+    ├── AuthError                 missing or unknown token / integration key
+    └── Forbidden                 the token's role may not do this
 
-API handlers map each class to its HTTP status in ``warroom.api.app``; the CLI prints
-the message on one line and exits non-zero.
+The HTTP status of each class is decided by the API layer (``warroom.api.errors``), not
+here; the CLI prints the message on one line and exits non-zero.
+
+Internal signals, caught where they are raised and never shown to anyone:
+``rollback.engine.Lost`` and ``worker.loop.LeaseLost`` (another runner or worker holds the
+lease now), ``gateway.faults.InjectedFault`` (a drill's fault inside the gateway, reported as
+``PredictionFailed``), ``web.auth.LoginRequired`` and ``web.auth.Denied`` (the console's
+redirect to sign-in and its error page).
 """
 
 
 class WarroomError(Exception):
     """Base class of every error warroom raises on purpose."""
-
-    status_code = 500
 
 
 class ConfigError(WarroomError):
@@ -30,7 +37,6 @@ class ConfigError(WarroomError):
 class PlaybookError(WarroomError):
     """The playbook is invalid; the message names the file, the key path and the expectation."""
 
-    status_code = 422
     what = "playbook"
 
     def __init__(self, source: str, problems: list[str]):
@@ -47,15 +53,15 @@ class RunbookError(PlaybookError):
 
 
 class InvalidInput(WarroomError):
-    status_code = 422
+    """A request or command argument is malformed; the message names it."""
 
 
 class NotFound(WarroomError):
-    status_code = 404
+    """The named object does not exist."""
 
 
 class Conflict(WarroomError):
-    status_code = 409
+    """The request clashes with the current state; the message says which."""
 
 
 class IllegalTransition(Conflict):
@@ -65,12 +71,26 @@ class IllegalTransition(Conflict):
 class DeliveryError(WarroomError):
     """A channel could not deliver; the message never contains the channel's secrets."""
 
-    status_code = 502
+
+class BackendError(WarroomError):
+    """A deployment backend step failed; the message says which and why."""
+
+
+class PredictionFailed(WarroomError):
+    """The chosen version's model raised or was not loaded."""
+
+    def __init__(self, service: str, version: str, cause: Exception):
+        self.service, self.version = service, version
+        super().__init__(f"model {service} {version} failed: {type(cause).__name__}: {cause}")
+
+
+class DiagnosticError(WarroomError):
+    """A diagnostic step could not give an answer; the message says why and what to check."""
 
 
 class AuthError(WarroomError):
-    status_code = 401
+    """No token, or one warroom does not know."""
 
 
 class Forbidden(WarroomError):
-    status_code = 403
+    """The caller's role may not do this."""

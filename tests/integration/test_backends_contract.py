@@ -44,7 +44,7 @@ def gateway_case(tmp_path: Path, container: Container) -> Iterator[Case]:
         for v in ("v1", "v2"):
             spec = DeployRequest(version=v, artifact="tests.support.models:slow")
             registry.deploy(session=s, service="fraud", spec=spec, actor="t", now=now)
-    backend = backend_for("gateway", container=container, config={})
+    backend = backend_for("gateway", env=container, config={})
 
     def serving() -> str:
         with container.db.read() as s:
@@ -69,7 +69,7 @@ def command_case(tmp_path: Path, container: Container) -> Iterator[Case]:
         f'"$2" "$WARROOM_FROM_VERSION" "$1" "$3" > {state}\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    backend = backend_for("command", container=container, config={})
+    backend = backend_for("command", env=container, config={})
     read = lambda: json.loads(state.read_text()) if state.exists() else {}  # noqa: E731
     yield Case(
         backend,
@@ -86,7 +86,7 @@ def kube_selector_case(tmp_path: Path, container: Container) -> Iterator[Case]:
         kube.add_deployment("model-serving-v2", {"app": "model-serving", "version": "v2"}, 3)
         config = {"host": kube.url, "namespace": "prod", "replicas": 2}
         yield Case(
-            backend_for("kubernetes", container=container, config=config),
+            backend_for("kubernetes", env=container, config=config),
             _plan(config),
             lambda: kube.services["model-serving"]["spec"]["selector"]["version"],
             lambda: (
@@ -105,7 +105,7 @@ def kube_undo_case(tmp_path: Path, container: Container) -> Iterator[Case]:
         config = {"host": kube.url, "namespace": "prod", "mode": "undo"}
         template = lambda: kube.deployments["model-serving"]["spec"]["template"]  # noqa: E731
         yield Case(
-            backend_for("kubernetes", container=container, config=config),
+            backend_for("kubernetes", env=container, config=config),
             _plan(config),
             lambda: template()["metadata"]["labels"]["version"],
             lambda: (
@@ -125,7 +125,7 @@ def mlflow_case(tmp_path: Path, container: Container) -> Iterator[Case]:
     client.set_registered_model_alias("fraud", "champion", "2")
     config = {"tracking_uri": uri, "registry_uri": uri}
     yield Case(
-        backend_for("mlflow", container=container, config=config),
+        backend_for("mlflow", env=container, config=config),
         _plan(config, from_version="2", to_version="1"),
         lambda: f"v{client.get_model_version_by_alias('fraud', 'champion').version}",
         lambda: client.get_model_version("fraud", "2").tags.get("warroom.rolled_back") == "true",

@@ -12,7 +12,7 @@ from warroom.detect.windows import OutcomeWindow
 from warroom.drills.stages import Facts, Targets, evaluate, judge, passed
 from warroom.errors import NotFound
 from warroom.gateway.faults import FaultTable, InjectedFault, make, shifted
-from warroom.gateway.runtime import ServiceRuntime, VersionRuntime
+from warroom.gateway.routing import ServiceRuntime, VersionRuntime
 from warroom.rollback.stability import judge as stable
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

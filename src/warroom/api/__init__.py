@@ -1,0 +1,1 @@
+"""The HTTP API under /api/v1 (FastAPI): app assembly, dependencies, error statuses, routes."""

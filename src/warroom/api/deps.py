@@ -1,4 +1,5 @@
-"""Request dependencies: the container, and who is calling with which role."""
+"""Request dependencies: the container, the server's long-lived parts, and who is calling
+with which role. They read the app's state in one typed place: ``GatewayServer.of``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from warroom.auth import service as auth
-from warroom.bootstrap import Container
+from warroom.bootstrap import Container, GatewayServer, Server
 from warroom.errors import AuthError
+from warroom.gateway.runtime import Gateway
 
 
 @dataclass(frozen=True)
@@ -19,12 +21,23 @@ class Principal:
 
 
 def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
+    container = GatewayServer.of(request.app).container
     container.refresh_directory()  # people and teams changed by another process
     return container
 
 
+def get_server(request: Request) -> Server:
+    """The serving process's long-lived parts (rollback runner, metrics, key cache)."""
+    return Server.of(request.app)
+
+
+def get_gateway(request: Request) -> Gateway:
+    return GatewayServer.of(request.app).gateway
+
+
 ContainerDep = Annotated[Container, Depends(get_container)]
+ServerDep = Annotated[Server, Depends(get_server)]
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
 def bearer_token(request: Request) -> str | None:

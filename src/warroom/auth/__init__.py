@@ -1,0 +1,1 @@
+"""API tokens and integration keys: creation, revocation, authentication, roles."""

@@ -1,0 +1,1 @@
+"""Model services and versions: deployment registry, traffic weights, target choice, backends."""

@@ -1,0 +1,1 @@
+"""Detector statistics over model traffic: windows, burn rates, drift, baselines, review queue."""

@@ -1,0 +1,1 @@
+"""Drills: rehearsals of the response on a live service, their records and stages."""

@@ -1,0 +1,1 @@
+"""The embedded model gateway: routing table, predictions, faults, registry sync, detector loop."""

@@ -21,7 +21,8 @@ from warroom.deploy import registry
 from warroom.detect import baselines
 from warroom.detect.detectors import Finding, Observation, detect
 from warroom.gateway.mitigate import apply_drift_actions
-from warroom.gateway.runtime import Gateway, VersionRuntime
+from warroom.gateway.routing import VersionRuntime
+from warroom.gateway.runtime import Gateway
 from warroom.intake.batch import ingest_batch
 from warroom.playbook.schema import DetectionPolicy
 
@@ -46,7 +47,7 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
 class DetectorLoop:
     def __init__(self, gateway: Gateway):
         self.gateway = gateway
-        self.container = gateway.container
+        self.env = gateway.env
         self.active: dict[str, Finding] = {}
         self.services_of: dict[str, tuple[str | None, str | None]] = {}
         self.stopping = threading.Event()
@@ -61,7 +62,7 @@ class DetectorLoop:
         self.thread.join(timeout=5)
 
     def _loop(self) -> None:
-        policy = self.container.playbook.detection
+        policy = self.env.playbook.detection
         while not self.stopping.wait(policy.interval.total_seconds()):
             try:
                 self.tick(now=time.time())
@@ -70,7 +71,7 @@ class DetectorLoop:
 
     def _load_active(self) -> None:
         """Firing detector alerts from before a restart, so they can resolve."""
-        with self.container.db.read() as session:
+        with self.env.db.read() as session:
             rows = session.scalars(
                 select(Alert).where(Alert.source == SOURCE, Alert.status == "firing")
             ).all()
@@ -81,7 +82,7 @@ class DetectorLoop:
 
     def tick(self, *, now: float) -> list[AlertCreate]:
         """One detection round; returns the alerts it sent."""
-        policy = self.container.playbook.detection
+        policy = self.env.playbook.detection
         if not policy.enabled:
             return []
         found: dict[str, tuple[str, str, Finding]] = {}
@@ -94,10 +95,10 @@ class DetectorLoop:
                     found[f"{service}/{v.version}/{finding.name}"] = (service, v.version, finding)
         alerts = self._alerts(found, now)
         if alerts:
-            ingest_batch(self.container, alerts, actor="detector:warroom")
+            ingest_batch(self.env, alerts, actor="detector:warroom")
             drift = [(s, v, f) for s, v, f in found.values() if f.name.startswith("Drift")]
             if drift:
-                apply_drift_actions(self.container, drift, policy)
+                apply_drift_actions(self.env, drift, policy)
         return alerts
 
     def _alerts(self, found: dict[str, tuple[str, str, Finding]], now: float) -> list[AlertCreate]:
@@ -144,8 +145,8 @@ class DetectorLoop:
         self, service: str, versions: dict[str, VersionRuntime], now: float
     ) -> baselines.BaselineView | None:
         """The service's baseline; captured automatically from a stable version's traffic."""
-        policy = self.container.playbook.detection
-        with self.container.db.read() as session:
+        policy = self.env.playbook.detection
+        with self.env.db.read() as session:
             row = baselines.latest(session=session, service=service)
             # The registry, not the routing table, says which versions are vouched for.
             stable = {
@@ -162,7 +163,7 @@ class DetectorLoop:
             if (mine is None and stats.count >= policy.drift.min_samples) or (
                 missing_accuracy and stats.labelled >= policy.min_labels
             ):
-                with self.container.db.session() as session:
+                with self.env.db.session() as session:
                     row = baselines.capture(
                         session=session,
                         service=service,

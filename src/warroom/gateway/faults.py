@@ -32,7 +32,7 @@ from warroom.errors import NotFound
 
 if TYPE_CHECKING:
     from warroom.detect.windows import OutcomeWindow
-    from warroom.gateway.runtime import ServiceRuntime, VersionRuntime
+    from warroom.gateway.routing import ServiceRuntime, VersionRuntime
 
 FaultKind = Literal["error-burst", "latency", "model-not-loaded", "drift", "service-down"]
 KINDS: tuple[str, ...] = ("error-burst", "latency", "model-not-loaded", "drift", "service-down")

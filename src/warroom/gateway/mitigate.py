@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
-from warroom.bootstrap import Container
 from warroom.deploy import registry
 from warroom.detect.detectors import Finding
+from warroom.env.port import Env
 from warroom.incidents import service as incidents
 from warroom.incidents.models import TimelineEvent
 from warroom.playbook.schema import DetectionPolicy
@@ -21,10 +21,10 @@ ACTOR = "detector:warroom"
 
 
 def apply_drift_actions(
-    container: Container, findings: list[tuple[str, str, Finding]], policy: DetectionPolicy
+    env: Env, findings: list[tuple[str, str, Finding]], policy: DetectionPolicy
 ) -> None:
-    now = container.clock()
-    with container.db.session() as session:
+    now = env.clock()
+    with env.db.session() as session:
         for service, version, finding in findings:
             score = finding.metrics.get("drift_score", 0.0)
             alert = session.scalars(

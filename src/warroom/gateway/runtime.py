@@ -7,77 +7,23 @@ affected service is reloaded at once, so a switch takes effect on the next reque
 from __future__ import annotations
 
 import itertools
-import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from warroom.bootstrap import Container
 from warroom.deploy import registry
-from warroom.deploy.loaders import Predictor, load
+from warroom.deploy.loaders import load
 from warroom.detect import review
 from warroom.detect.windows import OutcomeWindow
-from warroom.errors import Conflict, NotFound, WarroomError
+from warroom.errors import NotFound, PredictionFailed
 from warroom.gateway.faults import FaultTable
+from warroom.gateway.routing import ServiceRuntime, VersionRuntime
+from warroom.intake.batch import IntakeEnv
 from warroom.samples import service as samples
-
-
-class PredictionFailed(WarroomError):
-    """The chosen version's model raised or was not loaded (HTTP 502)."""
-
-    status_code = 502
-
-    def __init__(self, service: str, version: str, cause: Exception):
-        self.service, self.version = service, version
-        super().__init__(f"model {service} {version} failed: {type(cause).__name__}: {cause}")
-
-
-@dataclass
-class VersionRuntime:
-    version: str
-    weight: float
-    enabled: bool
-    threshold: float
-    artifact: str | None
-    endpoint: str | None
-    window: OutcomeWindow
-    predictor: Predictor | None = None
-    load_error: str | None = None
-    marked_stable: bool = False
-    review: bool = False
-
-
-@dataclass
-class ServiceRuntime:
-    name: str
-    degraded: bool
-    fallback: dict[str, Any] | None
-    versions: dict[str, VersionRuntime] = field(default_factory=dict)
-    #: (version names, cumulative weights), replaced as one object so readers never mix.
-    table: tuple[list[str], list[float]] = field(default_factory=lambda: ([], []))
-    remote: bool = False
-    #: Set when a live version's model is slow (p50 > 2 ms): its calls then leave the event
-    #: loop for the thread pool, so one slow model does not stall every other request.
-    slow: bool = False
-    updated_at: datetime | None = None
-
-    @property
-    def choices(self) -> list[str]:
-        return self.table[0]
-
-    def pick(self) -> VersionRuntime:
-        choices, cumulative = self.table
-        if not choices:
-            raise Conflict(f"service {self.name} has no version taking traffic")
-        r = random.random() * cumulative[-1]
-        for name, edge in zip(choices, cumulative, strict=True):
-            if r < edge:
-                return self.versions[name]
-        return self.versions[choices[-1]]
 
 
 @dataclass
@@ -95,8 +41,8 @@ class Prediction:
 class Gateway:
     """Loaded models and outcome windows for every model service."""
 
-    def __init__(self, container: Container, *, window_size: int = 10_000):
-        self.container = container
+    def __init__(self, env: IntakeEnv, *, window_size: int = 10_000):
+        self.env = env
         self.window_size = window_size
         self.services: dict[str, ServiceRuntime] = {}
         self.windows: dict[tuple[str, str], OutcomeWindow] = {}
@@ -123,7 +69,7 @@ class Gateway:
     ) -> list[tuple[int, int, int]]:
         # The windows' time base is the wall clock (time.time()), so is the snapshots'.
         end = datetime.fromtimestamp(time.time(), UTC)
-        with self.container.db.read() as session:
+        with self.env.db.read() as session:
             return samples.saved_counts(
                 session=session,
                 service=service,
@@ -134,7 +80,7 @@ class Gateway:
 
     def reload(self, service: str) -> ServiceRuntime:
         """Rebuild a service's routing table from the registry (models stay loaded)."""
-        with self.container.db.read() as session:
+        with self.env.db.read() as session:
             svc = registry.get_service(session=session, name=service)
             rows = registry.versions(session=session, service=service)
             old = self.services.get(service)
@@ -268,7 +214,7 @@ class Gateway:
         prediction: int,
     ) -> None:
         """Only low-confidence predictions under human review touch the database here."""
-        with self.container.db.session() as session:
+        with self.env.db.session() as session:
             review.enqueue(
                 session=session,
                 service=service,
@@ -277,7 +223,7 @@ class Gateway:
                 features=features,
                 probability=probability,
                 prediction=prediction,
-                now=self.container.clock(),
+                now=self.env.clock(),
             )
 
     def feedback(self, service: str, request_id: int, label: int) -> str:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class GatewaySync:
     def __init__(self, gateway: Gateway):
         self.gateway = gateway
-        self.settings = gateway.container.settings
+        self.settings = gateway.env.settings
         self.seen: dict[str, datetime] = {}
         self.last_snapshot = time.time()
         self.stopping = threading.Event()
@@ -50,7 +50,7 @@ class GatewaySync:
 
     def follow(self) -> None:
         """Load new services and reload those whose registry row changed since we looked."""
-        with self.gateway.container.db.read() as session:
+        with self.gateway.env.db.read() as session:
             rows = session.execute(select(ModelService.name, ModelService.updated_at)).all()
         for name, updated in rows:
             if self.seen.get(name) != updated:
@@ -75,7 +75,7 @@ class GatewaySync:
                 runtime.slow = is_slow
         if not rows:
             return
-        with self.gateway.container.db.session() as session:
+        with self.gateway.env.db.session() as session:
             for service, version, stats in rows:
                 values = {
                     "requests": stats.count,

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
 from warroom.audit import service as audit
-from warroom.errors import NotFound
+from warroom.errors import DiagnosticError, NotFound
 from warroom.guide import diagnostics
-from warroom.guide.diagnostics.base import DiagnosticError, Target, expand_env
+from warroom.guide.diagnostics.base import Target, expand_env
 from warroom.guide.models import CauseRead, DiagnosticResult, RunbookDetail, StepRead
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident

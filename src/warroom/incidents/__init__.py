@@ -1,0 +1,1 @@
+"""Incidents: the model, lifecycle, classification, ids, grouping of alerts, timeline, tasks."""

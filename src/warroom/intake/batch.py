@@ -21,19 +21,28 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import AlertCreate
-from warroom.bootstrap import Container
+from warroom.alerts.rate import IntakeRate
+from warroom.env.port import Env
 from warroom.intake.service import IngestResult, Part, ingest, ingest_parts
 from warroom.storage.engine import Database
 
 ATTEMPTS = 3
 
 OnStored = Callable[[list[AlertCreate], IngestResult], None]
+
+
+class IntakeEnv(Env, Protocol):
+    """What intake uses of its process: ``Env`` and the rate of alerts accepted lately (the
+    worker reads it to give way during a storm)."""
+
+    @property
+    def intake_rate(self) -> IntakeRate: ...
 
 
 @dataclass
@@ -53,31 +62,31 @@ class GroupCommit:
         self._leader = threading.Lock()
         self._queue: list[_Batch] = []
 
-    def run(self, container: Container, batch: _Batch) -> IngestResult:
+    def run(self, env: IntakeEnv, batch: _Batch) -> IngestResult:
         with self._queue_lock:
             self._queue.append(batch)
         with self._leader:
             if batch.result is None and not batch.grouped_failed:
                 with self._queue_lock:
                     group, self._queue = self._queue, []
-                _commit_group(container, group)
+                _commit_group(env, group)
         if batch.result is None:  # its group failed: run it alone, with the usual retries
-            return _alone(container, batch)
+            return _alone(env, batch)
         return batch.result
 
 
-def _commit_group(container: Container, group: list[_Batch]) -> None:
+def _commit_group(env: IntakeEnv, group: list[_Batch]) -> None:
     try:
-        with container.db.session() as session:
+        with env.db.session() as session:
             if _disjoint(group):
                 results = ingest_parts(
                     session=session,
                     parts=[Part(b.alerts, b.actor, b.integration_id) for b in group],
-                    playbook=container.playbook,
-                    now=container.clock(),
+                    playbook=env.playbook,
+                    now=env.clock(),
                 )
             else:  # one alert in two batches: each must see the one before it stored
-                results = [_ingest(container, session, batch) for batch in group]
+                results = [_ingest(env, session, batch) for batch in group]
     except Exception:
         for batch in group:
             batch.grouped_failed = True
@@ -105,7 +114,7 @@ def _group_for(db: Database) -> GroupCommit:
 
 
 def ingest_batch(
-    container: Container,
+    env: IntakeEnv,
     alerts: list[AlertCreate],
     *,
     actor: str,
@@ -114,21 +123,21 @@ def ingest_batch(
 ) -> IngestResult:
     """Store the batch durably (committed before this returns) or raise."""
     batch = _Batch(alerts, actor, integration_id)
-    container.intake_rate.add(len(alerts))
-    if container.db.dialect == "sqlite":
-        result = _group_for(container.db).run(container, batch)
+    env.intake_rate.add(len(alerts))
+    if env.db.dialect == "sqlite":
+        result = _group_for(env.db).run(env, batch)
     else:
-        result = _alone(container, batch)
+        result = _alone(env, batch)
     if on_stored is not None:
         on_stored(alerts, result)
     return result
 
 
-def _alone(container: Container, batch: _Batch) -> IngestResult:
+def _alone(env: IntakeEnv, batch: _Batch) -> IngestResult:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with container.db.session() as session:
-                return _ingest(container, session, batch)
+            with env.db.session() as session:
+                return _ingest(env, session, batch)
         except IntegrityError:
             # Two processes picked the same incident id in the same second; the loser retries
             # and sees the winner's row.
@@ -137,13 +146,13 @@ def _alone(container: Container, batch: _Batch) -> IngestResult:
     raise AssertionError("unreachable")
 
 
-def _ingest(container: Container, session: Session, batch: _Batch) -> IngestResult:
+def _ingest(env: IntakeEnv, session: Session, batch: _Batch) -> IngestResult:
     return ingest(
         session=session,
         alerts=batch.alerts,
-        playbook=container.playbook,
+        playbook=env.playbook,
         actor=batch.actor,
-        now=container.clock(),
+        now=env.clock(),
         integration_id=batch.integration_id,
     )
 

@@ -1,0 +1,1 @@
+"""Postmortems and action items: drafts from the timeline, charts, deadlines, reminders."""

@@ -1,0 +1,1 @@
+"""Readiness: checks that paging, on-call coverage, rollback targets and drills really work."""

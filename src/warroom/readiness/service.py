@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from warroom.audit import service as audit
 from warroom.audit.models import AuditEvent
-from warroom.bootstrap import Container
 from warroom.config import Settings
 from warroom.deploy import registry, target
 from warroom.deploy.backends.base import RollbackPlan
 from warroom.deploy.backends.registry import backend_for
+from warroom.env.port import Env
 from warroom.errors import PlaybookError, WarroomError
 from warroom.notify.channels.base import Message
 from warroom.notify.channels.registry import get_type
@@ -44,30 +44,28 @@ def playbook_check(settings: Settings) -> Check:
     return checks.playbook_check(playbook_source(settings), [])
 
 
-def gather(*, container: Container, now: datetime, send_test: bool, actor: str) -> list[Check]:
-    """Every check but the playbook's (the container holds a valid playbook already)."""
-    playbook = container.playbook
+def gather(*, env: Env, now: datetime, send_test: bool, actor: str) -> list[Check]:
+    """Every check but the playbook's (the process holds a valid playbook already)."""
+    playbook = env.playbook
     found = checks.oncall_checks(
         playbook.oncall, now=now, horizon=playbook.readiness.coverage_horizon
     )
-    found += channel_checks(container, now=now, send_test=send_test, actor=actor)
-    found += service_checks(container, now=now)
-    found.append(drill(container, now=now))
+    found += channel_checks(env, now=now, send_test=send_test, actor=actor)
+    found += service_checks(env, now=now)
+    found.append(drill(env, now=now))
     return found
 
 
-def channel_checks(
-    container: Container, *, now: datetime, send_test: bool, actor: str
-) -> list[Check]:
+def channel_checks(env: Env, *, now: datetime, send_test: bool, actor: str) -> list[Check]:
     """Build every channel; with ``send_test``, send each one a test message (audited)."""
-    channels = container.playbook.channels
+    channels = env.playbook.channels
     if not channels:
         return [Check("channels", False, "no channels in the playbook: nobody can be reached")]
     found, sent = [], []
     for config in channels:
         error = None
         try:
-            channel = get_type(config.type)(config, timeout=container.settings.notify_timeout)
+            channel = get_type(config.type)(config, timeout=env.settings.notify_timeout)
             if send_test:
                 channel.send(_test_message(config.name, config.to, now))
                 sent.append(config.name)
@@ -75,7 +73,7 @@ def channel_checks(
             error = str(exc)
         found.append(checks.channel_check(config.name, config.type, error=error, sent=send_test))
     if send_test:
-        with container.db.session() as session:
+        with env.db.session() as session:
             audit.record(
                 session=session,
                 actor=actor,
@@ -99,10 +97,10 @@ def _test_message(channel: str, to: str | None, now: datetime) -> Message:
     )
 
 
-def service_checks(container: Container, *, now: datetime) -> list[Check]:
+def service_checks(env: Env, *, now: datetime) -> list[Check]:
     """Per model service: a stable rollback target, and a backend that can prepare it."""
-    policy = container.playbook.rollback
-    with container.db.read() as session:
+    policy = env.playbook.rollback
+    with env.db.read() as session:
         services = [
             (
                 svc.name,
@@ -128,7 +126,7 @@ def service_checks(container: Container, *, now: datetime) -> list[Check]:
                 environment=policy.environment,
                 config=config,
             )
-            error = _prepare_error(container, backend, plan)
+            error = _prepare_error(env, backend, plan)
         found.append(
             checks.service_check(
                 name,
@@ -141,10 +139,10 @@ def service_checks(container: Container, *, now: datetime) -> list[Check]:
     return found
 
 
-def _prepare_error(container: Container, backend: str, plan: RollbackPlan) -> str | None:
+def _prepare_error(env: Env, backend: str, plan: RollbackPlan) -> str | None:
     """Why the backend cannot prepare the rollback (it only reads), or None."""
     try:
-        backend_for(backend, container=container, config=plan.config).prepare(plan)
+        backend_for(backend, env=env, config=plan.config).prepare(plan)
     except WarroomError as exc:  # BackendError, ConfigError (unknown backend, missing extra)
         return str(exc)
     except Exception as exc:  # a plugin's own error: one broken backend must not hide the rest
@@ -152,9 +150,9 @@ def _prepare_error(container: Container, backend: str, plan: RollbackPlan) -> st
     return None
 
 
-def drill(container: Container, *, now: datetime) -> Check:
+def drill(env: Env, *, now: datetime) -> Check:
     """The newest ``drill.completed`` audit event against the playbook's maximum age."""
-    with container.db.read() as session:
+    with env.db.read() as session:
         last = session.scalars(
             select(AuditEvent)
             .where(AuditEvent.action == DRILL_COMPLETED)
@@ -162,6 +160,4 @@ def drill(container: Container, *, now: datetime) -> Check:
             .limit(1)
         ).first()
         at, scenario = (last.at, last.target) if last else (None, None)
-    return checks.drill_check(
-        at, scenario, now=now, max_age=container.playbook.readiness.drill_max_age
-    )
+    return checks.drill_check(at, scenario, now=now, max_age=env.playbook.readiness.drill_max_age)

@@ -1,0 +1,1 @@
+"""Reports: response metrics (MTTD, MTTA, MTTR, MTBF), the evidence package, Prometheus metrics."""

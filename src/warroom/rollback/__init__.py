@@ -1,0 +1,1 @@
+"""The rollback use case: start, drive (engine), verify and conclude a rollback; auto-rollback."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.audit import service as audit
-from warroom.bootstrap import Container
 from warroom.deploy import registry
 from warroom.deploy.models import FINAL_STATES, Rollback
+from warroom.env.port import Env
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident
@@ -20,7 +20,7 @@ ACTOR = "warroom:rollback"
 
 
 def conclude(
-    container: Container,
+    env: Env,
     rollback_id: int,
     state: str,
     reason: str,
@@ -32,12 +32,12 @@ def conclude(
 
     With ``owner``, only the runner holding the rollback may conclude it.
     """
-    with container.db.session() as session:
+    with env.db.session() as session:
         rb = session.get(Rollback, rollback_id)
         assert rb is not None
         if rb.state in FINAL_STATES or (owner is not None and rb.runner != owner):
             return
-        now = container.clock()
+        now = env.clock()
         rb.state, rb.reason, rb.finished_at = state, reason, now
         rb.started_at = rb.started_at or now
         rb.duration_seconds = (now - rb.started_at).total_seconds()
@@ -60,7 +60,7 @@ def conclude(
             duration_seconds=rb.duration_seconds,
         )
         if rb.incident_id:
-            _on_incident(session, rb, now, container.playbook)
+            _on_incident(session, rb, now, env.playbook)
 
 
 def timeline_data(rb: Rollback) -> dict[str, Any]:

@@ -20,30 +20,30 @@ from typing import Any
 
 from sqlalchemy import func, or_, update
 
-from warroom.bootstrap import Container
 from warroom.deploy import registry
 from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
 from warroom.deploy.backends.registry import backend_for
 from warroom.deploy.models import FINAL_STATES, Rollback
+from warroom.env.port import Env
 from warroom.rollback import verify
 from warroom.rollback.conclude import conclude
 
 
-def lease(container: Container) -> timedelta:
-    return timedelta(seconds=container.settings.rollback_lease)
+def lease(env: Env) -> timedelta:
+    return timedelta(seconds=env.settings.rollback_lease)
 
 
 class Lost(Exception):
     """Another runner took this rollback over (our lease expired)."""
 
 
-def claim(container: Container, rollback_id: int, *, owner: str, now: datetime) -> bool:
+def claim(env: Env, rollback_id: int, *, owner: str, now: datetime) -> bool:
     """Take the rollback's lease if nobody holds a live one.
 
     The runner's own bookkeeping (claim, lease, intermediate states) commits without waiting
     for the disk: every step is safe to redo, and a record that fell behind in a machine crash
     is resumed from where it stands. The final state is written durably (``conclude``)."""
-    with container.db.session(durable=False) as session:
+    with env.db.session(durable=False) as session:
         result = session.execute(
             update(Rollback)
             .where(
@@ -52,7 +52,7 @@ def claim(container: Container, rollback_id: int, *, owner: str, now: datetime) 
                 or_(Rollback.lease_until.is_(None), Rollback.lease_until < now),
             )
             .values(
-                lease_until=now + lease(container),
+                lease_until=now + lease(env),
                 runner=owner,
                 started_at=func.coalesce(Rollback.started_at, now),
             )
@@ -60,26 +60,26 @@ def claim(container: Container, rollback_id: int, *, owner: str, now: datetime) 
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def renew(container: Container, rollback_id: int, *, owner: str) -> bool:
+def renew(env: Env, rollback_id: int, *, owner: str) -> bool:
     """Extend our lease; False when another runner holds the rollback now."""
-    with container.db.session(durable=False) as session:
+    with env.db.session(durable=False) as session:
         result = session.execute(
             update(Rollback)
             .where(Rollback.id == rollback_id, Rollback.runner == owner)
-            .values(lease_until=container.clock() + lease(container))
+            .values(lease_until=env.clock() + lease(env))
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @contextmanager
-def heartbeat(container: Container, rollback_id: int, owner: str) -> Iterator[None]:
+def heartbeat(env: Env, rollback_id: int, owner: str) -> Iterator[None]:
     """Keep the lease alive while a (possibly slow) backend step runs."""
     done = threading.Event()
-    interval = container.settings.rollback_lease / 3
+    interval = env.settings.rollback_lease / 3
 
     def beat() -> None:
         while not done.wait(interval):
-            if not renew(container, rollback_id, owner=owner):
+            if not renew(env, rollback_id, owner=owner):
                 return
 
     thread = threading.Thread(target=beat, daemon=True)
@@ -92,7 +92,7 @@ def heartbeat(container: Container, rollback_id: int, owner: str) -> Iterator[No
 
 
 def run(
-    container: Container,
+    env: Env,
     rollback_id: int,
     *,
     poll: float = 0.2,
@@ -102,17 +102,17 @@ def run(
     ``stopping`` is set (the process shuts down: the lease is released so that the next
     runner resumes the rollback at once, from its recorded state)."""
     owner = uuid.uuid4().hex
-    if not claim(container, rollback_id, owner=owner, now=container.clock()):
+    if not claim(env, rollback_id, owner=owner, now=env.clock()):
         return None
     try:
-        return _drive(container, rollback_id, owner, poll, stopping or threading.Event())
+        return _drive(env, rollback_id, owner, poll, stopping or threading.Event())
     except Lost:
         return None
 
 
-def release(container: Container, rollback_id: int, *, owner: str) -> None:
+def release(env: Env, rollback_id: int, *, owner: str) -> None:
     """Give up our lease without concluding (shutdown): the rollback is resumed elsewhere."""
-    with container.db.session(durable=False) as session:
+    with env.db.session(durable=False) as session:
         session.execute(
             update(Rollback)
             .where(Rollback.id == rollback_id, Rollback.runner == owner)
@@ -121,23 +121,23 @@ def release(container: Container, rollback_id: int, *, owner: str) -> None:
 
 
 def _drive(
-    container: Container, rollback_id: int, owner: str, poll: float, stopping: threading.Event
+    env: Env, rollback_id: int, owner: str, poll: float, stopping: threading.Event
 ) -> str | None:
-    policy = container.playbook.rollback
+    policy = env.playbook.rollback
     while True:
         if stopping.is_set():
-            release(container, rollback_id, owner=owner)
+            release(env, rollback_id, owner=owner)
             return None
         # Read-only: the claim stamped started_at, and the lease is renewed by the heartbeat
         # during steps and below while verification waits (no fsync on the way to the switch).
-        with container.db.read() as session:
+        with env.db.read() as session:
             rb = session.get(Rollback, rollback_id)
             assert rb is not None
             if rb.state in FINAL_STATES:
                 return rb.state
             if rb.runner != owner:
                 raise Lost
-            now = container.clock()
+            now = env.clock()
             state, started = rb.state, rb.started_at or now
             svc = registry.get_service(session=session, name=rb.service)
             plan = RollbackPlan(
@@ -153,7 +153,7 @@ def _drive(
             backend_name, switched_at = svc.backend, rb.switched_at
         if now >= started + policy.timeout:
             conclude(
-                container,
+                env,
                 rollback_id,
                 "timed_out",
                 f"hard timeout of {policy.timeout.total_seconds():g}s reached in {state}",
@@ -161,18 +161,18 @@ def _drive(
             )
             continue
         try:
-            backend = backend_for(backend_name, container=container, config=plan.config)
-            with heartbeat(container, rollback_id, owner):
-                if _step(container, backend, plan, state, switched_at, now, owner):
+            backend = backend_for(backend_name, env=env, config=plan.config)
+            with heartbeat(env, rollback_id, owner):
+                if _step(env, backend, plan, state, switched_at, now, owner):
                     continue
         except Lost:
             raise
         except BackendError as exc:
-            conclude(container, rollback_id, "failed", f"{state}: {exc}", owner=owner)
+            conclude(env, rollback_id, "failed", f"{state}: {exc}", owner=owner)
             continue
         except Exception as exc:  # anything unexpected ends the rollback, with the reason
             conclude(
-                container,
+                env,
                 rollback_id,
                 "error",
                 f"{state}: {type(exc).__name__}: {exc}",
@@ -180,12 +180,12 @@ def _drive(
             )
             continue
         stopping.wait(poll)
-        if not renew(container, rollback_id, owner=owner):
+        if not renew(env, rollback_id, owner=owner):
             raise Lost
 
 
 def _step(
-    container: Container,
+    env: Env,
     backend: Backend,
     plan: RollbackPlan,
     state: str,
@@ -197,26 +197,22 @@ def _step(
     t0 = time.perf_counter()
     if state == "planned":
         snapshot = backend.prepare(plan)
-        _advance(container, plan, owner, state, "snapshotted", "prepare", t0, snapshot=snapshot)
+        _advance(env, plan, owner, state, "snapshotted", "prepare", t0, snapshot=snapshot)
     elif state == "snapshotted":
         backend.switch(plan)
         if not backend.updates_registry:
-            _record_switch(container, plan)
-        _advance(
-            container, plan, owner, state, "switched", "switch", t0, switched_at=container.clock()
-        )
+            _record_switch(env, plan)
+        _advance(env, plan, owner, state, "switched", "switch", t0, switched_at=env.clock())
     elif state == "switched":
         backend.retire(plan)
-        _advance(container, plan, owner, state, "verifying", "retire", t0)
+        _advance(env, plan, owner, state, "verifying", "retire", t0)
     elif state == "verifying":
-        return _verify(container, plan, switched_at or now, now, owner)
+        return _verify(env, plan, switched_at or now, now, owner)
     return True
 
 
-def _verify(
-    container: Container, plan: RollbackPlan, since: datetime, now: datetime, owner: str
-) -> bool:
-    policy = container.playbook.rollback.verification
+def _verify(env: Env, plan: RollbackPlan, since: datetime, now: datetime, owner: str) -> bool:
+    policy = env.playbook.rollback.verification
     if now < since + policy.window:
         return False
     if policy.source == "prometheus":
@@ -227,21 +223,19 @@ def _verify(
         )
     else:
         obs = verify.from_gateway(
-            container, service=plan.service, version=plan.to_version, since=since, until=now
+            env, service=plan.service, version=plan.to_version, since=since, until=now
         )
     criteria = [c.model_dump() for c in policy.criteria]
     outcome = verify.judge(obs, criteria, min_requests=policy.min_requests)
     results = {**outcome.results, "window_seconds": (now - since).total_seconds()}
     assert plan.rollback_id is not None
     if outcome.passed:
-        conclude(
-            container, plan.rollback_id, "succeeded", "verification passed", results, owner=owner
-        )
+        conclude(env, plan.rollback_id, "succeeded", "verification passed", results, owner=owner)
         return True
     if outcome.enough:
         failed = [c["metric"] for c in results["checks"] if not c["ok"]]
         conclude(
-            container,
+            env,
             plan.rollback_id,
             "failed",
             f"verification failed: {', '.join(failed)}",
@@ -249,25 +243,25 @@ def _verify(
             owner=owner,
         )
         return True
-    _note_verification(container, plan.rollback_id, results)
+    _note_verification(env, plan.rollback_id, results)
     return False
 
 
-def _note_verification(container: Container, rollback_id: int, results: dict[str, Any]) -> None:
-    with container.db.session(durable=False) as session:
+def _note_verification(env: Env, rollback_id: int, results: dict[str, Any]) -> None:
+    with env.db.session(durable=False) as session:
         rb = session.get(Rollback, rollback_id)
         assert rb is not None
         rb.verification = {**results, "waiting": "not enough requests yet"}
 
 
-def _record_switch(container: Container, plan: RollbackPlan) -> None:
-    with container.db.session(durable=False) as session:
+def _record_switch(env: Env, plan: RollbackPlan) -> None:
+    with env.db.session(durable=False) as session:
         registry.apply_weights(
             session=session,
             service=plan.service,
             weights={plan.to_version: 100.0},
             actor="warroom:rollback",
-            now=container.clock(),
+            now=env.clock(),
             kind="rollback",
             version=plan.to_version,
             details={"rollback_id": plan.rollback_id},
@@ -275,7 +269,7 @@ def _record_switch(container: Container, plan: RollbackPlan) -> None:
 
 
 def _advance(
-    container: Container,
+    env: Env,
     plan: RollbackPlan,
     owner: str,
     old_state: str,
@@ -286,12 +280,12 @@ def _advance(
     snapshot: dict[str, Any] | None = None,
     switched_at: datetime | None = None,
 ) -> None:
-    with container.db.session(durable=False) as session:
+    with env.db.session(durable=False) as session:
         rb = session.get(Rollback, plan.rollback_id)
         assert rb is not None
         if rb.runner != owner or rb.state != old_state:
             raise Lost  # another runner moved on; its record stands
-        now = container.clock()
+        now = env.clock()
         rb.steps = [
             *rb.steps,
             {

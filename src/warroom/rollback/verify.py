@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from warroom.bootstrap import Container
+from warroom.env.port import Env
 from warroom.errors import WarroomError
 from warroom.samples import service as samples
 
@@ -53,11 +53,11 @@ def judge(obs: Observation, criteria: list[dict[str, Any]], *, min_requests: int
 
 
 def from_gateway(
-    container: Container, *, service: str, version: str, since: datetime, until: datetime
+    env: Env, *, service: str, version: str, since: datetime, until: datetime
 ) -> Observation:
     """Aggregate the gateway's per-second samples of one version."""
     names = ["requests", "errors", "latency_p95_ms"]
-    with container.db.read() as session:
+    with env.db.read() as session:
         data = samples.series(
             session=session,
             service=service,

@@ -11,7 +11,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from warroom.bootstrap import Container
+from warroom.env.port import Env
 from warroom.rollback import engine
 from warroom.rollback import service as rollbacks
 
@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class RollbackRunner:
-    def __init__(self, container: Container):
-        self.container = container
+    def __init__(self, env: Env):
+        self.env = env
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rollback")
         self.stopping = threading.Event()
         self.scanner = threading.Thread(target=self._scan, name="rollback-scan", daemon=True)
@@ -38,19 +38,19 @@ class RollbackRunner:
     def _run(self, rollback_id: int) -> None:
         try:
             engine.run(
-                self.container,
+                self.env,
                 rollback_id,
-                poll=self.container.settings.rollback_poll_interval,
+                poll=self.env.settings.rollback_poll_interval,
                 stopping=self.stopping,
             )
         except Exception:  # the engine records endings; this only guards the thread
             log.exception("rollback %s runner crashed", rollback_id)
 
     def _scan(self) -> None:
-        while not self.stopping.wait(self.container.settings.rollback_scan_interval):
+        while not self.stopping.wait(self.env.settings.rollback_scan_interval):
             try:
-                with self.container.db.read() as session:
-                    orphans = rollbacks.stale(session=session, now=self.container.clock())
+                with self.env.db.read() as session:
+                    orphans = rollbacks.stale(session=session, now=self.env.clock())
             except Exception:
                 log.exception("rollback scan failed")
                 continue

@@ -1,0 +1,1 @@
+"""Per-second metric samples of model versions, kept for verification and postmortem charts."""

@@ -1,0 +1,1 @@
+"""Silences: matchers that keep alerts from opening incidents for a while."""

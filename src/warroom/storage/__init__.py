@@ -1,0 +1,1 @@
+"""The database: declarative base, column types, engine and sessions, bulk inserts, migrations."""

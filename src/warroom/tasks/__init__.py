@@ -1,0 +1,1 @@
+"""Incident tasks: checklist items stored per incident, added by phase and checked off."""

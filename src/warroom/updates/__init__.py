@@ -1,1 +1,1 @@
-"""Incident status updates (seed 001's communication template) and their cadence."""
+"""Incident status updates rendered from the communication templates, and their cadence."""

@@ -6,6 +6,7 @@ build step and nothing loaded from elsewhere. ``mount`` adds it all to the API's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -13,14 +14,16 @@ from fastapi.responses import PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from warroom.bootstrap import Container
+from warroom.errors import WarroomError
 from warroom.web import routes_actions, routes_console, routes_login, routes_public
 from warroom.web.auth import Denied, LoginRequired, WebState
 from warroom.web.render import STATIC, make_templates, page, redirect
 from warroom.web.session import Signer, load_secret
 
 
-def mount(app: FastAPI, container: Container) -> None:
-    """Serve the console and the status page from ``app``."""
+def mount(app: FastAPI, container: Container, status_for: Callable[[WarroomError], int]) -> None:
+    """Serve the console and the status page from ``app``; ``status_for`` is the API's
+    mapping of an error to its HTTP status, used for the console's error pages too."""
     settings = container.settings
     state = WebState(
         signer=Signer(load_secret(settings), settings.session_max_age),
@@ -40,12 +43,13 @@ def mount(app: FastAPI, container: Container) -> None:
 
     @app.exception_handler(Denied)
     async def _denied(request: Request, exc: Denied) -> Response:
+        status = exc.status_code or (status_for(exc.error) if exc.error else 500)
         return page(
             state.templates,
             request,
             "error.html",
-            {"message": str(exc), "status": exc.status_code},
-            status_code=exc.status_code,
+            {"message": str(exc), "status": status},
+            status_code=status,
         )
 
     for module in (routes_public, routes_login, routes_console, routes_actions):

@@ -11,7 +11,8 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from warroom.auth.models import ROLE_RANK, ApiToken
-from warroom.bootstrap import Container
+from warroom.bootstrap import Container, GatewayServer
+from warroom.errors import WarroomError
 from warroom.web.session import Signer
 
 SESSION_COOKIE = "warroom_session"
@@ -32,9 +33,11 @@ class LoginRequired(Exception):
 class Denied(Exception):
     """The console refuses this request (bad CSRF token, viewer role, wrong form encoding)."""
 
-    def __init__(self, status_code: int, message: str):
+    def __init__(self, status_code: int | None, message: str, *, error: WarroomError | None = None):
         super().__init__(message)
+        #: None: the status of ``error``, as the API would answer it.
         self.status_code = status_code
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def web_state(request: Request) -> WebState:
 
 
 def container_of(request: Request) -> Container:
-    container: Container = request.app.state.container
+    container = GatewayServer.of(request.app).container
     container.refresh_directory()  # people and teams changed by another process
     return container
 

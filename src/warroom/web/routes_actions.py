@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
+from warroom.bootstrap import Server
 from warroom.errors import WarroomError
 from warroom.incidents import checkoff
 from warroom.incidents import service as incidents
@@ -190,7 +191,7 @@ def start_rollback(incident_id: str, request: Request, act: Action) -> Response:
             )
             session.flush()
             rollback_id = row.id
-        request.app.state.rollback_runner.submit(rollback_id)
+        Server.of(request.app).rollback_runner.submit(rollback_id)
 
     return _run(_page(incident_id), f"Rollback of {service} started.", work)
 

@@ -86,7 +86,7 @@ def as_page() -> Iterator[None]:
     try:
         yield
     except WarroomError as exc:
-        raise Denied(exc.status_code, str(exc)) from exc
+        raise Denied(None, str(exc), error=exc) from exc
 
 
 def _incident(request: Request, user: User, name: str, incident_id: str) -> Response:

@@ -1,1 +1,1 @@
-"""Durable background work: a jobs table, a claim loop and one handler registry."""
+"""The worker: the job claim loop and the registry of every job kind's handler."""

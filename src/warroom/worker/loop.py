@@ -14,13 +14,14 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from warroom.bootstrap import Container
+from warroom.intake.batch import IntakeEnv
 from warroom.jobs import service
 from warroom.jobs.context import JobContext, JobInfo
 from warroom.jobs.models import Job
 from warroom.notify.redact import redact
+from warroom.playbook.runbook import Runbook
 from warroom.worker.registry import HANDLERS, TICKS, Handler, Tick
 
 log = logging.getLogger(__name__)
@@ -31,14 +32,24 @@ class LeaseLost(Exception):
     """Another worker claimed the job while this one ran it."""
 
 
+class WorkerEnv(IntakeEnv, Protocol):
+    """What the worker uses of its process: intake's ``Env``, the runbooks it hands to
+    job handlers, and a refresh of the people and teams before paging."""
+
+    @property
+    def runbooks(self) -> tuple[Runbook, ...]: ...
+
+    def refresh_directory(self, *, force: bool = False) -> None: ...
+
+
 class Worker:
     def __init__(
         self,
-        container: Container,
+        env: WorkerEnv,
         handlers: Mapping[str, Handler] = HANDLERS,
         ticks: tuple[Tick, ...] = TICKS,
     ):
-        self.container = container
+        self.env = env
         self.handlers = handlers
         self.ticks = ticks
         # Pages must not queue behind diagnostics or reminders.
@@ -76,10 +87,10 @@ class Worker:
 
     def run_forever(self, only: tuple[str, ...] | None = None) -> None:
         """Claim and run jobs until asked to stop; ``only``: just these kinds (a lane)."""
-        poll = self.container.settings.worker_poll_interval
+        poll = self.env.settings.worker_poll_interval
         wake = threading.Event()
         self._wakes.append(wake)
-        service.on_enqueued_commit(self.container.db.sessionmaker, wake.set)
+        service.on_enqueued_commit(self.env.db.sessionmaker, wake.set)
         try:
             while not self.stopping.is_set():
                 try:
@@ -96,7 +107,7 @@ class Worker:
                     wake.wait(poll)
                     wake.clear()
         finally:
-            service.on_enqueued_commit(self.container.db.sessionmaker, wake.set, remove=True)
+            service.on_enqueued_commit(self.env.db.sessionmaker, wake.set, remove=True)
 
     def _give_way(self, spent: float) -> None:
         """During an alert storm (this process accepting more than ``worker_storm_rate``
@@ -104,10 +115,10 @@ class Worker:
         every thread here shares one interpreter lock, and accepting the storm's alerts
         durably comes first. Pages still go out during the storm, ahead of other jobs, and
         the rest follows as soon as it passes."""
-        settings = self.container.settings
+        settings = self.env.settings
         if settings.worker_storm_share == 1:
             return
-        if self.container.intake_rate.per_second() > settings.worker_storm_rate:
+        if self.env.intake_rate.per_second() > settings.worker_storm_rate:
             share = settings.worker_storm_share / max(1, len(self.threads))
             self.stopping.wait(spent * (1 - share) / share)
 
@@ -120,7 +131,7 @@ class Worker:
         return count
 
     def schedule_ticks(self) -> None:
-        now = self.container.clock()
+        now = self.env.clock()
         due = []
         for tick in self.ticks:
             slot = int(now.timestamp() // tick.every.total_seconds())
@@ -128,7 +139,7 @@ class Worker:
                 due.append((tick, slot))
         if not due:
             return
-        with self.container.db.session() as session:
+        with self.env.db.session() as session:
             for tick, slot in due:
                 service.enqueue(
                     session=session,
@@ -142,12 +153,12 @@ class Worker:
 
     def run_once(self, only: tuple[str, ...] | None = None) -> bool:
         """Claim and run one due job (of the ``only`` kinds); False when none was due."""
-        settings = self.container.settings
-        self.container.refresh_directory()  # pages go to the people of the moment
+        settings = self.env.settings
+        self.env.refresh_directory()  # pages go to the people of the moment
         token = uuid.uuid4().hex
-        now = self.container.clock()
+        now = self.env.clock()
         # A claim lost with the machine only means the job runs again, as after a crash.
-        with self.container.db.session(durable=False) as session:
+        with self.env.db.session(durable=False) as session:
             job = service.claim(
                 session=session,
                 now=now,
@@ -183,16 +194,16 @@ class Worker:
 
     def _resources(self) -> dict[str, Any]:
         """What every job handler may use, read now so it sees the current playbook."""
-        c = self.container
+        c = self.env
         return {"db": c.db, "settings": c.settings, "playbook": c.playbook, "runbooks": c.runbooks}
 
     def _failed(
         self, info: JobInfo, payload: dict[str, object], error: str, handler: Handler | None
     ) -> None:
-        settings = self.container.settings
+        settings = self.env.settings
         error = redact(error)
-        now = self.container.clock()
-        with self.container.db.session() as session:
+        now = self.env.clock()
+        with self.env.db.session() as session:
             job = session.get(Job, info.id)
             if job is None or job.claim_token != info.claim_token or job.status != "running":
                 return

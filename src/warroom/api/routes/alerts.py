@@ -10,6 +10,7 @@ from warroom.alerts import service
 from warroom.alerts.models import AlertRead
 from warroom.alerts.parsers import generic
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.bootstrap import Server
 from warroom.intake.batch import ingest_batch, summary
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
@@ -20,7 +21,7 @@ def ingest_generic(
     payload: generic.GenericPayload, request: Request, container: ContainerDep, who: Responder
 ) -> dict[str, Any]:
     alerts = generic.to_alerts(payload, now=container.clock())
-    metrics = request.app.state.metrics
+    metrics = Server.of(request.app).intake_metrics
     return summary(ingest_batch(container, alerts, actor=who.actor, on_stored=metrics.count_ingest))
 
 

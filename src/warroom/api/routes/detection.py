@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.bootstrap import GatewayServer
 from warroom.deploy import registry
 from warroom.detect import baselines, review
 from warroom.detect.models import BaselineRead, ReviewLabel, ReviewRead
 from warroom.errors import NotFound
-from warroom.gateway.runtime import Gateway
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])
 
@@ -26,7 +26,7 @@ def update_baseline(
 ) -> Any:
     """Save the current traffic of a version (default: the one taking most traffic) as the
     baseline the detectors compare against (do this after a promotion)."""
-    gateway: Gateway = request.app.state.gateway
+    gateway = GatewayServer.of(request.app).gateway
     runtime = gateway.runtime(service)
     name = version or max(runtime.versions.values(), key=lambda v: v.weight).version
     if name not in runtime.versions:

@@ -1,5 +1,5 @@
 """Gateway HTTP interface: feedback and the token-protected admin surface (predictions are
-answered in front of the app by :mod:`warroom.gateway.predict`)."""
+answered in front of the app by :mod:`warroom.api.predict`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.bootstrap import GatewayServer
 from warroom.deploy import registry
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import NotFound
@@ -44,7 +45,7 @@ class DegradedRequest(BaseModel):
 
 
 def gateway_of(request: Request) -> Gateway:
-    gateway: Gateway = request.app.state.gateway
+    gateway = GatewayServer.of(request.app).gateway
     return gateway
 
 

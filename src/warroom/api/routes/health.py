@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from warroom.api.deps import ContainerDep
+from warroom.bootstrap import GatewayServer
 
 router = APIRouter(tags=["health"])
 
@@ -28,4 +29,6 @@ def readyz(container: ContainerDep) -> Response:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(GatewayServer.of(request.app).registry), media_type=CONTENT_TYPE_LATEST
+    )

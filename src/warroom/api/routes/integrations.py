@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers import alertmanager, grafana, pagerduty
 from warroom.api.deps import bearer_token
-from warroom.auth import service as auth
 from warroom.auth.models import Integration
+from warroom.bootstrap import Server
 from warroom.errors import AuthError
 from warroom.intake.batch import ingest_batch, summary
 
@@ -35,8 +35,8 @@ def _key(request: Request) -> str | None:
 def _authenticate(request: Request, kind: str, key: str | None) -> Integration:
     if not key:
         raise AuthError(f"missing {kind} integration key: add ?key=... to the webhook URL")
-    known: auth.KnownKeys = request.app.state.integration_keys
-    return known.authenticate(request.app.state.container.db, kind, key)
+    server = Server.of(request.app)
+    return server.integration_keys.authenticate(server.container.db, kind, key)
 
 
 def _validated(model: type[Payload], body: bytes) -> Payload:
@@ -82,11 +82,11 @@ def _intake(
 ) -> dict[str, Any]:
     actor = f"integration:{integration.kind}:{integration.name}"
     result = ingest_batch(
-        request.app.state.container,
+        Server.of(request.app).container,
         alerts,
         actor=actor,
         integration_id=integration.id,
-        on_stored=request.app.state.metrics.count_ingest,
+        on_stored=Server.of(request.app).intake_metrics.count_ingest,
     )
     return summary(result)
 
@@ -94,14 +94,14 @@ def _intake(
 def _alertmanager(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
     integration = _authenticate(request, "alertmanager", key)
     payload = _validated(alertmanager.AlertmanagerWebhook, body)
-    now = request.app.state.container.clock()
+    now = Server.of(request.app).container.clock()
     return _intake(request, integration, alertmanager.to_alerts(payload, now=now))
 
 
 def _grafana(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
     integration = _authenticate(request, "grafana", key)
     payload = _validated(grafana.GrafanaWebhook, body)
-    now = request.app.state.container.clock()
+    now = Server.of(request.app).container.clock()
     return _intake(request, integration, grafana.to_alerts(payload, now=now))
 
 
@@ -109,7 +109,7 @@ def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]
     by_url = _authenticate(request, "pagerduty", key) if key else None
     event = _validated(pagerduty.PagerDutyEvent, body)
     integration = by_url or _authenticate(request, "pagerduty", event.routing_key)
-    now = request.app.state.container.clock()
+    now = Server.of(request.app).container.clock()
     result = _intake(request, integration, pagerduty.to_alerts(event, now=now))
     return {
         "status": "success",

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.bootstrap import Server
 from warroom.deploy import registry, target
 from warroom.deploy.models import (
     DeploymentEventRead,
@@ -67,7 +68,7 @@ def deploy(
             session=session, service=service, spec=body, actor=who.actor, now=container.clock()
         )
     # This process's gateway routes to the new version before the answer goes out.
-    request.app.state.gateway.reload(service)
+    Server.of(request.app).gateway.reload(service)
     return _detail(container, service)
 
 
@@ -135,7 +136,7 @@ def rollback(
             now=now,
         )
         read = RollbackRead.model_validate(row)
-    request.app.state.rollback_runner.submit(read.id)
+    Server.of(request.app).rollback_runner.submit(read.id)
     return read.model_dump(mode="json")
 
 

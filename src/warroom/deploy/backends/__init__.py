@@ -1,0 +1,1 @@
+"""Deployment backends (gateway, kubernetes, mlflow, command): the port and its plugins."""

@@ -31,13 +31,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from warroom.errors import WarroomError
+from warroom.errors import BackendError
 
-
-class BackendError(WarroomError):
-    """A backend step failed; the message says which and why."""
-
-    status_code = 502
+#: Plugins import ``BackendError`` from here, beside the port it belongs to.
+__all__ = ["Backend", "BackendError", "RollbackPlan"]
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 
-from warroom.bootstrap import Container
 from warroom.deploy import registry
 from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
 from warroom.deploy.loaders import load
+from warroom.env.port import Env
 from warroom.errors import NotFound, WarroomError
 
 
@@ -18,11 +18,11 @@ class GatewayBackend(Backend):
     name = "gateway"
     updates_registry = True
 
-    def __init__(self, container: Container):
-        self.container = container
+    def __init__(self, env: Env):
+        self.env = env
 
     def prepare(self, plan: RollbackPlan) -> dict[str, Any]:
-        with self.container.db.read() as session:
+        with self.env.db.read() as session:
             try:
                 target = registry.get_version(
                     session=session, service=plan.service, version=plan.to_version
@@ -60,9 +60,9 @@ class GatewayBackend(Backend):
             raise BackendError(f"target {plan.to_version} cannot be loaded: {exc}") from exc
 
     def switch(self, plan: RollbackPlan) -> None:
-        now = self.container.clock()
+        now = self.env.clock()
         # Redone on resume if lost in a machine crash (see deploy.engine.claim).
-        with self.container.db.session(durable=False) as session:
+        with self.env.db.session(durable=False) as session:
             target = registry.get_version(
                 session=session, service=plan.service, version=plan.to_version
             )
@@ -77,13 +77,13 @@ class GatewayBackend(Backend):
                 version=plan.to_version,
                 details={"rollback_id": plan.rollback_id, "from": plan.from_version},
             )
-        self.container.routing_changed(plan.service, {plan.to_version: 100.0})
+        self.env.routing_changed(plan.service, {plan.to_version: 100.0})
 
     def retire(self, plan: RollbackPlan) -> None:
         if not plan.from_version:
             return
-        now = self.container.clock()
-        with self.container.db.session(durable=False) as session:
+        now = self.env.clock()
+        with self.env.db.session(durable=False) as session:
             row = registry.get_version(
                 session=session, service=plan.service, version=plan.from_version
             )

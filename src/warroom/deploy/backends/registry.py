@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Any
 
-from warroom.bootstrap import Container
 from warroom.deploy.backends.base import Backend
+from warroom.env.port import Env
 from warroom.errors import ConfigError
 
 BUILTIN = {
@@ -25,7 +25,7 @@ def available() -> dict[str, str]:
     return found
 
 
-def backend_for(name: str, *, container: Container, config: dict[str, Any]) -> Backend:
+def backend_for(name: str, *, env: Env, config: dict[str, Any]) -> Backend:
     """Instantiate the named backend; ConfigError names the choices when it is unknown."""
     import importlib
 
@@ -40,7 +40,7 @@ def backend_for(name: str, *, container: Container, config: dict[str, Any]) -> B
             f"backend {name!r} needs an optional extra: pip install 'warroom[{name}]' ({exc})"
         ) from exc
     if name == "gateway":
-        backend: Backend = cls(container)
+        backend: Backend = cls(env)
     else:
         backend = cls()
     return backend

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from warroom.errors import DiagnosticError
 from warroom.guide.diagnostics import changes, http, promql, shell, sql
-from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Status, Target
+from warroom.guide.diagnostics.base import Outcome, Status, Target
 from warroom.playbook.guide import Step
 from warroom.playbook.secrets import hide, mask_url
 

@@ -23,15 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from warroom.errors import DiagnosticError
 from warroom.playbook.guide import RunbookPolicy
 from warroom.storage.engine import Database
 
 Status = Literal["ok", "failed", "error"]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class DiagnosticError(Exception):
-    """The step could not give an answer; the message says why and what to check."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from warroom.deploy.models import DeploymentEvent, Rollback
-from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target
+from warroom.errors import DiagnosticError
+from warroom.guide.diagnostics.base import Outcome, Target
 from warroom.playbook.guide import RecentChangesStep
 
 MAX_ROWS = 100

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import httpx
 
-from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target
+from warroom.errors import DiagnosticError
+from warroom.guide.diagnostics.base import Outcome, Target
 from warroom.playbook.guide import HttpStep
 from warroom.playbook.secrets import mask_url
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target
+from warroom.errors import DiagnosticError
+from warroom.guide.diagnostics.base import Outcome, Target
 from warroom.playbook.guide import PromqlStep, Threshold
 from warroom.playbook.secrets import mask_url
 

@@ -13,7 +13,8 @@ import subprocess
 import threading
 from typing import IO
 
-from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target
+from warroom.errors import DiagnosticError
+from warroom.guide.diagnostics.base import Outcome, Target
 from warroom.playbook.guide import ShellStep
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from warroom.guide.diagnostics.base import DiagnosticError, Outcome, Target, expand_env
+from warroom.errors import DiagnosticError
+from warroom.guide.diagnostics.base import Outcome, Target, expand_env
 from warroom.guide.diagnostics.promql import OPS
 from warroom.playbook.guide import SqlStep
 

@@ -17,9 +17,10 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from warroom.errors import WarroomError
+from warroom.api.errors import status_for
+from warroom.errors import PredictionFailed, WarroomError
 from warroom.gateway.metrics import GatewayMetrics
-from warroom.gateway.runtime import Gateway, Prediction, PredictionFailed
+from warroom.gateway.runtime import Gateway, Prediction
 
 PREFIX = "/v1/models/"
 SUFFIX = "/predict"
@@ -69,7 +70,7 @@ class PredictEndpoint:
         try:
             answer = await self._predict(service, body.features)
         except WarroomError as failed:
-            await _answer(send, failed.status_code, {"detail": str(failed)})
+            await _answer(send, status_for(failed), {"detail": str(failed)})
             return
         await _answer(send, 200, _payload(answer))
 

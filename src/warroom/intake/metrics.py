@@ -1,4 +1,5 @@
-"""Prometheus metrics of the API process, on a registry of its own (one per app)."""
+"""Prometheus metrics of intake (alerts received, incidents opened, open incidents), on the
+registry of the serving process (one per app)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class OpenIncidents(Collector):
         yield family
 
 
-class ApiMetrics:
+class IntakeMetrics:
     def __init__(self, db: Database):
         self.registry = CollectorRegistry()
         self.alerts_received = Counter(

@@ -1,0 +1,1 @@
+"""The narrow view of a running process that use cases and runtime take: ``Env``."""
