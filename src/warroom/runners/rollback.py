@@ -11,6 +11,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from warroom.deploy.models import RollbackRead
 from warroom.env.port import Env
 from warroom.rollback import engine
 from warroom.rollback import service as rollbacks
@@ -34,6 +35,34 @@ class RollbackRunner:
 
     def submit(self, rollback_id: int) -> None:
         self.pool.submit(self._run, rollback_id)
+
+    def start_manual(
+        self,
+        *,
+        service: str,
+        to_version: str | None,
+        incident_id: str | None,
+        actor: str,
+        reason: str,
+    ) -> RollbackRead:
+        """Record a rollback a person asked for and run it now: the one way the API, the
+        console (and the CLI, through the API) start a manual rollback."""
+        with self.env.db.session() as session:
+            row = rollbacks.start(
+                session=session,
+                service=service,
+                to_version=to_version,
+                incident_id=incident_id,
+                trigger="manual",
+                actor=actor,
+                reason=reason,
+                stable_after=self.env.playbook.rollback.stable_after,
+                now=self.env.clock(),
+            )
+            session.flush()
+            read = RollbackRead.model_validate(row)
+        self.submit(read.id)
+        return read
 
     def _run(self, rollback_id: int) -> None:
         try:

@@ -16,7 +16,6 @@ from warroom.incidents import checkoff
 from warroom.incidents import service as incidents
 from warroom.incidents.models import NoteCreate, RoleAssignment, StatusChange
 from warroom.postmortem import service as postmortems
-from warroom.rollback import service as rollbacks
 from warroom.updates import service as updates
 from warroom.updates.models import IncidentUpdateCreate
 from warroom.web.auth import Action, container_of
@@ -171,27 +170,18 @@ def check_task(
 @router.post("/incidents/{incident_id}/rollback")
 def start_rollback(incident_id: str, request: Request, act: Action) -> Response:
     """Start the rollback the plan page showed (to the version it named)."""
-    container = container_of(request)
     service = act.form.get("service", "")
     if act.form.get("confirm") != "yes":
         return redirect(_page(incident_id), flash="rollback not confirmed", error=True)
 
     def work() -> None:
-        with container.db.session() as session:
-            row = rollbacks.start(
-                session=session,
-                service=service,
-                to_version=act.form.get("to_version") or None,
-                incident_id=incident_id,
-                trigger="manual",
-                actor=act.user.actor,
-                reason=act.form.get("reason", "").strip() or "from the console",
-                stable_after=container.playbook.rollback.stable_after,
-                now=container.clock(),
-            )
-            session.flush()
-            rollback_id = row.id
-        Server.of(request.app).rollback_runner.submit(rollback_id)
+        Server.of(request.app).rollback_runner.start_manual(
+            service=service,
+            to_version=act.form.get("to_version") or None,
+            incident_id=incident_id,
+            actor=act.user.actor,
+            reason=act.form.get("reason", "").strip() or "from the console",
+        )
 
     return _run(_page(incident_id), f"Rollback of {service} started.", work)
 

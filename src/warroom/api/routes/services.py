@@ -123,20 +123,13 @@ def rollback(
                     now=now,
                 ),
             }
-    with container.db.session() as session:
-        row = rollbacks.start(
-            session=session,
-            service=service,
-            to_version=body.to_version,
-            incident_id=body.incident_id,
-            trigger="manual",
-            actor=who.actor,
-            reason=body.reason,
-            stable_after=stable_after,
-            now=now,
-        )
-        read = RollbackRead.model_validate(row)
-    Server.of(request.app).rollback_runner.submit(read.id)
+    read = Server.of(request.app).rollback_runner.start_manual(
+        service=service,
+        to_version=body.to_version,
+        incident_id=body.incident_id,
+        actor=who.actor,
+        reason=body.reason,
+    )
     return read.model_dump(mode="json")
 
 
