@@ -1,22 +1,22 @@
-"""``warroom drill SCENARIO``: a fault-injection drill against a running warroom."""
+"""``warroom drill SCENARIO``: a fault-injection drill against a running warroom. The drill
+itself (the HTTP client that injects, watches and cleans up) is ``cli.drill_runner``, imported
+when the command runs."""
 
-from __future__ import annotations
-
-import json
-from datetime import timedelta
-
-import httpx
 import typer
 from rich.table import Table
 
 from warroom.cli.common import JSON_OPTION, TOKEN_OPTION, URL_OPTION, console, err_console, fail
-from warroom.cli.drill_runner import SCENARIOS, Drill, Options
-from warroom.playbook.durations import format_duration
+from warroom.drills.kinds import KINDS
 
+SCENARIOS = KINDS
 STYLE = {"pass": "green", "fail": "red", "n/a": "dim"}
 
 
 def _secs(value: float | None) -> str:
+    from datetime import timedelta
+
+    from warroom.playbook.durations import format_duration
+
     if value is None:
         return "—"
     return f"{value:.1f}s" if value < 60 else format_duration(timedelta(seconds=round(value)))
@@ -58,8 +58,15 @@ def drill(
     """Inject a fault into a live model version and time warroom's response against the
     playbook: detection, page, acknowledgement, rollback, recovery. The incident is labelled
     drill=true; the drill clears the fault and resolves its incident afterwards."""
-    if scenario not in SCENARIOS:
-        fail(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    import json
+
+    import httpx
+
+    from warroom.cli.drill_runner import SCENARIOS as KINDS
+    from warroom.cli.drill_runner import Drill, Options
+
+    if scenario not in KINDS:
+        fail(f"unknown scenario {scenario!r}; choose one of {', '.join(KINDS)}")
     if not token:
         fail("a drill needs an admin API token: --token or WARROOM_TOKEN")
     options = Options(

@@ -30,8 +30,8 @@ from typing import Any
 import httpx
 
 from warroom.drills import stages
+from warroom.drills.kinds import KINDS
 from warroom.errors import WarroomError
-from warroom.gateway.faults import KINDS
 
 SCENARIOS = KINDS
 FINAL = ("succeeded", "failed", "timed_out", "error")

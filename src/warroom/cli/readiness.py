@@ -1,17 +1,15 @@
 """``warroom readiness``: is this setup ready for the next incident?"""
 
-from __future__ import annotations
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from warroom.bootstrap import bootstrap
-from warroom.cli.admin import local_actor
-from warroom.cli.common import JSON_OPTION, console, err_console, print_json
-from warroom.config import Settings
-from warroom.errors import WarroomError
-from warroom.readiness import checks, service
-from warroom.readiness.checks import Check
+from warroom.cli.common import JSON_OPTION, console, err_console, local_actor, print_json
+
+if TYPE_CHECKING:
+    from warroom.config import Settings
+    from warroom.readiness.checks import Check
 
 
 def readiness(
@@ -23,6 +21,10 @@ def readiness(
     """Check for real that the playbook is valid, on-call covers the next 14 days, channels
     work, every model service can be rolled back, and the last drill is recent. Exits 1 and
     lists what is not ready."""
+    from warroom.config import Settings
+    from warroom.readiness import checks, service
+    from warroom.readiness.checks import Check
+
     settings = Settings()
     found = [service.playbook_check(settings)]
     if found[0].ok:
@@ -40,20 +42,25 @@ def readiness(
         raise typer.Exit(1)
 
 
-def _gather(settings: Settings, send_test: bool) -> list[Check]:
+def _gather(settings: "Settings", send_test: bool) -> "list[Check]":
+    from warroom.bootstrap import bootstrap
+    from warroom.errors import WarroomError
+    from warroom.readiness import service
+    from warroom.readiness.checks import Check
+
     try:  # runbooks, database: anything that keeps warroom from starting is not ready
         container = bootstrap(settings, migrate=True)
     except WarroomError as exc:
         return [Check("setup", False, f"warroom cannot start: {exc}")]
     try:
         return service.gather(
-            container=container, now=container.clock(), send_test=send_test, actor=local_actor()
+            env=container, now=container.clock(), send_test=send_test, actor=local_actor()
         )
     finally:
         container.close()
 
 
-def _table(found: list[Check]) -> Table:
+def _table(found: "list[Check]") -> Table:
     table = Table("check", "ok", "detail")
     for c in found:
         table.add_row(c.name, "[green]ready[/green]" if c.ok else "[red]NOT READY[/red]", c.detail)

@@ -1,4 +1,4 @@
-"""Rich tables for incidents, shared by the CLI and the demo."""
+"""Rich tables shared by several command modules: incidents, diagnostics, plain rows."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ SEVERITY_STYLE = {
     "P3": "cyan",
     "P4": "dim",
 }
+STATUS_STYLE = {"ok": "green", "failed": "bold red", "error": "yellow"}
 
 
 def _time(value: str | None) -> str:
@@ -80,3 +81,44 @@ def incident_detail(console: Console, d: dict[str, Any]) -> None:
     for e in d["timeline"]:
         timeline.add_row(_time(e["at"]), e["kind"], e["actor"], e["message"])
     console.print(timeline)
+
+
+def results_table(results: list[dict[str, Any]], title: str = "Diagnostics") -> Table:
+    """Runbook diagnostic results: `warroom diagnose` and `warroom incident show`."""
+    table = Table("step", "kind", "status", "duration", "summary", title=title)
+    for r in results:
+        style = STATUS_STYLE.get(r["status"], "")
+        table.add_row(
+            r["step"],
+            r["kind"],
+            f"[{style}]{r['status']}[/]",
+            f"{r['duration_seconds']:.2f}s",
+            r["summary"],
+        )
+    return table
+
+
+def print_incident_runbook(out: Console, found: dict[str, Any]) -> None:
+    """The runbook part of `warroom incident show`: its link, causes and diagnostics."""
+    runbook = found["runbook"]
+    if runbook is None:
+        out.print("  runbook          none applies (add a generic runbook)")
+    else:
+        out.print(f"  runbook          {runbook['title']} ({runbook['name']}): {runbook['url']}")
+        if runbook["dashboard"]:
+            out.print(f"  dashboard        {runbook['dashboard']}")
+        causes = Table("cause", "action", title="Runbook: cause → action")
+        for c in runbook["causes"]:
+            causes.add_row(c["cause"], c["action"])
+        out.print(causes)
+    if found["diagnostics"]:
+        out.print(results_table(found["diagnostics"]))
+
+
+def rows_table(rows: list[dict[str, Any]], columns: list[str]) -> Table:
+    """One row per dict, the given keys as columns (None shown empty): jobs, notifications,
+    on-call."""
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
+    return table

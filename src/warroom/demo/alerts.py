@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from warroom.cli.common import console
+from warroom.demo.view import console
 from warroom.errors import WarroomError
 
 

@@ -1,9 +1,9 @@
 """``warroom demo``: the whole product on SQLite, for real, in about a minute.
 
 A ``warroom serve`` process (API, worker, gateway, detectors) runs in a temporary
-WARROOM_HOME with the demo playbook (``demo_setup``): alerts from other tools go in over HTTP
-(``demo_alerts``), then a model release goes bad and warroom handles it alone
-(``demo_story``). At the end the postmortem with its chart, the response report and the
+WARROOM_HOME with the demo playbook (``demo.setup``): alerts from other tools go in over HTTP
+(``demo.alerts``), then a model release goes bad and warroom handles it alone
+(``demo.story``). At the end the postmortem with its chart, the response report and the
 evidence package are written under the home, and the summary says where.
 
 Decisions: the primary on-call does not answer, so the page escalates to the secondary after
@@ -28,12 +28,10 @@ from rich.console import Console
 
 from warroom.auth import service as auth
 from warroom.bootstrap import bootstrap
-from warroom.cli.common import console
-from warroom.cli.render import incident_table
 from warroom.config import Settings
 from warroom.demo.alerts import send_alerts
 from warroom.demo.setup import Pager, write_playbook
-from warroom.demo.view import View
+from warroom.demo.view import View, console, incident_table
 from warroom.errors import WarroomError
 
 if TYPE_CHECKING:
@@ -177,6 +175,7 @@ def _model_part(
         summary["failed"] = "scikit-learn is not installed: pip install 'warroom[demo]'"
         return None
     from warroom.demo import story as demo_story
+
     console.print("\n[bold]A model release goes bad[/bold]")
     v1, v2, x, y = demo_story.train(state)
     traffic = demo_story.Traffic(str(client.base_url), x, y).start()

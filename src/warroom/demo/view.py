@@ -1,11 +1,13 @@
 """The demo's live view: its steps with their progress and the incident's timeline as warroom
 writes it. A Rich live display on a terminal; plain lines when the output is not a terminal
-or with ``--json`` (so logs and scripts read it)."""
+or with ``--json`` (so logs and scripts read it). Also the demo's console and its table of
+incidents (the demo sits below the CLI and does not import it)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console, Group
@@ -14,6 +16,29 @@ from rich.panel import Panel
 from rich.table import Table
 
 MARK = {"running": "[yellow]…[/yellow]", "done": "[green]✓[/green]", "failed": "[red]✗[/red]"}
+SEVERITY_STYLE = {"P0": "bold white on red", "P1": "bold red", "P2": "yellow", "P3": "cyan"}
+
+#: Where the demo writes (stdout; with ``--json`` the summary line comes after it).
+console = Console()
+
+
+def incident_table(rows: list[dict[str, Any]]) -> Table:
+    """The incidents as the API lists them, as `warroom incident list` shows them."""
+    table = Table(title="Incidents")
+    table.add_column("id", no_wrap=True)
+    for column in ("sev", "status", "service", "title", "detected (UTC)"):
+        table.add_column(column)
+    for row in rows:
+        sev, detected = row["severity"], datetime.fromisoformat(row["detected_at"])
+        table.add_row(
+            row["id"],
+            f"[{SEVERITY_STYLE.get(sev, 'dim')}]{sev}[/]",
+            row["status"],
+            row["service"] or "",
+            row["title"],
+            f"{detected:%Y-%m-%d %H:%M:%S}",
+        )
+    return table
 
 
 @dataclass

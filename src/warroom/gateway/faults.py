@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from warroom.detect.windows import OutcomeWindow
     from warroom.gateway.routing import ServiceRuntime, VersionRuntime
 
-FaultKind = Literal["error-burst", "latency", "model-not-loaded", "drift", "service-down"]
-KINDS: tuple[str, ...] = ("error-burst", "latency", "model-not-loaded", "drift", "service-down")
 DRILL_LABELS = {"drill": "true"}
 
 

@@ -18,8 +18,9 @@ from warroom.api.routes.gateway import gateway_of
 from warroom.audit import service as audit
 from warroom.bootstrap import Container
 from warroom.deploy import registry
+from warroom.drills.kinds import FaultKind
 from warroom.errors import Conflict, Forbidden, InvalidInput
-from warroom.gateway.faults import FaultKind, make
+from warroom.gateway.faults import make
 
 router = APIRouter(tags=["gateway"])
 

@@ -1,27 +1,83 @@
-"""``warroom oncall person|team``: people and teams managed through the API."""
+"""``warroom oncall ...``: who is on call (who), schedules as iCalendar (export), and the
+people and teams managed through the API (``oncall person ...``, ``oncall team ...``)."""
 
-from __future__ import annotations
-
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 from rich.table import Table
 
-from warroom.cli.common import JSON_OPTION, TOKEN_OPTION, URL_OPTION, Api, console, fail, print_json
+from warroom.cli.common import (
+    JSON_OPTION,
+    TOKEN_OPTION,
+    URL_OPTION,
+    Api,
+    console,
+    fail,
+    group,
+    local,
+    print_json,
+)
+from warroom.cli.render import rows_table
 
-person_app = typer.Typer(
-    help="People and how to reach them (added to or replacing the playbook's).",
-    no_args_is_help=True,
-)
-team_app = typer.Typer(
-    help="Teams: on-call schedules, manager, rooms (added to or replacing the playbook's).",
-    no_args_is_help=True,
-)
+app = group("Who is on call, and schedules as iCalendar.")
+
+
+@app.command("who")
+def oncall_who(
+    team: str = typer.Option(None, help="only this team (default: every team)"),
+    at: str = typer.Option(None, help="ISO 8601 instant with offset (default: now)"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Who is on call, per team and role, now or at --at."""
+    params = {k: v for k, v in (("at", at), ("team", team)) if v}
+    rows = Api(url, token).call("GET", "/api/v1/oncall", params=params)
+    if as_json:
+        print_json(rows)
+        return
+    console.print(rows_table(rows, ["team", "role", "schedule", "person"]))
+
+
+@app.command("export")
+def oncall_export(
+    team: str = typer.Option(..., help="the team whose schedules to export"),
+    days: int = typer.Option(28, min=1, max=366, help="how many days from --start"),
+    start: str = typer.Option(None, help="ISO 8601 instant with offset (default: now)"),
+) -> None:
+    """Print the team's on-call shifts as iCalendar: warroom oncall export --team X > x.ics.
+
+    Reads the playbook (WARROOM_PLAYBOOK) and the people and teams managed through the API
+    from the database (WARROOM_DATABASE_URL) directly: no server needed."""
+    from datetime import UTC, datetime
+
+    from warroom.errors import WarroomError
+    from warroom.oncall.calendar import team_calendar
+
+    now = datetime.now(UTC)
+    try:
+        begin = datetime.fromisoformat(start) if start else now
+    except ValueError:
+        fail(f"--start: not an ISO 8601 instant: {start!r}")
+    if begin.tzinfo is None:
+        fail("--start needs a UTC offset, e.g. 2026-11-23T00:00:00Z")
+    try:
+        with local() as container:
+            body = team_calendar(container.playbook.oncall, team, start=begin, days=days, now=now)
+    except WarroomError as exc:
+        fail(str(exc))
+    sys.stdout.write(body.decode())
+
+
+person_app = group("People and how to reach them (added to or replacing the playbook's).")
+team_app = group("Teams: on-call schedules, manager, rooms (added to or replacing the playbook's).")
 
 
 def _list(plural: str, url: str, token: str, as_json: bool) -> None:
+    import yaml
+
     rows = Api(url, token).call("GET", f"/api/v1/oncall/{plural}")
     if as_json:
         print_json(rows)
@@ -36,6 +92,8 @@ def _list(plural: str, url: str, token: str, as_json: bool) -> None:
 def _spec_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -108,3 +166,7 @@ def team_remove(name: str, url: str = URL_OPTION, token: str = TOKEN_OPTION) -> 
     """Remove a team the directory added (admin token)."""
     Api(url, token).call("DELETE", f"/api/v1/oncall/teams/{name}")
     console.print(f"team {name} removed")
+
+
+app.add_typer(person_app, name="person")
+app.add_typer(team_app, name="team")

@@ -1,21 +1,27 @@
-"""Model services: `warroom service`, `warroom deploy`, `warroom versions`, `warroom rollback`."""
-
-from __future__ import annotations
+"""``warroom service ...`` (create, list, show, stable), and ``warroom deploy`` and
+``warroom versions``: model services and their versions, through the HTTP API."""
 
 import json
-import time
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from warroom.cli.common import JSON_OPTION, TOKEN_OPTION, URL_OPTION, Api, console, fail, print_json
+from warroom.cli.common import (
+    JSON_OPTION,
+    TOKEN_OPTION,
+    URL_OPTION,
+    Api,
+    console,
+    fail,
+    group,
+    print_json,
+)
 
-service_app = typer.Typer(help="Model services and their versions.", no_args_is_help=True)
-FINAL = ("succeeded", "failed", "timed_out", "error")
+app = group("Model services and their versions.")
 
 
-@service_app.command("create")
+@app.command("create")
 def service_create(
     name: str,
     backend: str = typer.Option("gateway", help="gateway, kubernetes, mlflow or command"),
@@ -39,7 +45,7 @@ def service_create(
     console.print(f"service {name} created ({backend})")
 
 
-@service_app.command("list")
+@app.command("list")
 def service_list(
     url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
 ) -> None:
@@ -54,7 +60,7 @@ def service_list(
     console.print(table)
 
 
-@service_app.command("show")
+@app.command("show")
 def service_show(
     name: str, url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
 ) -> None:
@@ -95,7 +101,7 @@ def _versions_table(versions: list[dict[str, Any]]) -> Table:
     return table
 
 
-@service_app.command("stable")
+@app.command("stable")
 def service_stable(
     service: str, version: str, url: str = URL_OPTION, token: str = TOKEN_OPTION
 ) -> None:
@@ -135,73 +141,3 @@ def versions(
         print_json(rows)
     else:
         console.print(_versions_table(rows))
-
-
-def rollback(
-    service: str = typer.Argument(..., help="model service, or `history` to list rollbacks"),
-    to: str = typer.Option(None, "--to", help="target version (default: last stable)"),
-    incident: str = typer.Option(None, "--incident", help="incident this rollback mitigates"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="print the plan, change nothing"),
-    wait: bool = typer.Option(True, "--wait/--no-wait", help="wait for the outcome"),
-    only: str = typer.Option(None, "--service", help="with `history`: one service only"),
-    url: str = URL_OPTION,
-    token: str = TOKEN_OPTION,
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Roll a model service back to its last stable version, verified.
-
-    `warroom rollback history [--service S] [--json]` lists past rollbacks.
-    """
-    api = Api(url, token)
-    if service == "history":
-        _history(api, only, as_json)
-        return
-    body = {"to_version": to, "incident_id": incident, "dry_run": dry_run}
-    result = api.call("POST", f"/api/v1/services/{service}/rollback", json=body)
-    if dry_run:
-        if as_json:
-            print_json(result)
-            return
-        console.print(
-            f"plan: {service} {result['from_version']} → {result['to_version']} "
-            f"via {result['backend']}"
-        )
-        for i, step in enumerate(result["steps"], 1):
-            console.print(f"  {i}. {step}")
-        return
-    while wait and result["state"] not in FINAL:
-        time.sleep(0.2)
-        result = api.call("GET", f"/api/v1/rollbacks/{result['id']}")
-    if as_json:
-        print_json(result)
-    else:
-        console.print(
-            f"rollback {result['id']} {service} {result['from_version']} → "
-            f"{result['to_version']}: {result['state']} {result['reason']}"
-        )
-    if result["state"] in ("failed", "timed_out", "error"):
-        raise typer.Exit(1)
-
-
-def _history(api: Api, service: str | None, as_json: bool) -> None:
-    rows = api.call("GET", "/api/v1/rollbacks", params={"service": service} if service else {})
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(
-        "id", "service", "from", "to", "trigger", "state", "seconds", "incident", "requested (UTC)"
-    )
-    for r in rows:
-        seconds = f"{r['duration_seconds']:.1f}" if r["duration_seconds"] is not None else ""
-        table.add_row(
-            str(r["id"]),
-            r["service"],
-            r["from_version"] or "",
-            r["to_version"],
-            r["trigger"],
-            r["state"],
-            seconds,
-            r["incident_id"] or "",
-            r["requested_at"][:19],
-        )
-    console.print(table)

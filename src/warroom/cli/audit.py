@@ -1,0 +1,35 @@
+"""``warroom audit list``: the audit log in this machine's database."""
+
+import typer
+from rich.table import Table
+
+from warroom.cli.common import JSON_OPTION, console, group, local, print_json
+
+app = group("The audit log.")
+
+
+@app.command("list")
+def audit_list(
+    limit: int = typer.Option(50, min=1, max=10_000),
+    action: str = typer.Option(None, help="e.g. incident.status"),
+    target: str = typer.Option(None, help="e.g. INC-20260101-120000"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show the newest audit events."""
+    from warroom.audit import service as audit_service
+    from warroom.audit.models import AuditEventRead
+
+    with local() as c, c.db.read() as session:
+        rows = [
+            AuditEventRead.model_validate(e)
+            for e in audit_service.list_events(
+                session=session, limit=limit, action=action, target=target
+            )
+        ]
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    table = Table("at (UTC)", "actor", "action", "target", "details")
+    for r in rows:
+        table.add_row(f"{r.at:%Y-%m-%d %H:%M:%S}", r.actor, r.action, r.target, str(r.details)[:80])
+    console.print(table)

@@ -1,0 +1,254 @@
+"""``warroom incident ...``: work on incidents through the HTTP API: list, show, ack, status,
+resolve, severity, note, assign, update (status updates), tasks and check (checklists)."""
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from warroom.cli.common import (
+    JSON_OPTION,
+    TOKEN_OPTION,
+    URL_OPTION,
+    Api,
+    console,
+    group,
+    print_json,
+)
+from warroom.cli.render import incident_detail, incident_table, print_incident_runbook
+
+app = group("Work on incidents.")
+
+
+@app.command("list")
+def incident_list(
+    status: list[str] = typer.Option([], help="filter by status (repeatable)"),
+    severity: list[str] = typer.Option([], help="filter by severity (repeatable)"),
+    service: str = typer.Option(None, help="filter by service"),
+    open_only: bool = typer.Option(False, "--open", help="only open incidents"),
+    limit: int = typer.Option(50, min=1, max=1000),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List incidents, open ones first."""
+    params: dict[str, Any] = {"status": status, "severity": severity, "limit": limit}
+    if service:
+        params["service"] = service
+    if open_only:
+        params["open"] = "true"
+    rows = Api(url, token).call("GET", "/api/v1/incidents", params=params)
+    if as_json:
+        print_json(rows)
+    else:
+        console.print(incident_table(rows))
+
+
+@app.command("show")
+def incident_show(
+    incident_id: str, url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """Show an incident with its alerts, roles, timeline, runbook and diagnostics."""
+    api = Api(url, token)
+    detail = api.call("GET", f"/api/v1/incidents/{incident_id}")
+    guided = _incident_runbook(api, incident_id)
+    if as_json:
+        print_json({**detail, **guided})
+    else:
+        incident_detail(console, detail)
+        print_incident_runbook(console, guided)
+
+
+def _incident_runbook(api: Api, incident_id: str) -> dict[str, Any]:
+    """The incident's runbook and diagnostic results."""
+    linked = api.call("GET", f"/api/v1/incidents/{incident_id}/runbook")
+    results = api.call("GET", f"/api/v1/incidents/{incident_id}/diagnostics")
+    return {"runbook": linked["runbook"], "diagnostics": results}
+
+
+def _act(url: str, token: str | None, path: str, body: dict[str, Any] | None, done: str) -> None:
+    Api(url, token).call("POST", path, json=body)
+    console.print(done)
+
+
+@app.command("ack")
+def incident_ack(
+    incident_id: str,
+    message: str = typer.Option(None, "--message", "-m"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Acknowledge a triggered incident."""
+    body = {"message": message} if message else None
+    _act(
+        url,
+        token,
+        f"/api/v1/incidents/{incident_id}/acknowledge",
+        body,
+        f"{incident_id} acknowledged",
+    )
+
+
+@app.command("status")
+def incident_status(
+    incident_id: str,
+    status: str = typer.Argument(
+        ...,
+        help="acknowledged, investigating, identified, mitigating, monitoring, resolved, closed",
+    ),
+    message: str = typer.Option(None, "--message", "-m"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Move an incident to another status."""
+    body = {"status": status, "message": message}
+    _act(url, token, f"/api/v1/incidents/{incident_id}/status", body, f"{incident_id} is {status}")
+
+
+@app.command("resolve")
+def incident_resolve(
+    incident_id: str,
+    message: str = typer.Option(None, "--message", "-m"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Resolve an incident."""
+    body = {"status": "resolved", "message": message}
+    _act(url, token, f"/api/v1/incidents/{incident_id}/status", body, f"{incident_id} resolved")
+
+
+@app.command("severity")
+def incident_severity(
+    incident_id: str,
+    severity: str = typer.Argument(..., help="P0..P4"),
+    reason: str = typer.Option(..., "--reason", "-r", help="why (kept on the timeline)"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Change an incident's severity, with a reason."""
+    body = {"severity": severity, "reason": reason}
+    _act(
+        url,
+        token,
+        f"/api/v1/incidents/{incident_id}/severity",
+        body,
+        f"{incident_id} is {severity}",
+    )
+
+
+@app.command("note")
+def incident_note(
+    incident_id: str, message: str, url: str = URL_OPTION, token: str = TOKEN_OPTION
+) -> None:
+    """Add a note to the timeline."""
+    _act(url, token, f"/api/v1/incidents/{incident_id}/notes", {"message": message}, "note added")
+
+
+@app.command("assign")
+def incident_assign(
+    incident_id: str,
+    role: str = typer.Argument(
+        ...,
+        help="incident_commander, technical_lead, communications_lead, security_lead, "
+        "customer_success",
+    ),
+    person: str = typer.Argument(..., help="who takes the role"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Give a role on the incident to a person."""
+    body = {"role": role, "person": person}
+    _act(
+        url,
+        token,
+        f"/api/v1/incidents/{incident_id}/roles",
+        body,
+        f"{person} is {role} on {incident_id}",
+    )
+
+
+@app.command("update")
+def incident_update(
+    incident_id: str,
+    message: str = typer.Option(..., "--message", "-m", help="what is known now"),
+    status: str = typer.Option(
+        "investigating", help="investigating, identified, monitoring or resolved"
+    ),
+    impact: str = typer.Option(None, help="user impact, one line"),
+    next_update_at: str = typer.Option(
+        None, "--next", help="ISO 8601 time of the next update (default: by severity)"
+    ),
+    public: bool = typer.Option(False, "--public", help="show it on the status page"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Post a status update (seed 001's template: status, impact, next update)."""
+    body = {
+        "status": status,
+        "message": message,
+        "impact": impact,
+        "next_update_at": next_update_at,
+        "public": public,
+    }
+    row = Api(url, token).call("POST", f"/api/v1/incidents/{incident_id}/updates", json=body)
+    if as_json:
+        print_json(row)
+        return
+    nxt = f"; next update by {row['next_update_at']}" if row["next_update_at"] else ""
+    console.print(f"update {row['id']} posted on {incident_id} ({row['status']}){nxt}")
+
+
+def _tasks_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table("id", "phase", "checklist", "task", "required", "done", "by", "at")
+    for t in rows:
+        table.add_row(
+            str(t["id"]),
+            t["phase"],
+            t["checklist"],
+            t["title"],
+            "yes" if t["required"] else "no",
+            "[green]✓[/green]" if t["checked_at"] else "",
+            t["checked_by"] or "",
+            t["checked_at"] or "",
+        )
+    return table
+
+
+@app.command("tasks")
+def incident_tasks(
+    incident_id: str,
+    open_only: bool = typer.Option(False, "--open", help="only tasks not checked off"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List an incident's checklist tasks (open required tasks block closing it)."""
+    rows = Api(url, token).call("GET", f"/api/v1/incidents/{incident_id}/tasks")
+    if open_only:
+        rows = [t for t in rows if not t["checked_at"]]
+    if as_json:
+        print_json(rows)
+        return
+    console.print(_tasks_table(rows))
+    blocking = sum(1 for t in rows if t["required"] and not t["checked_at"])
+    console.print(f"{blocking} required task{'s' if blocking != 1 else ''} open", highlight=False)
+
+
+@app.command("check")
+def incident_check(
+    incident_id: str,
+    task_id: int = typer.Argument(..., help="task id, from `warroom incident tasks`"),
+    undo: bool = typer.Option(False, "--undo", help="un-check a task checked by mistake"),
+    note: str = typer.Option(None, "--note", "-m", help="kept on the timeline"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Check a task off (recorded with who and when), or un-check it with --undo."""
+    action = "uncheck" if undo else "check"
+    body = {"note": note} if note else None
+    task = Api(url, token).call(
+        "POST", f"/api/v1/incidents/{incident_id}/tasks/{task_id}/{action}", json=body
+    )
+    done = "open again" if undo else f"checked off by {task['checked_by']}"
+    console.print(f"task {task_id} ({task['title']}) {done}", highlight=False)

@@ -1,0 +1,45 @@
+"""``warroom jobs ...``: background jobs, through the HTTP API: list, retry."""
+
+from typing import Any
+
+import typer
+
+from warroom.cli.common import (
+    JSON_OPTION,
+    TOKEN_OPTION,
+    URL_OPTION,
+    Api,
+    console,
+    group,
+    print_json,
+)
+from warroom.cli.render import rows_table
+
+app = group("Background jobs.")
+
+
+@app.command("list")
+def jobs_list(
+    status: str = typer.Option(None, help="pending, running, done or dead"),
+    kind: str = typer.Option(None, help="job kind, e.g. notify.deliver"),
+    limit: int = typer.Option(50, min=1, max=1000),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List jobs, newest first."""
+    params: dict[str, Any] = {"limit": limit}
+    params.update({k: v for k, v in (("status", status), ("kind", kind)) if v})
+    rows = Api(url, token).call("GET", "/api/v1/jobs", params=params)
+    if as_json:
+        print_json(rows)
+        return
+    columns = ["id", "kind", "status", "due_at", "attempts", "last_error"]
+    console.print(rows_table(rows, columns))
+
+
+@app.command("retry")
+def jobs_retry(job_id: int, url: str = URL_OPTION, token: str = TOKEN_OPTION) -> None:
+    """Run a dead job again (admin)."""
+    Api(url, token).call("POST", f"/api/v1/jobs/{job_id}/retry")
+    console.print(f"job {job_id} is pending again")
