@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -47,6 +47,12 @@ def to_utc(value: datetime) -> datetime:
     if converted > LATEST:
         raise ValueError(f"the time must be at most {LATEST.isoformat()}")
     return converted
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("the time needs a UTC offset, e.g. 2026-11-23T12:00:00Z")
+    return to_utc(value)
 
 
 def text_problem(value: str) -> str | None:
@@ -120,7 +126,7 @@ Int64 = Annotated[int, Ge(INT64_MIN), Le(INT64_MAX)]
 RowId = Annotated[int, Ge(1), Le(INT64_MAX)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 UtcTime = Annotated[datetime, AfterValidator(to_utc)]
-AwareUtcTime = Annotated[AwareDatetime, AfterValidator(to_utc)]
+AwareUtcTime = Annotated[datetime, AfterValidator(_aware_utc)]
 CleanText = Annotated[str, AfterValidator(_clean_text)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_storable)]
 
