@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.storage.base import Base
+from warroom.storage.bounds import FiniteFloat, UtcTime
 
 AlertStatus = Literal["firing", "resolved"]
 
@@ -54,18 +55,23 @@ class AlertCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source: str = Field(description="alertmanager | grafana | pagerduty | generic | detector")
+    # Lengths are the columns': every source's alert is checked here before storage.
+    source: str = Field(
+        max_length=32, description="alertmanager | grafana | pagerduty | generic | detector"
+    )
     fingerprint: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=200)
-    service: str | None = None
+    service: str | None = Field(default=None, max_length=200)
     status: AlertStatus = "firing"
-    severity: str | None = Field(default=None, description="severity as the source stated it")
+    severity: str | None = Field(
+        default=None, max_length=32, description="severity as the source stated it"
+    )
     summary: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
-    metrics: dict[str, float] = Field(default_factory=dict)
-    starts_at: datetime
-    ends_at: datetime | None = None
+    metrics: dict[str, FiniteFloat] = Field(default_factory=dict)
+    starts_at: UtcTime
+    ends_at: UtcTime | None = None
     acknowledge: bool = Field(
         default=False, description="the source acknowledged it (PagerDuty event_action)"
     )

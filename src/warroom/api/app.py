@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 import warroom
 from warroom.api.errors import add_error_handler, status_for
+from warroom.api.guard import RequestGuard
 from warroom.api.limits import BodySizeLimit
 from warroom.api.predict import PredictEndpoint
 from warroom.api.routes import (
@@ -86,8 +87,9 @@ def create_app(container: Container, server: Server | None = None) -> FastAPI:
 
 def create_asgi(container: Container) -> ASGIApp:
     """What ``warroom serve`` serves: the API behind the gateway's predict endpoint (the hot
-    path, answered before the app's routing), under the request body size limit."""
+    path, answered before the app's routing), behind the request guard, under the request
+    body size limit."""
     server = build_server(container)
     app = create_app(container, server)
     front = PredictEndpoint(app, server.gateway, server.gateway_metrics)
-    return BodySizeLimit(front, max_bytes=container.settings.max_body_bytes)
+    return BodySizeLimit(RequestGuard(front), max_bytes=container.settings.max_body_bytes)

@@ -1,4 +1,5 @@
-"""Every WarroomError as a JSON answer with its HTTP status (one handler for every app).
+"""Every WarroomError as a JSON answer with its HTTP status, and invalid requests as 422s
+that can always be encoded (one set of handlers for every app).
 
 The status of each error class is decided here, in the API layer, and nowhere else: the
 classes in ``warroom.errors`` say what went wrong, this table says how HTTP shows it.
@@ -6,8 +7,14 @@ classes in ``warroom.errors`` say what went wrong, this table says how HTTP show
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
 
 from warroom.errors import (
     AuthError,
@@ -45,12 +52,55 @@ def status_for(exc: WarroomError) -> int:
     return 500
 
 
-async def _warroom_error(_: Request, exc: Exception) -> JSONResponse:
+def encodable(value: Any) -> Any:
+    """``value`` with everything JSON cannot carry made text: NaN and Infinity, raw bytes
+    that are not UTF-8, strings with lone surrogates, exceptions and other objects. The
+    error path must always be able to answer, whatever the request held."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, bool | int | None):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    if isinstance(value, dict):
+        return {str(encodable(k)): encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [encodable(v) for v in value]
+    return encodable(str(value))
+
+
+def error_answer(status: int, detail: Any, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps({"detail": encodable(detail)}, allow_nan=False)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def validation_errors(errors: Any) -> list[Any]:
+    """Pydantic's errors as FastAPI shows them (no documentation URL)."""
+    return [{k: v for k, v in e.items() if k != "url"} for e in errors]
+
+
+async def _warroom_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, WarroomError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+    return error_answer(status, str(exc), headers)
+
+
+async def _request_invalid(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return error_answer(422, validation_errors(exc.errors()))
+
+
+async def _model_invalid(_: Request, exc: Exception) -> Response:
+    # A value built from the request failed a model deeper down (e.g. a webhook label that
+    # becomes a too-long service name): still the request's fault, still named.
+    assert isinstance(exc, ValidationError)
+    return error_answer(422, validation_errors(exc.errors(include_url=False)))
 
 
 def add_error_handler(app: FastAPI) -> None:
     app.add_exception_handler(WarroomError, _warroom_error)
+    app.add_exception_handler(RequestValidationError, _request_invalid)
+    app.add_exception_handler(ValidationError, _model_invalid)

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 
 import warroom
 from warroom.api.errors import add_error_handler
+from warroom.api.guard import RequestGuard
 from warroom.api.limits import BodySizeLimit
 from warroom.api.predict import PredictEndpoint
 from warroom.api.routes import faults as fault_routes
@@ -66,6 +67,6 @@ def create_gateway_asgi(container: Container) -> ASGIApp:
 
     app = gateway_app(server, lifespan=lifespan, with_health=True)
     return BodySizeLimit(
-        PredictEndpoint(app, server.gateway, server.gateway_metrics),
+        RequestGuard(PredictEndpoint(app, server.gateway, server.gateway_metrics)),
         max_bytes=container.settings.max_body_bytes,
     )

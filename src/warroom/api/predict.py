@@ -13,11 +13,10 @@ import json
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from warroom.api.errors import status_for
+from warroom.api.errors import encodable, status_for
 from warroom.errors import PredictionFailed, WarroomError
 from warroom.gateway.metrics import GatewayMetrics
 from warroom.gateway.runtime import Gateway, Prediction
@@ -104,9 +103,9 @@ def _payload(answer: Prediction) -> dict[str, Any]:
 
 
 def _located(error: Any) -> Any:
-    # FastAPI reports body errors under ("body", ...); keep that shape for clients. The
-    # encoder turns what JSON cannot carry (the raw bytes of unparsable input) into text.
-    return jsonable_encoder({**error, "loc": ["body", *error["loc"]]})
+    # FastAPI reports body errors under ("body", ...); keep that shape for clients. What
+    # JSON cannot carry (the raw bytes of unparsable input, NaN) becomes text.
+    return encodable({**error, "loc": ["body", *error["loc"]]})
 
 
 async def _read(receive: Receive) -> bytes:
@@ -119,7 +118,7 @@ async def _read(receive: Receive) -> bytes:
 
 
 async def _answer(send: Send, status: int, payload: dict[str, Any], allow: bytes = b"") -> None:
-    body = json.dumps(payload).encode()
+    body = json.dumps(encodable(payload), allow_nan=False).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if allow:
         headers.append((b"allow", allow))

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.storage.base import Base
+from warroom.storage.bounds import JsonObject
 
 VersionState = Literal["active", "standby", "retired", "bad"]
 RollbackState = Literal[
@@ -101,10 +102,10 @@ class ServiceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    description: str = ""
+    description: str = Field(default="", max_length=10_000)
     backend: Literal["gateway", "kubernetes", "mlflow", "command"] = "gateway"
-    backend_config: dict[str, Any] = Field(default_factory=dict)
-    fallback: dict[str, Any] | None = None
+    backend_config: JsonObject = Field(default_factory=dict)
+    fallback: JsonObject | None = None
 
 
 class VersionRead(BaseModel):
@@ -162,8 +163,10 @@ class DeployRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: str = Field(min_length=1, max_length=100)
-    artifact: str | None = Field(default=None, description="model file or module:callable")
-    endpoint: str | None = Field(default=None, description="HTTP upstream URL")
+    artifact: str | None = Field(
+        default=None, max_length=4_000, description="model file or module:callable"
+    )
+    endpoint: str | None = Field(default=None, max_length=4_000, description="HTTP upstream URL")
     weight: float = Field(default=100.0, ge=0, le=100)
     threshold: float = Field(default=0.5, gt=0, lt=1)
     labels: dict[str, str] = Field(default_factory=dict)
@@ -172,10 +175,10 @@ class DeployRequest(BaseModel):
 class RollbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_version: str | None = None
-    incident_id: str | None = None
+    to_version: str | None = Field(default=None, max_length=100)
+    incident_id: str | None = Field(default=None, max_length=40)
     dry_run: bool = False
-    reason: str = ""
+    reason: str = Field(default="", max_length=2_000)
 
 
 class RollbackRead(BaseModel):

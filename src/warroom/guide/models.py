@@ -107,7 +107,9 @@ class DiagnoseRequest(BaseModel):
         keys = set(data) - {"steps"} if isinstance(data, dict) else set()
         if keys or (isinstance(items, list) and any(not isinstance(i, str) for i in items)):
             raise ValueError(DEFINITION_REFUSED)
-        for item in items or []:
+        if not isinstance(items, list):
+            return data  # absent, or not a list: the field's own type check names it
+        for item in items:
             if not re.match(STEP_NAME, item):
                 raise ValueError(f"expected a step name, got {item!r}")
         return data

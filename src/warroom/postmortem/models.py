@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.storage.base import Base
+from warroom.storage.bounds import AwareUtcTime, NotNull, RowId
 
 PostmortemStatus = Literal["draft", "in_review", "published"]
 ActionStatus = Literal["open", "in_progress", "done", "wont_do"]
@@ -100,7 +101,7 @@ class PostmortemUpdate(BaseModel):
     markdown: str | None = Field(default=None, min_length=1, max_length=500_000)
     status: PostmortemStatus | None = None
     root_cause_category: str | None = Field(default=None, min_length=1, max_length=100)
-    base_version: int | None = Field(
+    base_version: RowId | None = Field(
         default=None, description="the version the edit started from; a newer one is a 409"
     )
     note: str | None = Field(default=None, max_length=2_000)
@@ -121,7 +122,7 @@ class ActionItemCreate(BaseModel):
     title: str = Field(min_length=1, max_length=500)
     owner: str | None = Field(default=None, min_length=1, max_length=200)
     priority: Priority = "medium"
-    due_at: AwareDatetime | None = Field(
+    due_at: AwareUtcTime | None = Field(
         default=None, description="default: now + the playbook's action_due_after"
     )
 
@@ -129,11 +130,12 @@ class ActionItemCreate(BaseModel):
 class ActionItemUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+    # Absent keeps a field; null clears the nullable ones (owner, due_at) only.
+    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=500)
     owner: str | None = Field(default=None, min_length=1, max_length=200)
-    priority: Priority | None = None
-    due_at: AwareDatetime | None = None
-    status: ActionStatus | None = None
+    priority: Annotated[Priority | None, NotNull] = None
+    due_at: AwareUtcTime | None = None
+    status: Annotated[ActionStatus | None, NotNull] = None
 
 
 class ActionItemRead(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.storage.base import Base
+from warroom.storage.bounds import to_utc
 
 MatchOp = Literal["=", "!=", "=~", "!~"]
 
@@ -77,7 +78,7 @@ class SilenceCreate(BaseModel):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("time must carry a UTC offset, e.g. 2026-01-01T00:00:00Z")
-        return value
+        return None if value is None else to_utc(value)
 
     @model_validator(mode="after")
     def _span(self) -> SilenceCreate:

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.storage.base import Base
+from warroom.storage.bounds import AwareUtcTime
 
 UpdateStatus = Literal["investigating", "identified", "monitoring", "resolved"]
 
@@ -36,7 +37,7 @@ class IncidentUpdateCreate(BaseModel):
     status: UpdateStatus
     message: str = Field(min_length=1, max_length=10_000)
     impact: str | None = Field(default=None, max_length=2_000)
-    next_update_at: datetime | None = Field(
+    next_update_at: AwareUtcTime | None = Field(
         default=None, description="default: now + the severity's update cadence"
     )
     public: bool = False

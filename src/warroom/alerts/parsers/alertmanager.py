@@ -13,7 +13,9 @@ from warroom.alerts.parsers.common import (
     label_fingerprint,
     parse_time,
     service_from_labels,
+    stored,
 )
+from warroom.storage.bounds import Int64, UtcTime
 
 
 class AmAlert(BaseModel):
@@ -24,8 +26,8 @@ class AmAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime  # noqa: N815 (wire names)
-    endsAt: datetime | None = None  # noqa: N815 (Go's zero time while firing)
+    startsAt: UtcTime  # noqa: N815 (wire names)
+    endsAt: UtcTime | None = None  # noqa: N815 (Go's zero time while firing)
     generatorURL: str | None = None  # noqa: N815
     fingerprint: str | None = Field(default=None, min_length=1, max_length=200)
 
@@ -54,12 +56,12 @@ class AlertmanagerWebhook(BaseModel):
     commonLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
     commonAnnotations: dict[str, str] = Field(default_factory=dict)  # noqa: N815
     externalURL: str | None = None  # noqa: N815
-    truncatedAlerts: int = 0  # noqa: N815
+    truncatedAlerts: Int64 = 0  # noqa: N815
 
 
 def to_alerts(payload: AlertmanagerWebhook, *, now: datetime) -> list[AlertCreate]:
     """One AlertCreate per alert of the notification."""
-    return [_one(alert, now) for alert in payload.alerts]
+    return stored(payload.alerts, lambda alert: _one(alert, now))
 
 
 def _one(alert: AmAlert, now: datetime) -> AlertCreate:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from warroom.alerts.models import AlertCreate
+from warroom.errors import InvalidInput
+
+Item = TypeVar("Item")
 
 KNOWN_METRICS = frozenset(
     {
@@ -89,3 +96,18 @@ def label_fingerprint(
 def as_strings(mapping: Mapping[str, Any] | None) -> dict[str, str]:
     """String values kept as they are, anything else as JSON text."""
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in (mapping or {}).items()}
+
+
+def stored(items: Sequence[Item], one: Callable[[Item], AlertCreate]) -> list[AlertCreate]:
+    """Each wire alert as an AlertCreate; one that cannot be stored as sent (a label that
+    becomes a service name longer than the column) refuses the notification, naming it."""
+    out = []
+    for index, item in enumerate(items):
+        try:
+            out.append(one(item))
+        except ValidationError as invalid:
+            reasons = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in invalid.errors()
+            )
+            raise InvalidInput(f"alerts.{index}: {reasons}") from None
+    return out

@@ -9,15 +9,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers.common import label_fingerprint
+from warroom.storage.bounds import FiniteFloat, to_utc
 
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise ValueError("time must carry a UTC offset, e.g. 2026-01-01T00:00:00Z")
-    return value
+    return None if value is None else to_utc(value)
 
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 AwareTime = Annotated[datetime | None, AfterValidator(_aware)]
 
 

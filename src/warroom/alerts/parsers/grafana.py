@@ -18,7 +18,9 @@ from warroom.alerts.parsers.common import (
     label_fingerprint,
     parse_time,
     service_from_labels,
+    stored,
 )
+from warroom.storage.bounds import FiniteFloat, Int64, UtcTime
 
 
 class GrafanaAlert(BaseModel):
@@ -29,14 +31,14 @@ class GrafanaAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime  # noqa: N815 (wire names)
-    endsAt: datetime | None = None  # noqa: N815 (Go's zero time while firing)
+    startsAt: UtcTime  # noqa: N815 (wire names)
+    endsAt: UtcTime | None = None  # noqa: N815 (Go's zero time while firing)
     generatorURL: str | None = None  # noqa: N815
     fingerprint: str | None = Field(default=None, min_length=1, max_length=200)
     silenceURL: str | None = None  # noqa: N815
     dashboardURL: str | None = None  # noqa: N815
     panelURL: str | None = None  # noqa: N815
-    values: dict[str, float | None] | None = None
+    values: dict[str, FiniteFloat | None] | None = None
     valueString: str | None = None  # noqa: N815
 
 
@@ -47,7 +49,7 @@ class GrafanaWebhook(BaseModel):
 
     receiver: str = ""
     status: Literal["firing", "resolved"]
-    orgId: int | None = None  # noqa: N815
+    orgId: Int64 | None = None  # noqa: N815
     alerts: list[GrafanaAlert] = Field(max_length=10_000)
     groupLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
     commonLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
@@ -55,7 +57,7 @@ class GrafanaWebhook(BaseModel):
     externalURL: str | None = None  # noqa: N815
     version: str = "1"
     groupKey: str | None = None  # noqa: N815
-    truncatedAlerts: int = 0  # noqa: N815
+    truncatedAlerts: Int64 = 0  # noqa: N815
     title: str | None = None
     state: str | None = None
     message: str | None = None
@@ -63,7 +65,7 @@ class GrafanaWebhook(BaseModel):
 
 def to_alerts(payload: GrafanaWebhook, *, now: datetime) -> list[AlertCreate]:
     """One AlertCreate per alert of the notification."""
-    return [_one(alert, payload.title, now) for alert in payload.alerts]
+    return stored(payload.alerts, lambda alert: _one(alert, payload.title, now))
 
 
 def _one(alert: GrafanaAlert, title: str | None, now: datetime) -> AlertCreate:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers.common import as_strings, extract_metrics, parse_time
+from warroom.storage.bounds import JsonObject, UtcTime
 
 EventAction = Literal["trigger", "acknowledge", "resolve"]
 
@@ -27,11 +28,11 @@ class PdPayload(BaseModel):
     summary: str = Field(min_length=1, max_length=1024)
     source: str = Field(min_length=1, max_length=255)
     severity: Literal["critical", "error", "warning", "info"]
-    timestamp: datetime | None = None
+    timestamp: UtcTime | None = None
     component: str | None = None
     group: str | None = None
     class_: str | None = Field(default=None, alias="class")
-    custom_details: dict[str, Any] | None = None
+    custom_details: JsonObject | None = None
 
 
 class PagerDutyEvent(BaseModel):

@@ -12,6 +12,7 @@ from warroom.alerts.parsers import generic
 from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.bootstrap import Server
 from warroom.intake.batch import ingest_batch, summary
+from warroom.storage.bounds import RowId
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
@@ -47,6 +48,6 @@ def list_alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertRead)
-def get_alert(alert_id: int, container: ContainerDep, _: Viewer) -> Any:
+def get_alert(alert_id: RowId, container: ContainerDep, _: Viewer) -> Any:
     with container.db.read() as session:
         return service.get(session=session, alert_id=alert_id)

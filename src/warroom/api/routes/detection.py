@@ -11,7 +11,8 @@ from warroom.bootstrap import GatewayServer
 from warroom.deploy import registry
 from warroom.detect import baselines, review
 from warroom.detect.models import BaselineRead, ReviewLabel, ReviewRead
-from warroom.errors import NotFound
+from warroom.errors import Conflict, NotFound
+from warroom.storage.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])
 
@@ -28,6 +29,8 @@ def update_baseline(
     baseline the detectors compare against (do this after a promotion)."""
     gateway = GatewayServer.of(request.app).gateway
     runtime = gateway.runtime(service)
+    if not runtime.versions:
+        raise Conflict(f"{service} has no versions yet: deploy one before saving a baseline")
     name = version or max(runtime.versions.values(), key=lambda v: v.weight).version
     if name not in runtime.versions:
         raise NotFound(f"{service} has no version {name}")
@@ -69,7 +72,7 @@ def review_queue(
 
 
 @router.post("/review/{item_id}/label", response_model=ReviewRead)
-def label_item(item_id: int, body: ReviewLabel, container: ContainerDep, who: Responder) -> Any:
+def label_item(item_id: RowId, body: ReviewLabel, container: ContainerDep, who: Responder) -> Any:
     with container.db.session() as session:
         return review.label(
             session=session,

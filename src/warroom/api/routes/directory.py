@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Body
 
@@ -10,6 +10,7 @@ from warroom.api.deps import Admin, ContainerDep, Viewer
 from warroom.errors import InvalidInput
 from warroom.oncall import directory
 from warroom.oncall.directory import EntryRead
+from warroom.storage.bounds import JsonObject
 
 router = APIRouter(prefix="/api/v1/oncall", tags=["oncall"])
 
@@ -40,7 +41,7 @@ def put_entry(
     name: str,
     container: ContainerDep,
     who: Admin,
-    spec: dict[str, Any] = Body(..., examples=[{"contacts": [{"channel": "log", "to": "ann"}]}]),
+    spec: JsonObject = Body(..., examples=[{"contacts": [{"channel": "log", "to": "ann"}]}]),
 ) -> EntryRead:
     """Add a person or team, or replace one by name (the playbook's stays underneath)."""
     if spec.setdefault("name", name) != name:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.drills import service
 from warroom.drills.stages import STAGES
+from warroom.storage.bounds import FiniteFloat, JsonObject, RowId
 
 router = APIRouter(prefix="/api/v1/drills", tags=["drills"])
 
@@ -19,8 +20,8 @@ class StageResult(BaseModel):
 
     name: str = Field(pattern="|".join(STAGES))
     status: str = Field(pattern="^(pass|fail|n/a)$")
-    seconds: float | None = None
-    target_s: float | None = None
+    seconds: FiniteFloat | None = None
+    target_s: FiniteFloat | None = None
     note: str = Field(default="", max_length=1000)
 
 
@@ -29,16 +30,16 @@ class DrillResult(BaseModel):
 
     scenario: str = Field(min_length=1, max_length=100)
     service: str = Field(min_length=1, max_length=200)
-    incident_id: str | None = None
+    incident_id: str | None = Field(default=None, max_length=40)
     passed: bool
     stages: list[StageResult] = Field(max_length=len(STAGES))
-    cleanup: dict[str, Any] = Field(default_factory=dict)
+    cleanup: JsonObject = Field(default_factory=dict)
 
 
 class RestoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rollback_id: int
+    rollback_id: RowId
 
 
 @router.get("/targets")

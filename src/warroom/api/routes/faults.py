@@ -1,8 +1,10 @@
 """The fault-injection admin API (``warroom drill`` uses it; see ``gateway/faults.py``).
 
-Admin token required, and the server must run with ``WARROOM_GATEWAY_FAULTS_ENABLED=true``:
-otherwise every call but the listing answers 403 saying so. Each injection and clear writes
-an audit event (``gateway.fault.inject`` / ``gateway.fault.clear``).
+Injecting and clearing need an admin token, and the server must run with
+``WARROOM_GATEWAY_FAULTS_ENABLED=true`` (otherwise 403 saying so). The listing needs any token,
+a viewer's included: seeing which drill is running is reading, like the other gateway reads.
+Each injection and clear writes an audit event (``gateway.fault.inject`` /
+``gateway.fault.clear``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from warroom.deploy import registry
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import NotFound
 from warroom.gateway.runtime import Gateway
+from warroom.storage.bounds import INT64_MAX, FiniteFloat, Int64, JsonObject
 
 router = APIRouter(tags=["gateway"])
 
@@ -21,14 +22,14 @@ router = APIRouter(tags=["gateway"])
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    request_id: int
+    request_id: Int64
     label: int = Field(ge=0, le=127)
 
 
 class WeightsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    weights: dict[str, float]
+    weights: dict[str, FiniteFloat]
 
 
 class ThresholdRequest(BaseModel):
@@ -41,7 +42,7 @@ class DegradedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     degraded: bool
-    fallback: dict[str, Any] | None = None
+    fallback: JsonObject | None = None
 
 
 def gateway_of(request: Request) -> Gateway:
@@ -161,8 +162,8 @@ def stats(
     request: Request,
     _: Viewer,
     version: str | None = None,
-    since: float | None = Query(default=None, description="unix time"),
-    last: int | None = Query(default=None, ge=1),
+    since: FiniteFloat | None = Query(default=None, description="unix time"),
+    last: int | None = Query(default=None, ge=1, le=INT64_MAX),
 ) -> dict[str, Any]:
     gw = gateway_of(request)
     runtime = gw.runtime(service)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, ORJSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from warroom.alerts.models import AlertCreate
@@ -127,7 +128,7 @@ def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]
     summary="Prometheus Alertmanager webhook (version 4)",
     openapi_extra=_body_schema(alertmanager.AlertmanagerWebhook),
 )
-async def alertmanager_webhook(request: Request) -> JSONResponse:
+async def alertmanager_webhook(request: Request) -> Response:
     return await _answer(request, _alertmanager)
 
 
@@ -136,7 +137,7 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
     summary="Grafana alerting webhook",
     openapi_extra=_body_schema(grafana.GrafanaWebhook),
 )
-async def grafana_webhook(request: Request) -> JSONResponse:
+async def grafana_webhook(request: Request) -> Response:
     return await _answer(request, _grafana)
 
 
@@ -146,14 +147,16 @@ async def grafana_webhook(request: Request) -> JSONResponse:
     status_code=202,
     openapi_extra=_body_schema(pagerduty.PagerDutyEvent),
 )
-async def pagerduty_event(request: Request) -> JSONResponse:
+async def pagerduty_event(request: Request) -> Response:
     return await _answer(request, _pagerduty, status_code=202)
 
 
 Handler = Callable[[Request, str | None, bytes], dict[str, Any]]
 
 
-async def _answer(request: Request, handler: Handler, status_code: int = 200) -> JSONResponse:
+async def _answer(request: Request, handler: Handler, status_code: int = 200) -> Response:
     body = await request.body()
     answer = await run_in_threadpool(handler, request, _key(request), body)
-    return ORJSONResponse(answer, status_code=status_code)
+    # orjson straight to bytes: FastAPI deprecated its ORJSONResponse, and these answers
+    # bypass its serialisation anyway (the routes read raw bytes and build plain dicts).
+    return Response(orjson.dumps(answer), status_code=status_code, media_type="application/json")

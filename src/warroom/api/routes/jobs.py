@@ -12,6 +12,7 @@ from warroom.jobs import service
 from warroom.jobs.models import JobRead
 from warroom.notify import service as outbox
 from warroom.notify.models import NotificationRead
+from warroom.storage.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -30,7 +31,7 @@ def list_jobs(
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobRead)
-def retry_job(job_id: int, container: ContainerDep, who: Admin) -> JobRead:
+def retry_job(job_id: RowId, container: ContainerDep, who: Admin) -> JobRead:
     now = container.clock()
     with container.db.session() as session:
         job = service.retry(session=session, job_id=job_id, now=now)

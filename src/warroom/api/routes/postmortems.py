@@ -22,6 +22,7 @@ from warroom.postmortem.models import (
     RevisionRead,
 )
 from warroom.postmortem.reminders import overdue_postmortems
+from warroom.storage.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["postmortems"])
 
@@ -79,7 +80,7 @@ def export_postmortem(
     container: ContainerDep,
     _: Viewer,
     format: Literal["md", "html"] = Query(default="md"),
-    version: int | None = Query(default=None, ge=1),
+    version: RowId | None = Query(default=None),
 ) -> Response:
     """The stored Markdown, or a standalone HTML page with the chart embedded."""
     with container.db.read() as session:
@@ -180,7 +181,7 @@ def list_actions(
 
 @router.patch("/actions/{action_id}", response_model=ActionItemRead)
 def update_action(
-    action_id: int, body: ActionItemUpdate, container: ContainerDep, who: Responder
+    action_id: RowId, body: ActionItemUpdate, container: ContainerDep, who: Responder
 ) -> Any:
     with container.db.session() as session:
         item = actions.update(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from warroom.api.deps import ContainerDep, Viewer
 from warroom.reports import service as reports
+from warroom.storage.bounds import AwareUtcTime
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 def response_report(
     container: ContainerDep,
     _: Viewer,
-    since: AwareDatetime | None = Query(default=None, description="detected at or after"),
-    until: AwareDatetime | None = Query(default=None, description="detected before"),
+    since: AwareUtcTime | None = Query(default=None, description="detected at or after"),
+    until: AwareUtcTime | None = Query(default=None, description="detected before"),
 ) -> dict[str, Any]:
     """MTTD/MTTA/MTTR, MTBF, counts, SLA, postmortem and action-item completion, rollbacks."""
     with container.db.read() as session:

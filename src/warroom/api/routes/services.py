@@ -20,6 +20,7 @@ from warroom.deploy.models import (
     VersionRead,
 )
 from warroom.rollback import service as rollbacks
+from warroom.storage.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 
@@ -145,6 +146,6 @@ def list_rollbacks(
 
 
 @router.get("/rollbacks/{rollback_id}", response_model=RollbackRead)
-def get_rollback(rollback_id: int, container: ContainerDep, _: Viewer) -> Any:
+def get_rollback(rollback_id: RowId, container: ContainerDep, _: Viewer) -> Any:
     with container.db.read() as session:
         return rollbacks.get(session=session, rollback_id=rollback_id)

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.silences import service
 from warroom.silences.models import SilenceCreate, SilenceRead
+from warroom.storage.bounds import RowId
 
 router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
 
@@ -30,7 +31,7 @@ def list_silences(
 
 
 @router.post("/{silence_id}/expire", response_model=SilenceRead)
-def expire_silence(silence_id: int, container: ContainerDep, who: Responder) -> SilenceRead:
+def expire_silence(silence_id: RowId, container: ContainerDep, who: Responder) -> SilenceRead:
     now = container.clock()
     with container.db.session() as session:
         silence = service.expire(session=session, silence_id=silence_id, actor=who.actor, now=now)

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.incidents import checkoff
 from warroom.incidents import service as incidents
+from warroom.storage.bounds import RowId
 from warroom.tasks import service as tasks
 from warroom.tasks.models import TaskCheck, TaskRead
 
@@ -26,7 +27,7 @@ def _set(
     container: ContainerDep,
     who: Responder,
     incident_id: str,
-    task_id: int,
+    task_id: RowId,
     checked: bool,
     body: TaskCheck | None,
 ) -> Any:
@@ -45,7 +46,7 @@ def _set(
 @router.post("/{incident_id}/tasks/{task_id}/check", response_model=TaskRead)
 def check(
     incident_id: str,
-    task_id: int,
+    task_id: RowId,
     container: ContainerDep,
     who: Responder,
     body: TaskCheck | None = None,
@@ -56,7 +57,7 @@ def check(
 @router.post("/{incident_id}/tasks/{task_id}/uncheck", response_model=TaskRead)
 def uncheck(
     incident_id: str,
-    task_id: int,
+    task_id: RowId,
     container: ContainerDep,
     who: Responder,
     body: TaskCheck | None = None,

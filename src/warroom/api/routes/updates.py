@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
-from warroom.errors import InvalidInput, NotFound
+from warroom.errors import NotFound
 from warroom.oncall.calendar import team_calendar
 from warroom.oncall.schedules import on_call
+from warroom.storage.bounds import AwareUtcTime
 from warroom.updates import service
 from warroom.updates.models import IncidentUpdateCreate, IncidentUpdateRead
 
@@ -52,10 +51,8 @@ class OnCallRead(BaseModel):
 
 @router.get("/oncall", response_model=list[OnCallRead])
 def who_is_on_call(
-    container: ContainerDep, _: Viewer, at: datetime | None = None, team: str | None = None
+    container: ContainerDep, _: Viewer, at: AwareUtcTime | None = None, team: str | None = None
 ) -> list[OnCallRead]:
-    if at is not None and at.tzinfo is None:
-        raise InvalidInput("at needs a UTC offset, e.g. 2026-11-23T12:00:00Z")
     when = at or container.clock()
     oncall = container.playbook.oncall
     if team is not None and oncall.team(team) is None:
@@ -78,12 +75,10 @@ def schedule_ics(
     team: str,
     container: ContainerDep,
     _: Viewer,
-    start: datetime | None = None,
+    start: AwareUtcTime | None = None,
     days: int = Query(28, ge=1, le=366),
 ) -> Response:
     """The team's on-call shifts as iCalendar (one event per shift, UTC times)."""
     now = container.clock()
-    if start is not None and start.tzinfo is None:
-        raise InvalidInput("start needs a UTC offset, e.g. 2026-11-23T00:00:00Z")
     body = team_calendar(container.playbook.oncall, team, start=start or now, days=days, now=now)
     return Response(body, media_type="text/calendar; charset=utf-8")
