@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from warroom.errors import (
     AuthError,
     BackendError,
+    ChatError,
     Conflict,
     DeliveryError,
     Forbidden,
@@ -32,6 +33,7 @@ STATUS: dict[type[WarroomError], int] = {
     Forbidden: 403,
     DeliveryError: 502,
     BackendError: 502,
+    ChatError: 502,
     PredictionFailed: 502,
 }
 
