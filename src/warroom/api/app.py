@@ -27,6 +27,7 @@ from warroom.api.routes import (
     reports,
     services,
     silences,
+    slack,
     tasks,
     updates,
 )
@@ -75,6 +76,7 @@ def create_app(container: Container, server: Server | None = None) -> FastAPI:
         jobs,
         tasks,
         guide,
+        slack,
     ):
         app.include_router(module.router)
     integrations.document_bodies(app)

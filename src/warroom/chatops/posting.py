@@ -13,7 +13,11 @@ from sqlalchemy import update
 from warroom.chat import service as chat
 from warroom.chat.base import ChatPlatform, Post
 from warroom.chat.models import ChatMessage, ChatRoom
+from warroom.errors import RateLimited
 from warroom.jobs.context import JobContext
+from warroom.jobs.models import Job
+
+_WAIT = 2.0
 
 
 def owner(ctx: JobContext) -> str:
@@ -27,8 +31,9 @@ def post_once(
     channel: str,
     post: Post,
     incident_id: str | None,
-) -> str | None:
-    """The message's id once posted; None when another job owns the key (it posts it)."""
+) -> str:
+    """The message's id once posted (RateLimited, a short wait, while another job that is
+    still alive owns the key)."""
     with ctx.db.session() as session:
         row, new = chat.claim_message(
             session=session,
@@ -39,12 +44,14 @@ def post_once(
             owner=owner(ctx),
             now=ctx.now,
         )
-        ts, started, mine = row.ts, row.started_at, row.owner == owner(ctx)
+        ts, started, row_owner = row.ts, row.started_at, row.owner
+        mine = row_owner == owner(ctx)
     if ts:
         return ts
     if not new:
-        if not mine:
-            return None
+        if not mine and not _take_over(ctx, post.key, row_owner):
+            # Another job is posting it; the room's cursor must not pass it meanwhile.
+            raise RateLimited(f"{post.key} is being posted by {row_owner}", _WAIT)
         found = platform.find_message(channel, post.key, since=started)
         if found:
             _store(ctx, post.key, found)
@@ -52,6 +59,19 @@ def post_once(
     ts = platform.post(channel, post)
     _store(ctx, post.key, ts)
     return ts
+
+
+def _take_over(ctx: JobContext, key: str, row_owner: str) -> bool:
+    """Adopt a message whose owning job ended without posting it (dead or done)."""
+    job_id = int(row_owner.removeprefix("job:")) if row_owner.startswith("job:") else None
+    with ctx.db.session() as session:
+        job = session.get(Job, job_id) if job_id is not None else None
+        if job is not None and job.status not in ("dead", "done"):
+            return False
+        session.execute(
+            update(ChatMessage).where(ChatMessage.key == key).values(owner=owner(ctx))
+        )
+        return True
 
 
 def _store(ctx: JobContext, key: str, ts: str) -> None:

@@ -61,9 +61,8 @@ def open_room(ctx: JobContext, payload: dict[str, Any]) -> None:
             incident_id=incident_id,
             post=Post(text, f"{incident_id}:opening", blocks),
         )
-        if ts is not None:
-            save_room(ctx, incident_id, opening_ts=ts)
-            room.opening_ts = ts
+        save_room(ctx, incident_id, opening_ts=ts)
+        room.opening_ts = ts
     if room.opening_ts and not room.pinned:
         platform.pin(channel, room.opening_ts)
         save_room(ctx, incident_id, pinned=True)

@@ -177,6 +177,7 @@ def _model_part(
         summary["failed"] = "scikit-learn is not installed: pip install 'warroom[demo]'"
         return None
     from warroom.demo import story as demo_story
+
     console.print("\n[bold]A model release goes bad[/bold]")
     v1, v2, x, y = demo_story.train(state)
     traffic = demo_story.Traffic(str(client.base_url), x, y).start()
