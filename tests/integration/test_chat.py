@@ -278,3 +278,52 @@ def test_rate_limited_calls_wait_and_nothing_is_lost(container: Container, clock
     assert len(keys) == len(set(keys)) == len(rows)
     assert any(k.endswith(":opening") for k in keys) and any(":event:" in k for k in keys)
     assert BOT in channel["members"]
+
+
+def test_worker_killed_after_room_created_opens_no_second_room(
+    container: Container, clock, slack, tmp_path
+) -> None:
+    """A real ``warroom worker`` is killed (SIGKILL) while Slack creates the room, before it
+    could store the channel id; the next worker adopts that room instead of making another."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from warroom.playbook.loader import dump_playbook
+
+    use_slack(container, slack)
+    playbook = tmp_path / "playbook.yaml"
+    playbook.write_text(dump_playbook(container.playbook))
+    env = {**os.environ, "WARROOM_DATABASE_URL": container.settings.resolved_database_url,
+           "WARROOM_PLAYBOOK": str(playbook), "WARROOM_HOME": str(tmp_path)}  # fmt: skip
+    worker = subprocess.Popen([sys.executable, "-m", "warroom", "worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def kill_on_create(call: object) -> None:
+        if getattr(call, "method", "") == "conversations.create":
+            os.kill(worker.pid, signal.SIGKILL)
+
+    slack.after = kill_on_create
+    now = datetime.now(UTC)
+    incident_id = open_incident(container, now)
+    try:
+        worker.wait(timeout=120)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == -signal.SIGKILL
+    slack.after = None
+    assert len(slack.channels) == 1
+    assert room_of(container, incident_id).channel_id is None  # created, never stored
+
+    clock.set(datetime.now(UTC) + timedelta(seconds=container.settings.job_lease + 5))
+    deadline = time.monotonic() + 60
+    while room_of(container, incident_id).opening_ts is None and time.monotonic() < deadline:
+        Worker(container).run_until_idle()
+    room = room_of(container, incident_id)
+    [channel] = slack.channels.values()
+    assert room.channel_id == channel["id"] and room.name == channel["name"]  # no "-2" room
+    assert channel["pins"] == [channel["messages"][0]["ts"]]
+    assert slack.count("conversations.create") == 2  # the retry met name_taken and adopted it
