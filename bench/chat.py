@@ -52,8 +52,9 @@ def main() -> None:
     pinned: dict[str, float] = {}
     slack.after = lambda call: (
         pinned.setdefault(str(call.params["channel"]), time.perf_counter())
-        if call.method == "pins.add" else None
-    )  # fmt: skip
+        if call.method == "pins.add"
+        else None
+    )
     os.environ.update(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
     home = Path(tempfile.mkdtemp(prefix="warroom-bench-chat-"))
     container = bootstrap(Settings(home=home, worker_poll_interval=0.05), migrate=True)
@@ -65,8 +66,9 @@ def main() -> None:
     data["chat"] = {"base_url": slack.url + "/api/"}
     container.playbook = Playbook.model_validate(data)
     with container.db.session() as session:
-        _, token = auth.create_token(session=session, name="bench", role="responder",
-                                     actor="bench", now=container.clock())  # fmt: skip
+        _, token = auth.create_token(
+            session=session, name="bench", role="responder", actor="bench", now=container.clock()
+        )
     config = uvicorn.Config(create_asgi(container), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()
@@ -105,23 +107,33 @@ def main() -> None:
         from warroom.incidents.models import Incident
 
         acked = sum(
-            1 for i, _ in opened[: args.clicks] if session.get(Incident, i).status == "acknowledged"  # type: ignore[union-attr]
+            1
+            for i, _ in opened[: args.clicks]
+            if session.get(Incident, i).status == "acknowledged"  # type: ignore[union-attr]
         )
     worker.stop()
     server.should_exit = True
     slack.stop()
     print(f"chat bench {datetime.now(UTC).isoformat(timespec='seconds')}, SQLite, loopback Slack")
-    print(f"room open (alert → pinned opening message), {len(room_ms)} incidents: "
-          f"p50 {statistics.median(room_ms):.1f} ms, p99 {pct(room_ms, 0.99):.1f} ms, "
-          f"max {max(room_ms):.1f} ms")  # fmt: skip
-    print(f"acknowledge from a button, {len(ack_ms)} clicks ({acked} acknowledged): "
-          f"p50 {statistics.median(ack_ms):.1f} ms, p99 {pct(ack_ms, 0.99):.1f} ms")  # fmt: skip
+    print(
+        f"room open (alert → pinned opening message), {len(room_ms)} incidents: "
+        f"p50 {statistics.median(room_ms):.1f} ms, p99 {pct(room_ms, 0.99):.1f} ms, "
+        f"max {max(room_ms):.1f} ms"
+    )
+    print(
+        f"acknowledge from a button, {len(ack_ms)} clicks ({acked} acknowledged): "
+        f"p50 {statistics.median(ack_ms):.1f} ms, p99 {pct(ack_ms, 0.99):.1f} ms"
+    )
     print(f"Slack calls: {len(slack.calls)}; rooms: {len(slack.channels)}")
-    print(json.dumps({
-        "room_open_p50_ms": round(statistics.median(room_ms), 1),
-        "room_open_p99_ms": round(pct(room_ms, 0.99), 1),
-        "ack_from_chat_p50_ms": round(statistics.median(ack_ms), 1),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "room_open_p50_ms": round(statistics.median(room_ms), 1),
+                "room_open_p99_ms": round(pct(room_ms, 0.99), 1),
+                "ack_from_chat_p50_ms": round(statistics.median(ack_ms), 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

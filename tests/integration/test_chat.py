@@ -116,20 +116,41 @@ def test_p1_room_invites_pins_mirrors_and_archives(container: Container, clock, 
     opening = channel["messages"][0]
     assert channel["pins"] == [opening["ts"]]
     assert opening["text"].startswith(f"*[P1] {incident_id}: ")
-    for line in ("Service: fraud", "fraud model answers 5xx", "Incident commander: unassigned",
-                 "Technical lead: unassigned", "Communications lead: unassigned", "|Console>"):
-        assert line in opening["text"]  # fmt: skip
+    for line in (
+        "Service: fraud",
+        "fraud model answers 5xx",
+        "Incident commander: unassigned",
+        "Technical lead: unassigned",
+        "Communications lead: unassigned",
+        "|Console>",
+    ):
+        assert line in opening["text"]
     actions = [b for b in opening["blocks"] if b["type"] == "actions"][0]["elements"]
-    assert [a["action_id"] for a in actions] == ["warroom_ack", "warroom_escalate",
-                                                 "warroom_resolve"]  # fmt: skip
+    assert [a["action_id"] for a in actions] == [
+        "warroom_ack",
+        "warroom_escalate",
+        "warroom_resolve",
+    ]
     assert channel["topic"]["value"] == "P1 · triggered · IC: unassigned"
     assert any("*page* by warroom:response: Paged alice" in t for t in texts(slack, channel["id"]))
 
     with container.db.session() as session:
-        incidents.assign_role(session=session, incident_id=incident_id, role="technical_lead",
-                              person="carol", actor="test", now=T0)  # fmt: skip
-        incidents.assign_role(session=session, incident_id=incident_id,
-                              role="incident_commander", person="alice", actor="test", now=T0)  # fmt: skip
+        incidents.assign_role(
+            session=session,
+            incident_id=incident_id,
+            role="technical_lead",
+            person="carol",
+            actor="test",
+            now=T0,
+        )
+        incidents.assign_role(
+            session=session,
+            incident_id=incident_id,
+            role="incident_commander",
+            person="alice",
+            actor="test",
+            now=T0,
+        )
     worker.run_until_idle()
     assert CAROL in channel["members"]  # invited as assigned, found by e-mail
     assert slack.count("users.lookupByEmail") == 1
@@ -138,8 +159,14 @@ def test_p1_room_invites_pins_mirrors_and_archives(container: Container, clock, 
 
     for status in ("resolved", "closed"):
         with container.db.session() as session:
-            incidents.change_status(session=session, incident_id=incident_id, status=status,
-                                    actor="test", now=T0, playbook=container.playbook)  # fmt: skip
+            incidents.change_status(
+                session=session,
+                incident_id=incident_id,
+                status=status,
+                actor="test",
+                now=T0,
+                playbook=container.playbook,
+            )
     worker.run_until_idle()
     assert any("Status resolved → closed" in t for t in texts(slack, channel["id"]))
     assert not channel["is_archived"]  # 24 h after closing, by default
@@ -163,14 +190,21 @@ def test_ack_button_stops_escalation(live_server, clock, slack) -> None:
     worker.run_until_idle()
     room = room_of(container, incident_id)
 
-    response = click(live_server.url, slack, user=ALICE, action_id="warroom_ack",
-                     value=incident_id, channel=room.channel_id or "")  # fmt: skip
+    response = click(
+        live_server.url,
+        slack,
+        user=ALICE,
+        action_id="warroom_ack",
+        value=incident_id,
+        channel=room.channel_id or "",
+    )
     assert response.status_code == 200
     with container.db.read() as session:
         incident = session.get(Incident, incident_id)
         assert incident is not None and incident.status == "acknowledged"
-        actors = set(session.scalars(select(AuditEvent.actor).where(
-            AuditEvent.action == "incident.status")))  # fmt: skip
+        actors = set(
+            session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "incident.status"))
+        )
     assert f"slack:{ALICE} (alice)" in actors
     ack = [e for e in kinds(container, incident_id) if e.kind == "status"][-1]
     assert ack.actor == f"slack:{ALICE} (alice)"
@@ -180,14 +214,22 @@ def test_ack_button_stops_escalation(live_server, clock, slack) -> None:
     paged = [e.data["person"] for e in kinds(container, incident_id) if e.kind == "page"]
     assert paged == ["alice"]
     assert any("You acknowledged" in r.get("text", "") for r in slack.responses)
+    detail = live_server.client(live_server.viewer_token).get(f"/api/v1/incidents/{incident_id}")
+    assert detail.json()["chat_room"]["link"] == (
+        f"https://slack.com/app_redirect?channel={room.channel_id}"
+    )
 
 
 def test_slash_commands_declare_and_act(live_server, clock, slack) -> None:
     container = live_server.container
     use_slack(container, slack)
     clock.set(T0)
-    answer = command(live_server.url, slack, user=ALICE,
-                     text="declare Checkout model returns garbage P1 checkout")  # fmt: skip
+    answer = command(
+        live_server.url,
+        slack,
+        user=ALICE,
+        text="declare Checkout model returns garbage P1 checkout",
+    )
     assert answer.status_code == 200 and answer.json()["response_type"] == "ephemeral"
     assert answer.json()["text"].startswith("Declared INC-")
     incident_id = answer.json()["text"].split()[1].rstrip(";")
@@ -206,11 +248,21 @@ def test_slash_commands_declare_and_act(live_server, clock, slack) -> None:
     assert "run this in an incident's room" in outside.json()["text"]
     inside = command(live_server.url, slack, user=ALICE, text="ack", channel=room.channel_id or "")
     assert inside.json()["text"] == f"You acknowledged {incident_id}."
-    moved = command(live_server.url, slack, user=ALICE, channel=room.channel_id or "",
-                    text=f"assign technical_lead <@{CAROL}|carol>")  # fmt: skip
+    moved = command(
+        live_server.url,
+        slack,
+        user=ALICE,
+        channel=room.channel_id or "",
+        text=f"assign technical_lead <@{CAROL}|carol>",
+    )
     assert "is neither" not in moved.json()["text"]
-    status = command(live_server.url, slack, user=ALICE, channel=room.channel_id or "",
-                     text="status investigating looking at the last deploy")  # fmt: skip
+    status = command(
+        live_server.url,
+        slack,
+        user=ALICE,
+        channel=room.channel_id or "",
+        text="status investigating looking at the last deploy",
+    )
     assert status.json()["text"] == f"{incident_id} is now investigating."
     with container.db.read() as session:
         incident = session.get(Incident, incident_id)
@@ -232,14 +284,27 @@ def test_forged_stale_and_unknown_requests_change_nothing(live_server, clock, sl
     clock.set(T0)
     incident_id = open_incident(container, T0)
     before = _snapshot(container)
-    forged = click(live_server.url, slack, user=ALICE, action_id="warroom_ack",
-                   value=incident_id, secret="not-the-signing-secret")  # fmt: skip
+    forged = click(
+        live_server.url,
+        slack,
+        user=ALICE,
+        action_id="warroom_ack",
+        value=incident_id,
+        secret="not-the-signing-secret",
+    )
     import time
 
-    stale = click(live_server.url, slack, user=ALICE, action_id="warroom_ack",
-                  value=incident_id, at=time.time() - 6 * 60)  # fmt: skip
-    declare = command(live_server.url, slack, user=ALICE, text="declare x P0",
-                      secret="not-the-signing-secret")  # fmt: skip
+    stale = click(
+        live_server.url,
+        slack,
+        user=ALICE,
+        action_id="warroom_ack",
+        value=incident_id,
+        at=time.time() - 6 * 60,
+    )
+    declare = command(
+        live_server.url, slack, user=ALICE, text="declare x P0", secret="not-the-signing-secret"
+    )
     unknown = command(live_server.url, slack, user="ULONER001", text="declare Outage P0")
     assert (forged.status_code, stale.status_code, declare.status_code) == (401, 401, 401)
     assert "5 minutes" in stale.json()["detail"]
@@ -273,7 +338,9 @@ def test_rate_limited_calls_wait_and_nothing_is_lost(container: Container, clock
     with container.db.read() as session:
         rows = list(session.scalars(select(ChatMessage)))
         assert all(r.ts for r in rows)
-        assert session.scalar(select(func.count()).select_from(Job).where(Job.status == "dead")) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(Job).where(Job.status == "dead")) == 0
+        )
     keys = [m["metadata"]["event_payload"]["key"] for m in channel["messages"]]
     assert len(keys) == len(set(keys)) == len(rows)
     assert any(k.endswith(":opening") for k in keys) and any(":event:" in k for k in keys)
@@ -296,10 +363,18 @@ def test_worker_killed_after_room_created_opens_no_second_room(
     use_slack(container, slack)
     playbook = tmp_path / "playbook.yaml"
     playbook.write_text(dump_playbook(container.playbook))
-    env = {**os.environ, "WARROOM_DATABASE_URL": container.settings.resolved_database_url,
-           "WARROOM_PLAYBOOK": str(playbook), "WARROOM_HOME": str(tmp_path)}  # fmt: skip
-    worker = subprocess.Popen([sys.executable, "-m", "warroom", "worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    env = {
+        **os.environ,
+        "WARROOM_DATABASE_URL": container.settings.resolved_database_url,
+        "WARROOM_PLAYBOOK": str(playbook),
+        "WARROOM_HOME": str(tmp_path),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "warroom", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def kill_on_create(call: object) -> None:
         if getattr(call, "method", "") == "conversations.create":
@@ -327,3 +402,66 @@ def test_worker_killed_after_room_created_opens_no_second_room(
     assert room.channel_id == channel["id"] and room.name == channel["name"]  # no "-2" room
     assert channel["pins"] == [channel["messages"][0]["ts"]]
     assert slack.count("conversations.create") == 2  # the retry met name_taken and adopted it
+
+
+def test_approval_prompt_decline_and_expiry(live_server, clock, slack) -> None:
+    """The rollback plan goes to the room and to the paged person with Approve / Decline; a
+    Decline click decides as the person; an unanswered prompt expires on the timeline."""
+    from warroom.chat import service as chat
+
+    container = live_server.container
+    use_slack(container, slack, approval_expires="10m")
+    clock.set(T0)
+    incident_id = open_incident(container, T0)
+    worker = Worker(container)
+    worker.run_until_idle()
+    ids = []
+    for to_version in ("v1", "v0"):
+        with container.db.session() as session:
+            row = chat.request_approval(
+                session=session,
+                incident_id=incident_id,
+                service="fraud",
+                from_version="v2",
+                to_version=to_version,
+                reason="error_rate 0.6 > 0.5",
+                figures={"error_rate": 0.6},
+                policy=container.playbook.chat,
+                now=clock(),
+            )
+            assert row is not None
+            ids.append(row.id)
+        worker.run_until_idle()
+        if to_version == "v1":
+            room = room_of(container, incident_id)
+            prompt = [
+                m
+                for m in slack.channels[room.channel_id]["messages"]
+                if "waiting for approval" in m["text"]
+            ]
+            assert len(prompt) == 1 and "from v2 to v1" in prompt[0]["text"]
+            dm = slack.channels["D" + ALICE[1:]]["messages"]  # alice was paged
+            assert len(dm) == 1 and dm[0]["text"] == prompt[0]["text"]
+            answer = click(
+                live_server.url,
+                slack,
+                user=ALICE,
+                action_id="warroom_decline",
+                value=str(row.id),
+                channel=room.channel_id or "",
+            )
+            assert answer.status_code == 200
+            worker.run_until_idle()
+            assert prompt[0]["text"].endswith(f"*Declined by slack:{ALICE} (alice)*")
+    clock.set(T0 + timedelta(minutes=11))
+    worker.run_until_idle()
+    decisions = [
+        (e.data.get("decision"), e.actor)
+        for e in kinds(container, incident_id)
+        if e.kind == "auto_rollback"
+    ]
+    assert decisions == [("declined", f"slack:{ALICE} (alice)"), ("expired", "warroom:chat")]
+    late = click(live_server.url, slack, user=ALICE, action_id="warroom_approve", value=str(ids[1]))
+    assert late.status_code == 200
+    worker.run_until_idle()
+    assert "expired" in slack.responses[-1]["text"]

@@ -101,8 +101,9 @@ class SlackServer:
             if limit and limit[0] > 0:
                 limit[0] -= 1
                 self.calls.append(Call(f"429:{method}", params))
-                return _answer(http, 429, {"ok": False, "error": "ratelimited"},
-                               {"Retry-After": str(limit[1])})  # fmt: skip
+                return _answer(
+                    http, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit[1])}
+                )
             handler = getattr(self, "m_" + method.replace(".", "_"), None)
             result = handler(params) if handler else {"ok": False, "error": "unknown_method"}
             call = Call(method, params)
@@ -127,8 +128,15 @@ class SlackServer:
         return channel
 
     def m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "warroom",
-                "team_id": "T0001", "user_id": BOT, "bot_id": "B0001"}  # fmt: skip
+        return {
+            "ok": True,
+            "url": "https://test.slack.com/",
+            "team": "Test",
+            "user": "warroom",
+            "team_id": "T0001",
+            "user_id": BOT,
+            "bot_id": "B0001",
+        }
 
     def m_conversations_create(self, p: dict[str, Any]) -> dict[str, Any]:
         name = str(p.get("name", ""))
@@ -138,11 +146,18 @@ class SlackServer:
             return {"ok": False, "error": "name_taken"}
         cid = self._new_id("C")
         self.channels[cid] = {
-            "id": cid, "name": name, "is_channel": True, "created": int(time.time()),
-            "creator": BOT, "is_archived": False, "members": [BOT], "messages": [], "pins": [],
+            "id": cid,
+            "name": name,
+            "is_channel": True,
+            "created": int(time.time()),
+            "creator": BOT,
+            "is_archived": False,
+            "members": [BOT],
+            "messages": [],
+            "pins": [],
             "is_private": str(p.get("is_private", "")).lower() in ("true", "1"),
             "topic": {"value": "", "creator": "", "last_set": 0},
-        }  # fmt: skip
+        }
         return {"ok": True, "channel": self._public(self.channels[cid])}
 
     def _public(self, c: dict[str, Any]) -> dict[str, Any]:
@@ -150,8 +165,11 @@ class SlackServer:
 
     def m_conversations_list(self, p: dict[str, Any]) -> dict[str, Any]:
         skip = str(p.get("exclude_archived", "")).lower() in ("true", "1")
-        found = [self._public(c) for c in self.channels.values()
-                 if not c["id"].startswith("D") and not (skip and c["is_archived"])]  # fmt: skip
+        found = [
+            self._public(c)
+            for c in self.channels.values()
+            if not c["id"].startswith("D") and not (skip and c["is_archived"])
+        ]
         start, limit = int(p.get("cursor") or 0), 2  # small pages: warroom must follow cursors
         page = found[start : start + limit]
         more = str(start + limit) if start + limit < len(found) else ""
@@ -193,16 +211,26 @@ class SlackServer:
         meta = str(p.get("include_all_metadata", "")).lower() in ("true", "1")
         found = [
             {k: v for k, v in m.items() if k != "metadata" or meta}
-            for m in reversed(channel["messages"]) if float(m["ts"]) > oldest
-        ][: int(p.get("limit") or 100)]  # fmt: skip
+            for m in reversed(channel["messages"])
+            if float(m["ts"]) > oldest
+        ][: int(p.get("limit") or 100)]
         return {"ok": True, "messages": found, "has_more": False}
 
     def m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         target = str(p.get("channel", ""))
         if target in self.users:  # a direct message: Slack opens the app's DM with the user
             dm = "D" + target[1:]
-            self.channels.setdefault(dm, {"id": dm, "name": "", "members": [BOT, target],
-                                          "messages": [], "pins": [], "is_archived": False})  # fmt: skip
+            self.channels.setdefault(
+                dm,
+                {
+                    "id": dm,
+                    "name": "",
+                    "members": [BOT, target],
+                    "messages": [],
+                    "pins": [],
+                    "is_archived": False,
+                },
+            )
             p = {**p, "channel": dm}
         channel = self._channel(p)
         if isinstance(channel, str):
@@ -211,8 +239,14 @@ class SlackServer:
             return {"ok": False, "error": "is_archived"}
         if not p.get("text") and not p.get("blocks"):
             return {"ok": False, "error": "no_text"}
-        message = {"type": "message", "user": BOT, "bot_id": "B0001", "ts": self._ts(),
-                   "text": p.get("text", ""), "blocks": p.get("blocks") or []}  # fmt: skip
+        message = {
+            "type": "message",
+            "user": BOT,
+            "bot_id": "B0001",
+            "ts": self._ts(),
+            "text": p.get("text", ""),
+            "blocks": p.get("blocks") or [],
+        }
         if p.get("metadata"):
             message["metadata"] = p["metadata"]
         channel["messages"].append(message)
@@ -251,8 +285,11 @@ class SlackServer:
 
 
 def _answer(
-    http: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-) -> None:  # fmt: skip
+    http: BaseHTTPRequestHandler,
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> None:
     raw = json.dumps(body).encode()
     http.send_response(status)
     http.send_header("Content-Type", "application/json; charset=utf-8")
@@ -263,7 +300,9 @@ def _answer(
     http.wfile.write(raw)
 
 
-def signed_headers(body: bytes, *, secret: str = SIGNING_SECRET, at: float | None = None) -> dict[str, str]:
+def signed_headers(
+    body: bytes, *, secret: str = SIGNING_SECRET, at: float | None = None
+) -> dict[str, str]:
     """The headers Slack sends with a request: its timestamp and v0 signature."""
     timestamp = str(int(time.time() if at is None else at))
     return {
@@ -275,14 +314,24 @@ def signed_headers(body: bytes, *, secret: str = SIGNING_SECRET, at: float | Non
 
 
 def click(
-    base: str, slack: SlackServer, *, user: str, action_id: str, value: str, channel: str = "",
-    secret: str = SIGNING_SECRET, at: float | None = None,
-) -> httpx.Response:  # fmt: skip
+    base: str,
+    slack: SlackServer,
+    *,
+    user: str,
+    action_id: str,
+    value: str,
+    channel: str = "",
+    secret: str = SIGNING_SECRET,
+    at: float | None = None,
+) -> httpx.Response:
     """A button click, built as Slack builds a ``block_actions`` interaction."""
     payload = {
         "type": "block_actions",
-        "user": {"id": user, "username": slack.users.get(user, {}).get("name", "x"),
-                 "team_id": "T0001"},
+        "user": {
+            "id": user,
+            "username": slack.users.get(user, {}).get("name", "x"),
+            "team_id": "T0001",
+        },
         "api_app_id": "A0001",
         "token": "verification-token-unused",
         "container": {"type": "message", "channel_id": channel, "is_ephemeral": False},
@@ -290,28 +339,56 @@ def click(
         "team": {"id": "T0001", "domain": "test"},
         "channel": {"id": channel, "name": "incident"},
         "response_url": f"{slack.url}/respond/{time.time_ns()}",
-        "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button",
-                     "action_ts": f"{time.time():.6f}",
-                     "text": {"type": "plain_text", "text": action_id}}],
-    }  # fmt: skip
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+                "text": {"type": "plain_text", "text": action_id},
+            }
+        ],
+    }
     body = urlencode({"payload": json.dumps(payload)}).encode()
-    return httpx.post(f"{base}/api/v1/slack/interactions", content=body,
-                      headers=signed_headers(body, secret=secret, at=at), timeout=30)  # fmt: skip
+    return httpx.post(
+        f"{base}/api/v1/slack/interactions",
+        content=body,
+        headers=signed_headers(body, secret=secret, at=at),
+        timeout=30,
+    )
 
 
 def command(
-    base: str, slack: SlackServer, *, user: str, text: str, channel: str = "C0",
-    secret: str = SIGNING_SECRET, at: float | None = None,
-) -> httpx.Response:  # fmt: skip
+    base: str,
+    slack: SlackServer,
+    *,
+    user: str,
+    text: str,
+    channel: str = "C0",
+    secret: str = SIGNING_SECRET,
+    at: float | None = None,
+) -> httpx.Response:
     """``/warroom <text>``, built as Slack builds a slash-command request."""
     form = {
-        "token": "verification-token-unused", "team_id": "T0001", "team_domain": "test",
-        "channel_id": channel, "channel_name": "incident", "user_id": user,
-        "user_name": slack.users.get(user, {}).get("name", "x"), "command": "/warroom",
-        "text": text, "api_app_id": "A0001", "is_enterprise_install": "false",
+        "token": "verification-token-unused",
+        "team_id": "T0001",
+        "team_domain": "test",
+        "channel_id": channel,
+        "channel_name": "incident",
+        "user_id": user,
+        "user_name": slack.users.get(user, {}).get("name", "x"),
+        "command": "/warroom",
+        "text": text,
+        "api_app_id": "A0001",
+        "is_enterprise_install": "false",
         "response_url": f"{slack.url}/respond/{time.time_ns()}",
         "trigger_id": f"{time.time_ns()}.0001.abc",
-    }  # fmt: skip
+    }
     body = urlencode(form).encode()
-    return httpx.post(f"{base}/api/v1/slack/commands", content=body,
-                      headers=signed_headers(body, secret=secret, at=at), timeout=30)  # fmt: skip
+    return httpx.post(
+        f"{base}/api/v1/slack/commands",
+        content=body,
+        headers=signed_headers(body, secret=secret, at=at),
+        timeout=30,
+    )

@@ -98,3 +98,4 @@ class ChatRoomRead(BaseModel):
     channel_id: str | None
     opened_at: datetime | None
     archived_at: datetime | None
+    link: str | None = None

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warroom.chat.models import ChatApproval, ChatMessage, ChatRoom, ChatUser
+from warroom.chat.models import ChatApproval, ChatMessage, ChatRoom, ChatRoomRead, ChatUser
 from warroom.jobs import service as jobs
 from warroom.playbook.chat import ChatPolicy
 from warroom.storage.bulk import insert_unless_conflict
@@ -222,3 +222,11 @@ def messages(*, session: Session, prefix: str) -> list[ChatMessage]:
             select(ChatMessage).where(ChatMessage.key.startswith(prefix)).order_by(ChatMessage.id)
         )
     )
+
+
+def read(room: ChatRoom) -> ChatRoomRead:
+    """The room as the API and the console show it, with a link that opens it in Slack."""
+    link = None
+    if room.channel_id and room.platform == "slack":
+        link = f"https://slack.com/app_redirect?channel={room.channel_id}"
+    return ChatRoomRead.model_validate(room).model_copy(update={"link": link})

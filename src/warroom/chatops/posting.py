@@ -68,9 +68,7 @@ def _take_over(ctx: JobContext, key: str, row_owner: str) -> bool:
         job = session.get(Job, job_id) if job_id is not None else None
         if job is not None and job.status not in ("dead", "done"):
             return False
-        session.execute(
-            update(ChatMessage).where(ChatMessage.key == key).values(owner=owner(ctx))
-        )
+        session.execute(update(ChatMessage).where(ChatMessage.key == key).values(owner=owner(ctx)))
         return True
 
 
