@@ -9,6 +9,8 @@
     ├── Conflict                  the request clashes with the current state
     │   └── IllegalTransition     an incident status change the lifecycle forbids
     ├── DeliveryError             a channel could not deliver a notification (retried)
+    ├── ChatError                 a chat platform (Slack) call failed (the job is retried)
+    │   └── RateLimited           the platform said 429: retry after ``retry_after`` seconds
     ├── BackendError              a deployment backend step failed (prepare, switch, retire)
     ├── PredictionFailed          a model version raised, or is not loaded, on a prediction
     ├── DiagnosticError           a runbook diagnostic step could not give an answer
@@ -70,6 +72,19 @@ class IllegalTransition(Conflict):
 
 class DeliveryError(WarroomError):
     """A channel could not deliver; the message never contains the channel's secrets."""
+
+
+class ChatError(WarroomError):
+    """A chat platform call failed; the message names the method and the platform's error
+    code (``name_taken``, ``not_in_channel``), never the token."""
+
+
+class RateLimited(ChatError):
+    """The platform asked to slow down (HTTP 429): the job waits ``retry_after`` seconds."""
+
+    def __init__(self, method: str, retry_after: float):
+        self.retry_after = retry_after
+        super().__init__(f"{method}: rate limited, retry after {retry_after:g}s")
 
 
 class BackendError(WarroomError):

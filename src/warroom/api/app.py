@@ -28,6 +28,7 @@ from warroom.api.routes import (
     reports,
     services,
     silences,
+    slack,
     tasks,
     updates,
 )
@@ -76,6 +77,7 @@ def create_app(container: Container, server: Server | None = None) -> FastAPI:
         jobs,
         tasks,
         guide,
+        slack,
     ):
         app.include_router(module.router)
     integrations.document_bodies(app)

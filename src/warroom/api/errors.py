@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from warroom.errors import (
     AuthError,
     BackendError,
+    ChatError,
     Conflict,
     DeliveryError,
     Forbidden,
@@ -39,6 +40,7 @@ STATUS: dict[type[WarroomError], int] = {
     Forbidden: 403,
     DeliveryError: 502,
     BackendError: 502,
+    ChatError: 502,
     PredictionFailed: 502,
 }
 

@@ -56,6 +56,8 @@ def incident_show(
         print_json({**detail, **guided})
     else:
         incident_detail(console, detail)
+        if room := detail.get("chat_room"):  # the war room in chat (Slack)
+            console.print(f"War room: #{room['name']} ({room['state']}) {room.get('link') or ''}")
         print_incident_runbook(console, guided)
 
 

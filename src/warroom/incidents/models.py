@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.alerts.models import AlertRead
+from warroom.chat.models import ChatRoomRead
 from warroom.playbook.terms import Severity
 from warroom.storage.base import Base
 
@@ -136,6 +137,7 @@ class IncidentDetail(IncidentRead):
     timeline: list[TimelineEventRead]
     roles: list[IncidentRoleRead]
     alerts: list[AlertRead]
+    chat_room: ChatRoomRead | None = None
 
 
 class StatusChange(BaseModel):

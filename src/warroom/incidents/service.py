@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from warroom.alerts.models import Alert
 from warroom.audit import service as audit
+from warroom.chat import service as chat
 from warroom.errors import Conflict, NotFound
 from warroom.incidents import lifecycle
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
@@ -98,7 +99,9 @@ def add_event(
         "message": message,
         "data": data or {},
     }
-    return TimelineEvent(id=insert_one(session, TimelineEvent, values), **values)
+    event = TimelineEvent(id=insert_one(session, TimelineEvent, values), **values)
+    chat.on_event(session=session, incident_id=incident_id, event_id=event.id, kind=kind, now=now)
+    return event
 
 
 def change_status(

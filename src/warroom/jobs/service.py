@@ -124,12 +124,25 @@ def finish(*, session: Session, job_id: int, token: str, now: datetime) -> bool:
 
 
 def fail(
-    *, session: Session, job: Job, error: str, now: datetime, max_attempts: int, backoff: float
+    *,
+    session: Session,
+    job: Job,
+    error: str,
+    now: datetime,
+    max_attempts: int,
+    backoff: float,
+    retry_after: float | None = None,
 ) -> bool:
-    """Record a failed attempt: retry later with exponential backoff, or dead. True if dead."""
+    """Record a failed attempt: retry later with exponential backoff, or dead. True if dead.
+    ``retry_after``: the service asked to wait that long (HTTP 429); the attempt does not
+    count, so rate limiting delays a job but never kills it."""
     job.last_error = error[:2000]
     job.lease_until = None
     job.updated_at = now
+    if retry_after is not None:
+        job.status, job.attempts = "pending", max(job.attempts - 1, 0)
+        job.due_at = now + timedelta(seconds=retry_after)
+        return False
     if job.attempts >= max_attempts:
         job.status = "dead"
         job.finished_at = now

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from warroom.playbook.chat import ChatPolicy
 from warroom.playbook.durations import Duration
 from warroom.playbook.guide import RunbookPolicy
 from warroom.playbook.oncall import ChannelConfig, Oncall
@@ -313,6 +314,7 @@ class Playbook(Strict):
     )
     readiness: ReadinessPolicy = Field(default_factory=ReadinessPolicy)
     drills: DrillPolicy = Field(default_factory=DrillPolicy)
+    chat: ChatPolicy | None = Field(default=None, description="a room per incident (Slack)")
 
     @field_validator("checklists")
     @classmethod

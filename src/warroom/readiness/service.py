@@ -52,8 +52,31 @@ def gather(*, env: Env, now: datetime, send_test: bool, actor: str) -> list[Chec
     )
     found += channel_checks(env, now=now, send_test=send_test, actor=actor)
     found += service_checks(env, now=now)
+    found += chat_checks(env)
     found.append(drill(env, now=now))
     return found
+
+
+def chat_checks(env: Env) -> list[Check]:
+    """With a ``chat`` section: the bot token works (Slack's ``auth.test``) and the signing
+    secret is set (without it every button and command is refused)."""
+    policy = env.playbook.chat
+    if policy is None:
+        return []
+    from warroom.chat import registry as platforms
+    from warroom.chat.base import expand
+
+    try:
+        bot = platforms.platform(policy).identity()
+        token = Check("chat:token", True, f"{policy.type} accepts the bot token (bot user {bot})")
+    except WarroomError as exc:  # ChatError: the message names the method, never the token
+        token = Check("chat:token", False, str(exc))
+    try:
+        expand(policy.signing_secret, "signing_secret")
+        secret = Check("chat:signing_secret", True, "set: requests from chat are verified")
+    except WarroomError as exc:
+        secret = Check("chat:signing_secret", False, f"{exc}: every chat request is refused")
+    return [token, secret]
 
 
 def channel_checks(env: Env, *, now: datetime, send_test: bool, actor: str) -> list[Check]:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as audit
+from warroom.errors import NotFound
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, TimelineEvent
@@ -20,6 +21,7 @@ from warroom.jobs import service as jobs
 from warroom.jobs.context import JobContext
 from warroom.notify import service as outbox
 from warroom.oncall import routing
+from warroom.playbook.oncall import Level, Target
 from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import severity_rank
 from warroom.response import service as response
@@ -170,3 +172,39 @@ def ack_deadline(ctx: JobContext, payload: dict[str, Any]) -> None:
         now=ctx.now,
         data={"severity": incident.severity, "deadline": payload["deadline"]},
     )
+
+
+def page_now(
+    *,
+    session: Session,
+    playbook: Playbook,
+    incident_id: str,
+    target: str,
+    actor: str,
+    now: datetime,
+) -> list[str]:
+    """Page a person, or a team's on-call (its first on-call role), for an incident now, by
+    hand; the people paged. NotFound when the name is neither a person nor a team."""
+    incident = incidents.get(session=session, incident_id=incident_id)
+    oncall = playbook.oncall
+    team = oncall.team(target)
+    if oncall.person(target) is not None:
+        people = [target]
+    elif team is not None and team.oncall:
+        role = "primary" if "primary" in team.oncall else next(iter(team.oncall))
+        level = Level.model_validate({"after": "0m", "targets": [Target(oncall=role)]})
+        people = routing.people_for(oncall, team, level, now)
+    else:
+        raise NotFound(f"{target!r} is neither a person nor a team with an on-call schedule")
+    for person in people:
+        _page(session, playbook, incident, person, 0, f"manual:{now.isoformat()}", now)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="incident.page",
+        target=incident.id,
+        now=now,
+        people=people,
+        manual=True,
+    )
+    return people

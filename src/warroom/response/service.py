@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as audit
+from warroom.chat import service as chat
+from warroom.errors import Conflict
 from warroom.guide import service as guide
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
@@ -82,6 +84,13 @@ def on_incident_opened(
             key=f"esc:{incident.id}:0:0",
         )
     _deadline_and_cadence(session, incident, playbook, incident.detected_at, "")
+    chat.request_room(
+        session=session,
+        incident_id=incident.id,
+        severity=incident.severity,
+        policy=playbook.chat,
+        now=now,
+    )
     guide.schedule(session=session, incident=incident, policy=playbook.runbooks)
 
 
@@ -125,6 +134,14 @@ def on_severity_raised(
     An acknowledged incident is not paged again: whoever acknowledged owns it (the same rule
     that stops a chain); its update cadence follows the new severity from the next check.
     """
+    if lifecycle.is_open(incident.status):  # a P3 raised to P1 gets its room now
+        chat.request_room(
+            session=session,
+            incident_id=incident.id,
+            severity=incident.severity,
+            policy=playbook.chat,
+            now=now,
+        )
     if not lifecycle.is_open(incident.status) or incident.acknowledged_at is not None:
         return False
     paged = paged_severities(session, incident.id)
@@ -161,7 +178,48 @@ def on_severity_raised(
         data={"team": incident.team, "policy": policy.name, "severity": sev, "repage": True},
     )
     audit.record(
-        session=session, actor=ACTOR, action="incident.repage", target=incident.id, now=now,
-        severity=sev, policy=policy.name,
-    )  # fmt: skip
+        session=session,
+        actor=ACTOR,
+        action="incident.repage",
+        target=incident.id,
+        now=now,
+        severity=sev,
+        policy=policy.name,
+    )
     return True
+
+
+def escalate_now(*, session: Session, incident_id: str, actor: str, now: datetime) -> int:
+    """Page the incident's next escalation level now instead of at its time; its level.
+    Conflict when the incident is acknowledged or no level is waiting."""
+    incident = incidents.get(session=session, incident_id=incident_id, for_update=True)
+    if not lifecycle.is_open(incident.status) or incident.acknowledged_at is not None:
+        raise Conflict(f"incident {incident_id} is acknowledged or closed: nothing to escalate")
+    waiting = session.scalars(
+        select(Job)
+        .where(Job.kind == ESCALATE, Job.status == "pending", Job.key.like(f"esc:{incident_id}:%"))
+        .order_by(Job.due_at)
+        .limit(1)
+    ).first()
+    if waiting is None:
+        raise Conflict(f"incident {incident_id}: no further escalation level is waiting")
+    waiting.due_at = now
+    level = int(waiting.payload.get("level", 0))
+    incidents.add_event(
+        session=session,
+        incident_id=incident_id,
+        kind="escalation",
+        actor=actor,
+        message=f"Escalated now to level {level}",
+        now=now,
+        data={"level": level, "now": True},
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="incident.escalate",
+        target=incident_id,
+        now=now,
+        level=level,
+    )
+    return level

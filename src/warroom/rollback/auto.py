@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
+from warroom.chat import service as chat
 from warroom.deploy import registry, target
 from warroom.deploy.models import ModelService, Rollback
 from warroom.deploy.policy import Decision, Facts, decide
@@ -46,6 +47,8 @@ def consider(*, session: Session, incident: Incident, playbook: Playbook, now: d
             decision = Decision("decline", str(exc))
         else:
             decision = Decision("rollback", f"{decision.reason} (rollback {rb.id})")
+    elif decision.action == "await_approval" and playbook.chat is not None:
+        _ask_in_chat(session, incident, playbook, decision, now)
     incidents.add_event(
         session=session,
         incident_id=incident.id,
@@ -54,6 +57,34 @@ def consider(*, session: Session, incident: Incident, playbook: Playbook, now: d
         message=f"Auto-rollback {decision.action}: {decision.reason}",
         now=now,
         data={"decision": decision.action, "reason": decision.reason},
+    )
+
+
+def _ask_in_chat(
+    session: Session, incident: Incident, playbook: Playbook, decision: Decision, now: datetime
+) -> None:
+    """Post the plan to the room and the people paged, with Approve / Decline."""
+    assert incident.service is not None and playbook.chat is not None
+    try:
+        plan = rollbacks.plan(
+            session=session,
+            service=incident.service,
+            to_version=None,
+            stable_after=playbook.rollback.stable_after,
+            now=now,
+        )
+    except Conflict:
+        return  # the decision already says there is no safe target
+    chat.request_approval(
+        session=session,
+        incident_id=incident.id,
+        service=incident.service,
+        from_version=plan["from_version"],
+        to_version=plan["to_version"],
+        reason=decision.reason,
+        figures=_metrics(session, incident),
+        policy=playbook.chat,
+        now=now,
     )
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
+from warroom.chat import service as chat
+from warroom.chat.models import ChatRoomRead
 from warroom.deploy import registry, target
 from warroom.deploy.models import FINAL_STATES, ModelService, ModelVersion, Rollback
 from warroom.guide import service as guide
@@ -98,6 +100,7 @@ class IncidentPage:
     tasks: list[IncidentTask]
     runbook: Runbook | None
     diagnostics: list[DiagnosticResult]
+    chat_room: ChatRoomRead | None = None
 
 
 def incident_page(
@@ -125,6 +128,9 @@ def incident_page(
         tasks=tasks.list_tasks(session=session, incident_id=incident_id),
         runbook=runbook,
         diagnostics=guide.results(session=session, incident_id=incident_id),
+        chat_room=chat.read(room)
+        if (room := chat.room(session=session, incident_id=incident_id))
+        else None,
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
+from warroom.errors import RateLimited
 from warroom.intake.batch import IntakeEnv
 from warroom.jobs import service
 from warroom.jobs.context import JobContext, JobInfo
@@ -187,6 +188,10 @@ class Worker:
                     raise LeaseLost(f"job {info.id} was claimed by another worker")
         except LeaseLost as exc:
             log.warning("%s; its side effects were rolled back", exc)
+        except RateLimited as exc:
+            # The outside service asked to wait: not a failed attempt, nothing is lost.
+            log.info("job %s (%s): %s", info.id, info.kind, exc)
+            self._failed(info, payload, str(exc), handler, retry_after=exc.retry_after)
         except Exception as exc:
             log.warning("job %s (%s) attempt %s failed: %s", info.id, info.kind, info.attempts, exc)
             self._failed(info, payload, f"{type(exc).__name__}: {exc}", handler)
@@ -198,7 +203,12 @@ class Worker:
         return {"db": c.db, "settings": c.settings, "playbook": c.playbook, "runbooks": c.runbooks}
 
     def _failed(
-        self, info: JobInfo, payload: dict[str, object], error: str, handler: Handler | None
+        self,
+        info: JobInfo,
+        payload: dict[str, object],
+        error: str,
+        handler: Handler | None,
+        retry_after: float | None = None,
     ) -> None:
         settings = self.env.settings
         error = redact(error)
@@ -214,6 +224,7 @@ class Worker:
                 now=now,
                 max_attempts=1 if handler is None else settings.job_max_attempts,
                 backoff=settings.job_backoff_base,
+                retry_after=retry_after,
             )
             if handler is not None and handler.on_failure is not None:
                 ctx = JobContext(**self._resources(), job=info, now=now, _session=session)

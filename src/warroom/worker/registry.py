@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from warroom.chat import service as chat
+from warroom.chatops import approval, rooms
 from warroom.guide import handlers as guide
 from warroom.guide.service import OPEN as GUIDE_OPEN
 from warroom.guide.service import STEP as GUIDE_STEP
@@ -54,6 +56,13 @@ HANDLERS: dict[str, Handler] = {
     GUIDE_OPEN: Handler(guide.on_open),
     GUIDE_STEP: Handler(guide.run_step),
     reminders.REMIND: Handler(reminders.handle),
+    chat.OPEN: Handler(rooms.open_room),
+    chat.MIRROR: Handler(rooms.mirror),
+    chat.ARCHIVE: Handler(rooms.archive),
+    chat.RESPOND: Handler(rooms.respond),
+    chat.APPROVAL: Handler(approval.post_prompt),
+    chat.APPROVAL_EXPIRE: Handler(approval.expire),
+    chat.APPROVAL_DECIDED: Handler(approval.show_decision),
 }
 
 # Overdue postmortems and action items are due by the hour or day: every 5 minutes is plenty.

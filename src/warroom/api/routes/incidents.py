@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from warroom.alerts.models import AlertRead
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.chat import service as chat
+from warroom.chat.models import ChatRoomRead
 from warroom.incidents import service
 from warroom.incidents.models import (
     AcknowledgeRequest,
@@ -35,7 +38,13 @@ def _detail(container: ContainerDep, incident_id: str) -> IncidentDetail:
             timeline=[TimelineEventRead.model_validate(e) for e in incident.timeline],
             roles=[IncidentRoleRead.model_validate(r) for r in incident.roles],
             alerts=[AlertRead.model_validate(a) for a in alerts],
+            chat_room=_room(session, incident_id),
         )
+
+
+def _room(session: Session, incident_id: str) -> ChatRoomRead | None:
+    found = chat.room(session=session, incident_id=incident_id)
+    return chat.read(found) if found is not None else None
 
 
 @router.get("", response_model=list[IncidentRead])

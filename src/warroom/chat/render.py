@@ -1,0 +1,127 @@
+"""What warroom posts: the opening message, timeline lines, the approval prompt and the
+room's topic, as plain text plus Slack Block Kit blocks. Pure functions over plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ACK = "warroom_ack"
+ESCALATE = "warroom_escalate"
+RESOLVE = "warroom_resolve"
+APPROVE = "warroom_approve"
+DECLINE = "warroom_decline"
+ACTIONS = (ACK, ESCALATE, RESOLVE, APPROVE, DECLINE)
+
+ROLE_TITLES = {
+    "incident_commander": "Incident commander",
+    "technical_lead": "Technical lead",
+    "communications_lead": "Communications lead",
+}
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: str
+    title: str
+    severity: str
+    status: str
+    service: str | None
+    team: str | None
+    known: str
+    roles: dict[str, str] = field(default_factory=dict)
+    console_url: str = ""
+    runbook_url: str | None = None
+
+
+def _button(text: str, action: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def incident_buttons(incident_id: str) -> dict[str, Any]:
+    """Acknowledge, Escalate now, Resolve: on every page and the opening message."""
+    return {
+        "type": "actions",
+        "block_id": f"incident:{incident_id}",
+        "elements": [
+            _button("Acknowledge", ACK, incident_id, "primary"),
+            _button("Escalate now", ESCALATE, incident_id),
+            _button("Resolve", RESOLVE, incident_id, "danger"),
+        ],
+    }
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def opening(view: IncidentView) -> tuple[str, list[dict[str, Any]]]:
+    """The first message of the room (pinned): what it is, who leads, where to look."""
+    lines = [
+        f"*[{view.severity}] {view.id}: {view.title}*",
+        f"Severity: {view.severity} · Status: {view.status} · Service: {view.service or '-'}"
+        f" · Team: {view.team or '-'}",
+        f"What is known: {view.known}",
+    ]
+    lines += [
+        f"{title}: {view.roles.get(role) or 'unassigned'}" for role, title in ROLE_TITLES.items()
+    ]
+    links = [f"<{view.console_url}|Console>"] if view.console_url else []
+    links += [f"<{view.runbook_url}|Runbook>"] if view.runbook_url else []
+    if links:
+        lines.append(" · ".join(links))
+    text = "\n".join(lines)
+    return text, [_section(text), incident_buttons(view.id)]
+
+
+def topic(*, severity: str, status: str, commander: str | None) -> str:
+    """The room's topic: severity · status · commander."""
+    return f"{severity} · {status} · IC: {commander or 'unassigned'}"[:250]
+
+
+def event_line(*, kind: str, actor: str, message: str, at: str) -> str:
+    """One mirrored timeline event."""
+    return f"`{at}` *{kind}* by {actor}: {message}"[:3000]
+
+
+def approval(
+    *,
+    approval_id: int,
+    incident_id: str,
+    service: str,
+    from_version: str | None,
+    to_version: str,
+    reason: str,
+    figures: dict[str, float],
+    expires: str,
+) -> tuple[str, list[dict[str, Any]]]:
+    """The rollback plan waiting for a person: from, to, why, the figures."""
+    shown = ", ".join(f"{k} {v:g}" for k, v in sorted(figures.items())) or "none"
+    text = (
+        f"*Rollback waiting for approval* ({incident_id})\n"
+        f"Roll back {service} from {from_version or '-'} to {to_version}\n"
+        f"Why: {reason}\nFigures: {shown}\nExpires at {expires} if nobody decides."
+    )
+    buttons = {
+        "type": "actions",
+        "block_id": f"approval:{approval_id}",
+        "elements": [
+            _button("Approve rollback", APPROVE, str(approval_id), "primary"),
+            _button("Decline", DECLINE, str(approval_id), "danger"),
+        ],
+    }
+    return text, [_section(text), buttons]
+
+
+def decided(text: str, outcome: str) -> tuple[str, list[dict[str, Any]]]:
+    """A prompt once decided: the same text, the buttons replaced by the outcome."""
+    final = f"{text}\n*{outcome}*"
+    return final, [_section(final)]

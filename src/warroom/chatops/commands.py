@@ -1,0 +1,303 @@
+"""Acting on incidents from chat: the buttons and the ``/warroom`` command.
+
+Each action goes through the same services as the HTTP API, as the mapped person (actor
+``slack:U0123ABC (alice)``, with a responder's rights: everyone in the on-call directory may
+respond), and answers with one line of text for the person who asked.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from warroom.alerts.models import AlertCreate
+from warroom.chat import render
+from warroom.chat import service as chat
+from warroom.chatops import approval
+from warroom.errors import InvalidInput
+from warroom.incidents import service as incidents
+from warroom.incidents.models import Role
+from warroom.intake.batch import IntakeEnv, ingest_batch
+from warroom.playbook.terms import SEVERITIES, STATUSES
+from warroom.response import handlers as paging
+from warroom.response import service as response
+from warroom.rollback import service as rollbacks
+from warroom.updates import service as updates
+from warroom.updates.models import IncidentUpdateCreate
+
+StartRollback = Callable[[int], None]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+HELP = """/warroom commands (in an incident's room unless noted):
+• declare <title> [P0-P4] [service]: open an incident (anywhere)
+• ack: acknowledge the incident
+• status <status> [message]: move it on (investigating, identified, mitigating, ...)
+• assign <role> @user: incident_commander, technical_lead, communications_lead, ...
+• update <message> [public]: post a status update (public: also to customers)
+• rollback [dry-run]: roll the service back to its last stable version
+• page <team|person>: page someone now
+• help: this list"""
+
+
+@dataclass(frozen=True)
+class Asker:
+    platform: str
+    user: str
+    person: str
+    channel: str | None
+
+    @property
+    def actor(self) -> str:
+        return f"{self.platform}:{self.user} ({self.person})"
+
+
+def button(
+    env: IntakeEnv, asker: Asker, action: str, value: str, start_rollback: StartRollback
+) -> str:
+    """What a button click does; the answer for the person."""
+    now, playbook = env.clock(), env.playbook
+    with env.db.session() as session:
+        if action == render.ACK:
+            incidents.acknowledge(
+                session=session, incident_id=value, actor=asker.actor, now=now, playbook=playbook
+            )
+            answer = f"You acknowledged {value}; paging stopped."
+        elif action == render.ESCALATE:
+            level = response.escalate_now(
+                session=session, incident_id=value, actor=asker.actor, now=now
+            )
+            answer = f"Escalating {value} to level {level} now."
+        elif action == render.RESOLVE:
+            incidents.change_status(
+                session=session,
+                incident_id=value,
+                status="resolved",
+                actor=asker.actor,
+                now=now,
+                playbook=playbook,
+            )
+            answer = f"You resolved {value}."
+        elif action in (render.APPROVE, render.DECLINE):
+            row, rollback_id = approval.decide(
+                session=session,
+                approval_id=_int(value),
+                approve=action == render.APPROVE,
+                actor=asker.actor,
+                playbook=playbook,
+                now=now,
+            )
+            answer = (
+                f"Rollback {rollback_id} of {row.service} to {row.to_version} started."
+                if rollback_id
+                else "You declined the rollback."
+            )
+        else:
+            raise InvalidInput(f"unknown action {action!r}")
+    if action == render.APPROVE and rollback_id is not None:
+        start_rollback(rollback_id)
+    return answer
+
+
+def _int(value: str) -> int:
+    if not value.isdigit():
+        raise InvalidInput(f"not an approval id: {value!r}")
+    return int(value)
+
+
+def command(env: IntakeEnv, asker: Asker, text: str, start_rollback: StartRollback) -> str:
+    """What ``/warroom <text>`` does; the answer for the person."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    verb, args = (words[0].lower(), words[1:]) if words else ("help", [])
+    if verb == "help":
+        return HELP
+    if verb == "declare":
+        return _declare(env, asker, args)
+    incident_id = _room_incident(env, asker)
+    now, playbook = env.clock(), env.playbook
+    with env.db.session() as session:
+        if verb == "ack":
+            incidents.acknowledge(
+                session=session,
+                incident_id=incident_id,
+                actor=asker.actor,
+                now=now,
+                playbook=playbook,
+            )
+            return f"You acknowledged {incident_id}."
+        if verb == "status":
+            return _status(session, incident_id, asker, args, env)
+        if verb == "assign":
+            return _assign(session, incident_id, asker, args, env)
+        if verb == "update":
+            return _update(session, incident_id, asker, args, env)
+        if verb == "page":
+            if len(args) != 1:
+                raise InvalidInput("usage: /warroom page <team|person>")
+            who = paging.page_now(
+                session=session,
+                playbook=playbook,
+                incident_id=incident_id,
+                target=args[0],
+                actor=asker.actor,
+                now=now,
+            )
+            return f"Paging {', '.join(who) or 'nobody (no one on call)'} for {incident_id}."
+    if verb == "rollback":
+        return _rollback(env, asker, incident_id, args, start_rollback)
+    raise InvalidInput(f"unknown command {verb!r}; try /warroom help")
+
+
+def _room_incident(env: IntakeEnv, asker: Asker) -> str:
+    with env.db.read() as session:
+        room = chat.room_by_channel(session=session, channel_id=asker.channel or "")
+    if room is None:
+        raise InvalidInput("run this in an incident's room (or /warroom declare a new one)")
+    return room.incident_id
+
+
+def _declare(env: IntakeEnv, asker: Asker, args: list[str]) -> str:
+    severity_at = next((i for i, w in enumerate(args) if w.upper() in SEVERITIES), None)
+    title_words = args if severity_at is None else args[:severity_at]
+    rest = [] if severity_at is None else args[severity_at + 1 :]
+    if not title_words:
+        raise InvalidInput("usage: /warroom declare <title> [P0-P4] [service]")
+    now = env.clock()
+    alert = AlertCreate(
+        source="generic",
+        fingerprint=f"chat-declare:{asker.user}:{now.timestamp():.6f}",
+        name=" ".join(title_words)[:200],
+        service=rest[0] if rest else None,
+        severity=args[severity_at].upper() if severity_at is not None else None,
+        summary=f"declared in chat by {asker.person}",
+        starts_at=now,
+    )
+    result = ingest_batch(env, [alert], actor=asker.actor)
+    opened = result.incidents_opened or result.incidents_updated
+    if not opened:
+        return "Nothing was opened: the playbook silenced or held this declaration."
+    return f"Declared {opened[0]}; its room opens in a moment."
+
+
+def _status(
+    session: Session, incident_id: str, asker: Asker, args: list[str], env: IntakeEnv
+) -> str:
+    if not args or args[0] not in STATUSES:
+        raise InvalidInput(f"usage: /warroom status <{'|'.join(STATUSES)}> [message]")
+    incidents.change_status(
+        session=session,
+        incident_id=incident_id,
+        status=args[0],
+        actor=asker.actor,
+        now=env.clock(),
+        message=" ".join(args[1:]) or None,
+        playbook=env.playbook,
+    )
+    return f"{incident_id} is now {args[0]}."
+
+
+def _assign(
+    session: Session, incident_id: str, asker: Asker, args: list[str], env: IntakeEnv
+) -> str:
+    if len(args) != 2 or args[0] not in ROLES:
+        raise InvalidInput(f"usage: /warroom assign <{'|'.join(ROLES)}> @user")
+    person = _person(session, asker.platform, args[1], env)
+    incidents.assign_role(
+        session=session,
+        incident_id=incident_id,
+        role=args[0],
+        person=person,
+        actor=asker.actor,
+        now=env.clock(),
+    )
+    return f"{person} is {args[0]} of {incident_id}."
+
+
+def _person(session: Session, platform: str, word: str, env: IntakeEnv) -> str:
+    mention = _MENTION.match(word)
+    if mention:
+        found = chat.person_of(session=session, platform=platform, user_id=mention.group(1))
+        from warroom.chatops.people import direct_id
+
+        found = found or next(
+            (
+                p.name
+                for p in env.playbook.oncall.people
+                if direct_id(env.playbook, p.name) == mention.group(1)
+            ),
+            None,
+        )
+    else:
+        name = word.lstrip("@")
+        found = name if env.playbook.oncall.person(name) else None
+    if found is None:
+        raise InvalidInput(f"{word} is not a person warroom knows")
+    return found
+
+
+def _update(
+    session: Session, incident_id: str, asker: Asker, args: list[str], env: IntakeEnv
+) -> str:
+    public = bool(args) and args[-1].lower() == "public"
+    words = args[:-1] if public else args
+    if not words:
+        raise InvalidInput("usage: /warroom update <message> [public]")
+    incident = incidents.get(session=session, incident_id=incident_id)
+    status = (
+        incident.status
+        if incident.status in ("investigating", "identified", "monitoring", "resolved")
+        else "investigating"
+    )
+    spec = IncidentUpdateCreate(status=status, message=" ".join(words), public=public)
+    updates.post(
+        session=session,
+        incident_id=incident_id,
+        spec=spec,
+        actor=asker.actor,
+        now=env.clock(),
+        playbook=env.playbook,
+    )
+    return f"Update posted{' (public)' if public else ''} for {incident_id}."
+
+
+def _rollback(
+    env: IntakeEnv, asker: Asker, incident_id: str, args: list[str], start: StartRollback
+) -> str:
+    now, playbook = env.clock(), env.playbook
+    with env.db.session() as session:
+        service = incidents.get(session=session, incident_id=incident_id).service
+        if service is None:
+            raise InvalidInput(f"{incident_id} names no service to roll back")
+        if args and args[0] in ("dry-run", "--dry-run"):
+            plan = rollbacks.plan(
+                session=session,
+                service=service,
+                to_version=None,
+                stable_after=playbook.rollback.stable_after,
+                now=now,
+            )
+            return (
+                f"Dry run: {service} {plan['from_version']} → {plan['to_version']}\n"
+                + "\n".join(f"• {s}" for s in plan["steps"])
+            )
+        row = rollbacks.start(
+            session=session,
+            service=service,
+            to_version=None,
+            incident_id=incident_id,
+            trigger="manual",
+            actor=asker.actor,
+            reason=f"requested in chat by {asker.person}",
+            stable_after=playbook.rollback.stable_after,
+            now=now,
+        )
+        rollback_id, target = row.id, row.to_version
+    start(rollback_id)
+    return f"Rollback {rollback_id} of {service} to {target} started."
