@@ -2,9 +2,12 @@
 service the gateway fronts, and turn findings into ordinary alerts through the intake.
 
 A finding that appears fires an alert (source ``detector``, fingerprint
-``service/version/AlertName``); one that persists repeats it with fresh metrics (the playbook
-may raise the incident's severity); one that clears resolves it. Drift findings also apply
-the playbook's drift actions (seed 002), once each, on the incident's timeline.
+``service/version/family``: the playbook's grouping families, e.g. ``availability`` for
+HighErrorRate, ServiceDown and ModelNotLoaded); one that persists repeats it with fresh
+metrics (the playbook may raise the incident's severity); one that clears resolves it. So an
+error burst that worsens into an outage and back is one alert that changes its name, not
+alerts resolving and re-firing. Drift findings also apply the playbook's drift actions, once
+each, on the incident's timeline.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from warroom.gateway.mitigate import apply_drift_actions
 from warroom.gateway.routing import VersionRuntime
 from warroom.gateway.runtime import Gateway
 from warroom.intake.batch import ingest_batch
-from warroom.playbook.schema import DetectionPolicy
+from warroom.playbook.schema import DetectionPolicy, Grouping
 
 log = logging.getLogger(__name__)
 SOURCE = "detector"
@@ -35,13 +38,42 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
     lengths = {policy.fast_window.total_seconds()}
     for w in policy.burn_windows:
         lengths |= {w.long.total_seconds(), w.short.total_seconds()}
+    fast = policy.fast_window.total_seconds()
+    confirm = max(fast, policy.latency_confirm_window.total_seconds())
     return Observation(
-        fast=v.window.stats(since=now - policy.fast_window.total_seconds()),
+        fast=v.window.stats(since=now - fast),
         counts={s: v.window.counts.totals(now=now, window=s) for s in lengths},
         probabilities=v.window.probabilities(last=policy.drift.window),
         threshold=v.threshold,
         load_error=v.load_error if v.weight > 0 else None,
+        latencies=(
+            v.window.latencies(since=now - fast),
+            v.window.latencies(since=now - confirm),
+        ),
+        labels=v.window.labels.stats(
+            last=policy.accuracy_window, since=now - policy.label_horizon.total_seconds()
+        ),
     )
+
+
+def by_family(findings: list[Finding], grouping: Grouping) -> dict[str, Finding]:
+    """One finding per family: the worst (first listed) named, with every finding's metrics."""
+    out: dict[str, list[Finding]] = {}
+    for finding in findings:
+        out.setdefault(grouping.family_of(finding.name), []).append(finding)
+
+    def rank(family: str, f: Finding) -> int:
+        members = grouping.families.get(family, [])
+        return members.index(f.name) if f.name in members else len(members)
+
+    merged = {}
+    for family, found in out.items():
+        lead = min(found, key=lambda f, fam=family: rank(fam, f))  # type: ignore[misc]
+        metrics: dict[str, float] = {}
+        for f in reversed(found):
+            metrics.update(f.metrics)
+        merged[family] = Finding(lead.name, lead.summary, {**metrics, **lead.metrics})
+    return merged
 
 
 class DetectorLoop:
@@ -85,18 +117,20 @@ class DetectorLoop:
         policy = self.env.playbook.detection
         if not policy.enabled:
             return []
+        grouping = self.env.playbook.grouping
         found: dict[str, tuple[str, str, Finding]] = {}
         for service, runtime in list(self.gateway.services.items()):
             baseline = self._baseline(service, runtime.versions, now)
             for v in runtime.versions.values():
                 if v.weight <= 0:
                     continue
-                for finding in detect(observe(v, policy, now=now), baseline, policy):
-                    found[f"{service}/{v.version}/{finding.name}"] = (service, v.version, finding)
+                findings = detect(observe(v, policy, now=now), baseline, policy)
+                for family, finding in by_family(findings, grouping).items():
+                    found[f"{service}/{v.version}/{family}"] = (service, v.version, finding)
         alerts = self._alerts(found, now)
         if alerts:
             ingest_batch(self.env, alerts, actor="detector:warroom")
-            drift = [(s, v, f) for s, v, f in found.values() if f.name.startswith("Drift")]
+            drift = [(fp, s, v, f) for fp, (s, v, f) in found.items() if "drift_score" in f.metrics]
             if drift:
                 apply_drift_actions(self.env, drift, policy)
         return alerts
@@ -144,7 +178,8 @@ class DetectorLoop:
     def _baseline(
         self, service: str, versions: dict[str, VersionRuntime], now: float
     ) -> baselines.BaselineView | None:
-        """The service's baseline; captured automatically from a stable version's traffic."""
+        """The service's baseline; captured automatically from a stable version's traffic once
+        it served ``baseline_requests``, its accuracy added once ``baseline_labels`` arrived."""
         policy = self.env.playbook.detection
         with self.env.db.read() as session:
             row = baselines.latest(session=session, service=service)
@@ -154,15 +189,12 @@ class DetectorLoop:
                 for r in registry.versions(session=session, service=service)
                 if r.marked_stable and r.weight > 0
             }
+        at = datetime.fromtimestamp(now, UTC)
         for v in versions.values():
             if v.version not in stable:
                 continue
             mine = row if row is not None and row.version == v.version else None
-            stats = v.window.stats(last=policy.drift.window)
-            missing_accuracy = mine is not None and mine.accuracy is None
-            if (mine is None and stats.count >= policy.drift.min_samples) or (
-                missing_accuracy and stats.labelled >= policy.min_labels
-            ):
+            if mine is None and v.window.total >= policy.baseline_requests:
                 with self.env.db.session() as session:
                     row = baselines.capture(
                         session=session,
@@ -170,8 +202,23 @@ class DetectorLoop:
                         version=v.version,
                         window=v.window,
                         threshold=v.threshold,
-                        last=policy.drift.window,
+                        last=max(policy.drift.window, policy.baseline_requests),
                         actor="detector:warroom",
-                        now=datetime.fromtimestamp(now, UTC),
+                        now=at,
+                        labels=policy.baseline_labels,
+                    )
+            elif (
+                mine is not None
+                and mine.labelled < policy.baseline_labels
+                and v.window.labels.total >= policy.baseline_labels
+            ):
+                with self.env.db.session() as session:
+                    row = baselines.add_accuracy(
+                        session=session,
+                        baseline_id=mine.id,
+                        window=v.window,
+                        labels=policy.baseline_labels,
+                        actor="detector:warroom",
+                        now=at,
                     )
         return baselines.view(row)
