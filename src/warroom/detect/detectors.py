@@ -23,6 +23,12 @@ from warroom.detect.stats import drop_interval, exceeds, wilson_interval, z_of
 from warroom.detect.windows import Stats
 from warroom.playbook.schema import DetectionPolicy
 
+# The confidence bounds a finding reports (for automatic rollback and for people): 99 %,
+# two-sided. Whether a finding fires at all is tested at the playbook's stricter ``alpha``,
+# as detectors look every second.
+BOUND_ALPHA = 0.005
+BOUND_Z = 2.576
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -76,12 +82,13 @@ def _errors(obs: Observation, policy: DetectionPolicy) -> list[Finding]:
         return []
     z = z_of(policy.alpha)
     low, _ = wilson_interval(s.errors, s.count, z)
+    bound, _ = wilson_interval(s.errors, s.count, BOUND_Z)
     metrics = {
         "error_rate": s.error_rate,
         "availability": s.availability,
         "requests": float(s.count),
-        "error_rate_lower_bound": low,
-        "availability_upper_bound": 1 - low,
+        "error_rate_lower_bound": bound,
+        "availability_upper_bound": 1 - bound,
     }
     if low > policy.down_error_rate:
         return [Finding("ServiceDown", f"{s.error_rate:.0%} of {s.count} requests fail", metrics)]
@@ -99,7 +106,7 @@ def _errors(obs: Observation, policy: DetectionPolicy) -> list[Finding]:
         why = (
             f"burn rate {burning[0].long_rate:.1f}x over {burning[0].window.long_seconds:g}s"
             if burning and low <= policy.error_rate
-            else f"error rate {s.error_rate:.1%} (lower bound {low:.1%})"
+            else f"error rate {s.error_rate:.1%} (99% lower bound {bound:.1%})"
         )
         return [Finding("HighErrorRate", why, metrics)]
     return []
@@ -144,13 +151,16 @@ def _accuracy(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> 
     low, _ = drop_interval(
         base_hits, baseline.labelled, labels.correct, labels.labels, alpha=policy.alpha
     )
+    bound, _ = drop_interval(
+        base_hits, baseline.labelled, labels.correct, labels.labels, alpha=BOUND_ALPHA
+    )
     accuracy = labels.correct / labels.labels
     dropped = baseline.accuracy - accuracy
     if dropped <= policy.accuracy_drop or low <= 0:
         return []
     metrics = {
         "accuracy_drop": dropped,
-        "accuracy_drop_lower_bound": low,
+        "accuracy_drop_lower_bound": bound,
         "accuracy": accuracy,
         "labels": float(labels.labels),
     }

@@ -2,12 +2,13 @@
 service the gateway fronts, and turn findings into ordinary alerts through the intake.
 
 A finding that appears fires an alert (source ``detector``, fingerprint
-``service/version/family``: the playbook's grouping families, e.g. ``availability`` for
-HighErrorRate, ServiceDown and ModelNotLoaded); one that persists repeats it with fresh
-metrics (the playbook may raise the incident's severity); one that clears resolves it. So an
-error burst that worsens into an outage and back is one alert that changes its name, not
-alerts resolving and re-firing. Drift findings also apply the playbook's drift actions, once
-each, on the incident's timeline.
+``service/version/measure``: ``availability`` for HighErrorRate, ServiceDown and
+ModelNotLoaded, ``drift`` for DriftDetected and DriftCritical, else the alert name); one that
+persists repeats it with fresh metrics (the playbook may raise the incident's severity); one
+that clears resolves it. The playbook's grouping families then put the alerts of one fault
+on one version (errors, or wrong answers seen as drift and as an accuracy drop) into one
+incident. Drift findings also apply the playbook's drift actions, once each, on the
+incident's timeline.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from warroom.gateway.mitigate import apply_drift_actions
 from warroom.gateway.routing import VersionRuntime
 from warroom.gateway.runtime import Gateway
 from warroom.intake.batch import ingest_batch
-from warroom.playbook.schema import DetectionPolicy, Grouping
+from warroom.playbook.schema import DetectionPolicy
 
 log = logging.getLogger(__name__)
 SOURCE = "detector"
@@ -56,24 +57,20 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
     )
 
 
-def by_family(findings: list[Finding], grouping: Grouping) -> dict[str, Finding]:
-    """One finding per family: the worst (first listed) named, with every finding's metrics."""
-    out: dict[str, list[Finding]] = {}
-    for finding in findings:
-        out.setdefault(grouping.family_of(finding.name), []).append(finding)
+# The detectors that report one measurement at several lines: their alert keeps its identity
+# (fingerprint) while its name follows the line crossed, so an error burst that worsens into
+# an outage and back is one alert changing its name, not alerts resolving and re-firing.
+MEASURES = {
+    "ServiceDown": "availability",
+    "HighErrorRate": "availability",
+    "ModelNotLoaded": "availability",
+    "DriftDetected": "drift",
+    "DriftCritical": "drift",
+}
 
-    def rank(family: str, f: Finding) -> int:
-        members = grouping.families.get(family, [])
-        return members.index(f.name) if f.name in members else len(members)
 
-    merged = {}
-    for family, found in out.items():
-        lead = min(found, key=lambda f, fam=family: rank(fam, f))  # type: ignore[misc]
-        metrics: dict[str, float] = {}
-        for f in reversed(found):
-            metrics.update(f.metrics)
-        merged[family] = Finding(lead.name, lead.summary, {**metrics, **lead.metrics})
-    return merged
+def fingerprint(service: str, version: str, name: str) -> str:
+    return f"{service}/{version}/{MEASURES.get(name, name)}"
 
 
 class DetectorLoop:
@@ -117,16 +114,15 @@ class DetectorLoop:
         policy = self.env.playbook.detection
         if not policy.enabled:
             return []
-        grouping = self.env.playbook.grouping
         found: dict[str, tuple[str, str, Finding]] = {}
         for service, runtime in list(self.gateway.services.items()):
             baseline = self._baseline(service, runtime.versions, now)
             for v in runtime.versions.values():
                 if v.weight <= 0:
                     continue
-                findings = detect(observe(v, policy, now=now), baseline, policy)
-                for family, finding in by_family(findings, grouping).items():
-                    found[f"{service}/{v.version}/{family}"] = (service, v.version, finding)
+                for finding in detect(observe(v, policy, now=now), baseline, policy):
+                    fp = fingerprint(service, v.version, finding.name)
+                    found[fp] = (service, v.version, finding)
         alerts = self._alerts(found, now)
         if alerts:
             ingest_batch(self.env, alerts, actor="detector:warroom")
