@@ -41,8 +41,14 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
         lengths |= {w.long.total_seconds(), w.short.total_seconds()}
     fast = policy.fast_window.total_seconds()
     confirm = max(fast, policy.latency_confirm_window.total_seconds())
+    stats = v.window.stats(since=now - fast)
+    if stats.count < policy.min_requests:
+        # A quiet version (a canary at 10 %): its last requests of up to 5 minutes, so that
+        # it is judged once it has served the minimum, not never.
+        stats = v.window.stats(since=now - QUIET_SPAN, last=policy.min_requests)
     return Observation(
-        fast=v.window.stats(since=now - fast),
+        fast=stats,
+        confirm=v.window.stats(since=now - confirm),
         counts={s: v.window.counts.totals(now=now, window=s) for s in lengths},
         probabilities=v.window.probabilities(last=policy.drift.window),
         threshold=v.threshold,
@@ -67,6 +73,9 @@ MEASURES = {
     "DriftDetected": "drift",
     "DriftCritical": "drift",
 }
+
+
+QUIET_SPAN = 300.0
 
 
 def fingerprint(service: str, version: str, name: str) -> str:
