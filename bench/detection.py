@@ -132,16 +132,9 @@ class Driver:
             self.api.post(f"/api/v1/services/{self.s.name}/versions", json=body)
             weights = {"weights": {"v1": 90, "v2": 10}}
             self.api.put(f"/v1/admin/services/{self.s.name}/weights", json=weights)
-        elif kind == "creep":
-            threading.Thread(target=self.creep, daemon=True).start()
-
-    def creep(self) -> None:
-        """Errors creep up from 2 % by 2 points every 15 s, to 20 %."""
-        for step in range(1, 11):
-            if self.stop.is_set():
-                return
-            self.fault("error-burst", error_rate=0.02 * step)
-            self.stop.wait(15)
+        elif kind == "creep":  # a release whose errors creep up 2 points every 15 s
+            body = {"version": "v2", "artifact": "tests.support.models:creeping", "weight": 100}
+            self.api.post(f"/api/v1/services/{self.s.name}/versions", json=body)
 
 
 def ts(text: str) -> float:

@@ -113,3 +113,22 @@ class Noisy:
 
 
 noisy = Noisy
+
+
+class Creeping(Noisy):
+    """A release whose errors creep up (a leak): from its first call, 2 more points of
+    errors every 15 s, up to 20 %, on top of :class:`Noisy`'s background."""
+
+    _start: float | None = None
+
+    @classmethod
+    def predict_proba(cls, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        if cls._start is None:
+            cls._start = time.monotonic()
+        share = min(0.2, 0.02 * (1 + (time.monotonic() - cls._start) // 15))
+        if np.random.random() < share:
+            raise RuntimeError("connection pool exhausted")
+        return Noisy.predict_proba(rows)
+
+
+creeping = Creeping
