@@ -26,6 +26,10 @@ detection:
   fast_window: 2s
   min_requests: 20
   min_labels: 30
+  latency_confirm_window: 4s
+  baseline_requests: 200
+  baseline_labels: 200
+  accuracy_window: 100
   drift: {window: 200, min_samples: 100}
 """
 

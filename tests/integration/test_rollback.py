@@ -216,8 +216,9 @@ def test_p0_rolls_back_automatically(live_server: LiveServer, fraud: httpx.Clien
     assert decisions[0]["decision"] == "rollback"
     assert "error_rate 0.97 > 0.5" in decisions[0]["reason"]
     assert incident["status"] == "monitoring"
-    # A second P0 on the same service right after: the guard declines, with its reason.
-    again = {"name": "ServiceDown", "service": "fraud", "metrics": {"availability": 0.1}}
+    # A second P0 on the same service right after: the guard declines, with its reason. (A
+    # ServiceDown would join the first incident: the playbook's availability family.)
+    again = {"name": "LoadBalancerDown", "service": "fraud", "metrics": {"availability": 0.1}}
     (second,) = fraud.post("/api/v1/alerts", json=again).json()["incidents_opened"]
     timeline = fraud.get(f"/api/v1/incidents/{second}").json()["timeline"]
     (declined,) = [e["data"] for e in timeline if e["kind"] == "auto_rollback"]

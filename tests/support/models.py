@@ -89,3 +89,46 @@ def flaky(rows: Sequence[Sequence[float]]) -> list[list[float]]:
     if np.random.random() < 0.5:
         raise RuntimeError("upstream feature store timed out")
     return [[0.3, 0.7] for _ in rows]
+
+
+class Noisy:
+    """A real model as production serves it (live benchmark): 1 % of calls fail, and each
+    call takes a jittered 0.5-3 ms more (a feature lookup). The model file is named by
+    ``WARROOM_BENCH_MODEL`` in the serving process."""
+
+    _model: object | None = None
+
+    @classmethod
+    def predict_proba(cls, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        import os
+
+        import joblib
+
+        if cls._model is None:
+            cls._model = joblib.load(os.environ["WARROOM_BENCH_MODEL"])
+        time.sleep(float(np.random.uniform(0.0005, 0.003)))
+        if np.random.random() < 0.01:
+            raise RuntimeError("feature lookup timed out")
+        return np.asarray(cls._model.predict_proba(np.asarray(rows)))  # type: ignore[attr-defined]
+
+
+noisy = Noisy
+
+
+class Creeping(Noisy):
+    """A release whose errors creep up (a leak): from its first call, 2 more points of
+    errors every 15 s, up to 20 %, on top of :class:`Noisy`'s background."""
+
+    _start: float | None = None
+
+    @classmethod
+    def predict_proba(cls, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        if cls._start is None:
+            cls._start = time.monotonic()
+        share = min(0.2, 0.02 * (1 + (time.monotonic() - cls._start) // 15))
+        if np.random.random() < share:
+            raise RuntimeError("connection pool exhausted")
+        return Noisy.predict_proba(rows)
+
+
+creeping = Creeping

@@ -79,3 +79,18 @@ def test_approval_mode_waits_for_a_human() -> None:
 def test_disabled() -> None:
     policy = POLICY.model_copy(update={"enabled": False})
     assert decide(facts(), policy, now=NOW).action == "decline"
+
+
+def test_one_noisy_window_past_the_line_does_not_roll_back() -> None:
+    """A drop of 0.22 read as 0.3008 in one window: its lower bound is far below 0.3."""
+    noisy = {"accuracy_drop": 0.3008, "accuracy_drop_lower_bound": 0.12}
+    decision = decide(facts(metrics=noisy), POLICY, now=NOW)
+    assert decision.action == "decline" and "no auto-rollback condition" in decision.reason
+    sure = {"accuracy_drop": 0.45, "accuracy_drop_lower_bound": 0.34}
+    decision = decide(facts(metrics=sure), POLICY, now=NOW)
+    assert decision.action == "rollback"
+    assert "accuracy_drop 0.45 (lower bound 0.34) > 0.3" in decision.reason
+    outage = {"availability": 0.45, "availability_upper_bound": 0.6}
+    assert decide(facts(metrics=outage), POLICY, now=NOW).action == "decline"
+    point = POLICY.model_copy(update={"judge_on": "value"})
+    assert decide(facts(metrics=noisy), point, now=NOW).action == "rollback"

@@ -16,14 +16,24 @@ def test_seed_002_numbers_give_drift_detected() -> None:
     assert round(report.ratio_drift, 3) == 0.22  # threshold 0.20
     assert report.exceeded == ("probability", "confidence", "ratio")
     assert report.drift_detected
-    assert round(report.drift_score, 3) == round((0.18 + 0.225 + 0.22) / 3, 3)
+    # The length of the change vector: 0.36, which the playbook's severity table rates P2
+    # (> 0.30), as its responders rated this incident.
+    assert round(report.drift_score, 3) == round((0.18**2 + 0.225**2 + 0.22**2) ** 0.5, 3)
+    assert 0.30 < report.drift_score < 0.40
 
 
-def test_two_of_three_indicators_are_not_enough() -> None:
-    baseline = Profile(0.72, 0.123, 0.48)
-    current = Profile(0.54, 0.348, 0.40)  # ratio shift 0.08 only
+def test_one_strong_indicator_is_enough() -> None:
+    """Sensor-noise drift: mean probability and positive ratio move, confidence does not."""
+    baseline = Profile(0.62, 0.10, 0.62)
+    current = Profile(0.36, 0.12, 0.32)
     report = compare(baseline, current)
-    assert report.exceeded == ("probability", "confidence") and not report.drift_detected
+    assert report.exceeded == ("probability", "ratio") and report.drift_detected
+    assert report.drift_score > 0.30  # P2, not a P3 nobody is paged for
+
+
+def test_two_of_three_below_their_lines_are_not_drift() -> None:
+    report = compare(Profile(0.72, 0.123, 0.48), Profile(0.62, 0.2, 0.40))
+    assert report.exceeded == () and not report.drift_detected
 
 
 def _stream(rng: np.random.Generator, n: int, *, ai: float, confident: float) -> np.ndarray:

@@ -107,7 +107,9 @@ def test_default_encodes_the_classifier_as_data() -> None:
 def test_default_grouping_and_auto_resolve() -> None:
     pb = load_playbook()
     assert pb.version == 1 and pb.name == "default"
-    assert pb.grouping.labels == ["service", "alertname"]
+    assert pb.grouping.labels == ["service", "version", "alertname"]
+    assert pb.grouping.family_of("ServiceDown") == pb.grouping.family_of("HighErrorRate")
+    assert pb.grouping.family_of("HighLatency") == "HighLatency"
     assert pb.grouping.window == timedelta(hours=1)
     assert pb.auto_resolve is False
 
@@ -229,8 +231,8 @@ def test_duplicate_key_is_refused_with_its_line(tmp_path: Path) -> None:
 
 def test_yaml_merge_keys_are_not_duplicates() -> None:
     text = default_playbook_text().replace(
-        "grouping:\n  labels: [service, alertname]\n  window: 1h\n",
-        "grouping: &g\n  labels: [service, alertname]\n  window: 1h\n"
+        "grouping:\n  labels: [service, version, alertname]\n  window: 1h\n",
+        "grouping: &g\n  labels: [service, version, alertname]\n  window: 1h\n"
         "x-copy:\n  <<: *g\n  window: 2h\n",
     )
     with pytest.raises(PlaybookError) as err:

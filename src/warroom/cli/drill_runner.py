@@ -158,7 +158,7 @@ class Drill:
         first = min(self.incidents.values(), key=lambda i: i["detected_at"])
         self.facts = replace(self.facts, detected_at=_at(first["detected_at"]))
         self.say(f"incident {first['id']} {first['severity']}: {first['title']}")
-        self._page_and_ack(targets)
+        self._page_and_ack(service, targets)
         self._rollback(service, targets)
         self._recovery(service, targets)
 
@@ -177,12 +177,12 @@ class Drill:
         ranked = sorted(self.incidents.values(), key=lambda i: (i["severity"], i["detected_at"]))
         return ranked[0] if ranked else None
 
-    def _page_and_ack(self, targets: dict[str, Any]) -> None:
+    def _page_and_ack(self, service: str, targets: dict[str, Any]) -> None:
         assert self.facts is not None
-        routed = [
-            e for i in self.incidents.values() for e in i["timeline"] if e["kind"] == "routed"
-        ]
-        expected = any(e["data"].get("policy") for e in routed)
+        # An incident opened at a severity nobody is paged for (a drift that starts small)
+        # may be raised to one that pages: wait for either within the page target.
+        paging = lambda: self._paging(service)  # noqa: E731
+        expected = bool(self.wait("a paging policy", paging, targets["page_s"]))
         paged = self.wait("page", self._first_page, targets["page_s"]) if expected else None
         if paged:
             self.say(f"paged {paged['person']} via {paged['channel']}")
@@ -196,6 +196,14 @@ class Drill:
             acknowledged_at=ack_at,
             ack_note=note if expected else "nobody is paged for this severity",
         )
+
+    def _paging(self, service: str) -> bool:
+        """A paging policy routed one of the drill's incidents, or a page went out."""
+        self.refresh(service)
+        routed = [
+            e for i in self.incidents.values() for e in i["timeline"] if e["kind"] == "routed"
+        ]
+        return any(e["data"].get("policy") for e in routed) or self._first_page() is not None
 
     def _first_page(self) -> dict[str, Any] | None:
         sent = []

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from warroom.incidents.classify import OPS
-from warroom.playbook.schema import AutoRollback
+from warroom.playbook.schema import AutoRollback, Condition
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,7 @@ def decide(facts: Facts, policy: AutoRollback, *, now: datetime) -> Decision:
     mode = policy.by_severity.get(facts.severity, "never")  # type: ignore[call-overload]
     if mode == "never":
         return Decision("decline", f"playbook does not roll back {facts.severity} automatically")
-    hits = [
-        f"{c.metric} {facts.metrics[c.metric]:g} {c.op} {c.value:g}"
-        for c in policy.conditions
-        if c.metric in facts.metrics and OPS[c.op](facts.metrics[c.metric], c.value)
-    ]
+    hits = [hit for c in policy.conditions if (hit := _holds(c, facts.metrics, policy.judge_on))]
     if not hits:
         return Decision("decline", "no auto-rollback condition holds")
     if mode == "recent_deploy":
@@ -55,3 +51,18 @@ def decide(facts: Facts, policy: AutoRollback, *, now: datetime) -> Decision:
     if mode == "approval":
         return Decision("await_approval", f"{hits[0]}: roll back to {facts.target} when approved")
     return Decision("rollback", f"{hits[0]}: rolling back to {facts.target}")
+
+
+def _holds(c: Condition, metrics: dict[str, float], judge_on: str) -> str | None:
+    """The condition as text when it holds. On ``bound``, a metric with a confidence bound is
+    judged by it (the lower bound for ``>``, the upper for ``<``): one noisy window whose point
+    estimate crosses the line does not roll back."""
+    if c.metric not in metrics:
+        return None
+    bound = f"{c.metric}_{'lower' if c.op in ('>', '>=') else 'upper'}_bound"
+    if judge_on == "bound" and bound in metrics:
+        value = metrics[bound]
+        text = f"{c.metric} {metrics[c.metric]:g} ({bound.split('_')[-2]} bound {value:g})"
+    else:
+        value, text = metrics[c.metric], f"{c.metric} {metrics[c.metric]:g}"
+    return f"{text} {c.op} {c.value:g}" if OPS[c.op](value, c.value) else None

@@ -27,9 +27,13 @@ def capture(
     actor: str,
     now: datetime,
     min_requests: int = 1,
+    labels: int = 500,
 ) -> Baseline:
-    """Save the version's current window as its baseline (Conflict without enough traffic)."""
+    """Save the version's current window as its baseline (Conflict without enough traffic):
+    latency and answers over its last ``last`` requests, accuracy over its last ``labels``
+    labels (the detectors use it only once it rests on enough of them)."""
     stats = window.stats(last=last)
+    labelled = window.labels.stats(last=labels)
     if stats.count < min_requests:
         raise Conflict(
             f"{service} {version} has {stats.count} requests in its window; "
@@ -43,8 +47,8 @@ def capture(
         created_at=now,
         requests=stats.count,
         latency_p95_ms=stats.latency_p95_ms if stats.count > stats.errors else None,
-        accuracy=stats.accuracy,
-        labelled=stats.labelled,
+        accuracy=labelled.accuracy,
+        labelled=labelled.labels,
         mean_probability=prof.mean_probability,
         low_confidence_ratio=prof.low_confidence_ratio,
         positive_ratio=prof.positive_ratio,
@@ -59,7 +63,37 @@ def capture(
         now=now,
         version=version,
         requests=stats.count,
-        accuracy=stats.accuracy,
+        accuracy=labelled.accuracy,
+        labelled=labelled.labels,
+    )
+    return row
+
+
+def add_accuracy(
+    *,
+    session: Session,
+    baseline_id: int,
+    window: OutcomeWindow,
+    labels: int,
+    actor: str,
+    now: datetime,
+) -> Baseline:
+    """Complete a baseline with the accuracy of its version's last ``labels`` labels (they
+    arrive later than the requests the rest of it was taken from)."""
+    row = session.get(Baseline, baseline_id)
+    if row is None:
+        raise Conflict(f"baseline {baseline_id} is gone")
+    found = window.labels.stats(last=labels)
+    row.accuracy, row.labelled = found.accuracy, found.labels
+    audit.record(
+        session=session,
+        actor=actor,
+        action="baseline.update",
+        target=f"service:{row.service}",
+        now=now,
+        version=row.version,
+        accuracy=row.accuracy,
+        labelled=row.labelled,
     )
     return row
 
@@ -84,4 +118,9 @@ def view(row: Baseline | None) -> BaselineView | None:
             positive_ratio=row.positive_ratio or 0.0,
             probabilities=tuple(np.asarray(row.probabilities, dtype=float).tolist()),
         )
-    return BaselineView(latency_p95_ms=row.latency_p95_ms, accuracy=row.accuracy, profile=prof)
+    return BaselineView(
+        latency_p95_ms=row.latency_p95_ms,
+        accuracy=row.accuracy,
+        profile=prof,
+        labelled=row.labelled or 0,
+    )

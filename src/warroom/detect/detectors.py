@@ -1,9 +1,14 @@
 """The detectors: pure functions from one version's observed traffic to findings.
 
-Each finding names a seed 002 alert (HighErrorRate, ServiceDown, ModelNotLoaded,
-HighLatency, HighPredictionErrorRate, DriftDetected, DriftCritical) and carries the metrics
-the playbook classifies by (error_rate, availability, latency_increase_pct, accuracy_drop,
-drift_score). A finding that stops holding resolves its alert.
+Each finding names an alert (HighErrorRate, ServiceDown, ModelNotLoaded, HighLatency,
+HighPredictionErrorRate, DriftDetected, DriftCritical) and carries the metrics the playbook
+classifies by (error_rate, availability, latency_increase_pct, accuracy_drop, drift_score),
+with the confidence bound automatic rollback judges by (``*_lower_bound``). A finding that
+stops holding resolves its alert.
+
+No comparison is a bare point estimate against a fixed gap: each needs a minimum effect
+*and* a one-sided test at the playbook's ``alpha`` on enough samples, so that a healthy
+version's noise does not page (false-alarm rates measured in tests/unit/).
 """
 
 from __future__ import annotations
@@ -13,20 +18,31 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from warroom.detect import burnrate, drift
-from warroom.detect.stats import wilson_interval
+from warroom.detect.labels import LabelStats
+from warroom.detect.stats import drop_interval, exceeds, wilson_interval, z_of
 from warroom.detect.windows import Stats
 from warroom.playbook.schema import DetectionPolicy
+
+# The confidence bounds a finding reports (for automatic rollback and for people): 99 %,
+# two-sided. Whether a finding fires at all is tested at the playbook's stricter ``alpha``,
+# as detectors look every second.
+BOUND_ALPHA = 0.005
+BOUND_Z = 2.576
 
 
 @dataclass(frozen=True)
 class Observation:
     """What the detectors see of one version at one instant."""
 
-    fast: Stats  # the fast window (e.g. last 10 s)
+    fast: Stats  # the fast window (e.g. last 10 s; the last requests of 5 min when quiet)
     counts: dict[float, tuple[int, int]]  # window seconds -> (requests, errors)
     probabilities: np.ndarray  # the last N predicted probabilities
     threshold: float
     load_error: str | None = None
+    # Latencies (ms) of successful requests over the fast and the confirmation window.
+    latencies: tuple[np.ndarray, ...] = ()
+    labels: LabelStats | None = None  # the last N labels to arrive
+    confirm: Stats | None = None  # the confirmation window (e.g. last 60 s)
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class Baseline:
     latency_p95_ms: float | None
     accuracy: float | None
     profile: drift.Profile | None
+    labelled: int = 0
 
 
 @dataclass(frozen=True)
@@ -64,12 +81,15 @@ def _errors(obs: Observation, policy: DetectionPolicy) -> list[Finding]:
     s = obs.fast
     if s.count < policy.min_requests:
         return []
-    low, _ = wilson_interval(s.errors, s.count)
+    z = z_of(policy.alpha)
+    low, _ = wilson_interval(s.errors, s.count, z)
+    bound, _ = wilson_interval(s.errors, s.count, BOUND_Z)
     metrics = {
         "error_rate": s.error_rate,
         "availability": s.availability,
         "requests": float(s.count),
-        "error_rate_lower_bound": low,
+        "error_rate_lower_bound": bound,
+        "availability_upper_bound": 1 - bound,
     }
     if low > policy.down_error_rate:
         return [Finding("ServiceDown", f"{s.error_rate:.0%} of {s.count} requests fail", metrics)]
@@ -77,49 +97,88 @@ def _errors(obs: Observation, policy: DetectionPolicy) -> list[Finding]:
         burnrate.BurnWindow(w.long.total_seconds(), w.short.total_seconds(), w.factor)
         for w in policy.burn_windows
     ]
-    burns = burnrate.evaluate(windows, obs.counts, slo=policy.slo, min_requests=policy.min_requests)
+    burns = burnrate.evaluate(
+        windows, obs.counts, slo=policy.slo, min_requests=policy.min_requests, z=z
+    )
     burning = [b for b in burns if b.firing]
+    # More requests, more power: a moderate error rate (a creep to 12 %) that the fast
+    # window cannot tell from noise shows over the confirmation window at the same alpha.
+    c = obs.confirm
+    wide = wilson_interval(c.errors, c.count, z)[0] if c and c.count > s.count else 0.0
+    low = max(low, wide)
     if low > policy.error_rate or burning:
         if burning:
             metrics["burn_rate"] = max(b.short_rate for b in burning)
         why = (
             f"burn rate {burning[0].long_rate:.1f}x over {burning[0].window.long_seconds:g}s"
             if burning and low <= policy.error_rate
-            else f"error rate {s.error_rate:.1%} (99% lower bound {low:.1%})"
+            else f"error rate {s.error_rate:.1%} (99% lower bound {bound:.1%})"
         )
         return [Finding("HighErrorRate", why, metrics)]
     return []
 
 
 def _latency(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> list[Finding]:
-    s = obs.fast
-    if not baseline.latency_p95_ms or s.count - s.errors < policy.min_requests:
+    """p95 above the baseline's by both the relative and the absolute margin, significantly
+    (more than 5 % of requests slower than that line, binomial test), over the fast window
+    and the longer confirmation window alike."""
+    base = baseline.latency_p95_ms
+    if not base or not obs.latencies:
         return []
-    increase = (s.latency_p95_ms - baseline.latency_p95_ms) / baseline.latency_p95_ms
-    if increase <= policy.latency_increase:
-        return []
+    limit = base + max(policy.latency_increase * base, policy.latency_min_increase_ms)
+    for values in obs.latencies:
+        if values.size < policy.min_requests:
+            return []
+        if not exceeds(values, limit, share=0.05, alpha=policy.alpha):
+            return []
+    p95 = float(np.percentile(obs.latencies[0], 95))
+    increase = (p95 - base) / base
     return [
         Finding(
             "HighLatency",
-            f"p95 {s.latency_p95_ms:.1f} ms vs baseline {baseline.latency_p95_ms:.1f} ms",
-            {"latency_increase_pct": increase, "latency_p95_ms": s.latency_p95_ms},
+            f"p95 {p95:.1f} ms vs baseline {base:.1f} ms (line {limit:.1f} ms)",
+            {"latency_increase_pct": increase, "latency_p95_ms": p95},
         )
     ]
 
 
 def _accuracy(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> list[Finding]:
-    s = obs.fast
-    if baseline.accuracy is None or s.accuracy is None or s.labelled < policy.min_labels:
+    """Accuracy over the last labels to arrive (however late) below the baseline's by more
+    than ``accuracy_drop``, and significantly (Newcombe interval of the drop above 0)."""
+    labels = obs.labels
+    if (
+        labels is None
+        or baseline.accuracy is None
+        or baseline.labelled < policy.baseline_labels
+        or labels.labels < policy.min_labels
+    ):
         return []
-    dropped = baseline.accuracy - s.accuracy
-    if dropped <= policy.accuracy_drop:
+    base_hits = round(baseline.accuracy * baseline.labelled)
+    low, _ = drop_interval(
+        base_hits, baseline.labelled, labels.correct, labels.labels, alpha=policy.alpha
+    )
+    bound, _ = drop_interval(
+        base_hits, baseline.labelled, labels.correct, labels.labels, alpha=BOUND_ALPHA
+    )
+    accuracy = labels.correct / labels.labels
+    dropped = baseline.accuracy - accuracy
+    if dropped <= policy.accuracy_drop or low <= 0:
         return []
+    metrics = {
+        "accuracy_drop": dropped,
+        "accuracy_drop_lower_bound": bound,
+        "accuracy": accuracy,
+        "labels": float(labels.labels),
+    }
+    for cls, (n, hits) in labels.per_class.items():
+        if n:
+            metrics[f"recall_class_{cls}"] = hits / n
     return [
         Finding(
             "HighPredictionErrorRate",
-            f"accuracy {s.accuracy:.1%} vs baseline {baseline.accuracy:.1%} "
-            f"on {s.labelled} labelled requests",
-            {"accuracy_drop": dropped, "accuracy": s.accuracy},
+            f"accuracy {accuracy:.1%} vs baseline {baseline.accuracy:.1%} "
+            f"on the last {labels.labels} labels (drop at least {low:.1%})",
+            metrics,
         )
     ]
 
@@ -130,7 +189,9 @@ def _drift(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> lis
         return []
     current = drift.profile(obs.probabilities[-p.window :], threshold=obs.threshold)
     report = drift.compare(
-        baseline.profile, current, drift.DriftThresholds(p.probability, p.confidence, p.ratio)
+        baseline.profile,
+        current,
+        drift.DriftThresholds(p.probability, p.confidence, p.ratio, p.psi, p.ks_pvalue),
     )
     metrics = report.metrics()
     summary = (

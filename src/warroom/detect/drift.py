@@ -1,11 +1,18 @@
-"""Seed 002's DriftDetector: the last 1,000 predictions against a saved baseline.
+"""Output drift: the last 1,000 predictions against a saved baseline.
 
-Three indicators, each the absolute change of one statistic (seed 002's thresholds):
-mean probability (0.15), low-confidence ratio (0.15), positive ("AI") prediction ratio
-(0.20). ``drift_detected`` when all three exceed their thresholds, as in the seed's
-scenario; ``drift_score`` is the mean of the three changes (seed 002's action table reads it:
-0.15-0.25 monitor, 0.25-0.40 lower the threshold, > 0.40 human review). PSI and KS on the
-probability distribution are reported alongside.
+Three indicators, each the absolute change of one statistic (the photo detector playbook's
+thresholds): mean probability (0.15), low-confidence ratio (0.15), positive prediction ratio
+(0.20); and the distribution of the answers as a whole (PSI, two-sample KS from scipy).
+``drift_detected`` when any one indicator is strong: one of the three past its threshold, or
+PSI above 0.1 *and* KS p-value below 1e-6 (both: PSI alone is noisy on a few hundred
+samples, KS alone flags shifts too small to matter). Thresholds are calibrated on
+baseline-drawn streams (tests/unit/test_drift_calibration.py).
+
+``drift_score`` is the length of the change vector of the three indicators
+(sqrt(a² + b² + c²)): the playbook's incident (0.18, 0.225, 0.22) scores 0.36, which its
+severity table rates P2 (> 0.30) and its action table answers by lowering the decision
+threshold (0.25-0.40), as its responders did. A single indicator past its line scores at
+least that line (> 0.15: P3).
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ class DriftThresholds:
     probability: float = 0.15
     confidence: float = 0.15
     ratio: float = 0.20
+    psi: float = 0.1
+    ks_pvalue: float = 1e-6
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class DriftReport:
             "ratio_drift": self.ratio_drift,
             "psi": self.psi,
             "ks_statistic": self.ks_statistic,
+            "drift_samples": float(self.samples),
         }
 
 
@@ -89,14 +99,17 @@ def compare(
     b = np.asarray(baseline.probabilities)
     c = np.asarray(current.probabilities)
     ks_stat, ks_p = ks(b, c)
+    stability = psi(b, c)
+    if stability > thresholds.psi and ks_p < thresholds.ks_pvalue:
+        exceeded += ("distribution",)
     return DriftReport(
         probability_drift=changes["probability"],
         confidence_drift=changes["confidence"],
         ratio_drift=changes["ratio"],
-        drift_score=sum(changes.values()) / 3,
-        drift_detected=len(exceeded) == 3,
+        drift_score=float(np.sqrt(sum(v * v for v in changes.values()))),
+        drift_detected=bool(exceeded),
         exceeded=exceeded,
-        psi=psi(b, c),
+        psi=stability,
         ks_statistic=ks_stat,
         ks_pvalue=ks_p,
         samples=int(c.size),

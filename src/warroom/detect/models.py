@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from warroom.detect.stats import wilson_interval
 from warroom.storage.base import Base
 
 
@@ -60,6 +61,15 @@ class BaselineRead(BaseModel):
     mean_probability: float | None
     low_confidence_ratio: float | None
     positive_ratio: float | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def accuracy_interval(self) -> tuple[float, float] | None:
+        """99 % Wilson interval of the baseline accuracy (how much its labels vouch for)."""
+        if self.accuracy is None or not self.labelled:
+            return None
+        hits = round(self.accuracy * self.labelled)
+        return wilson_interval(hits, self.labelled)
 
 
 class ReviewRead(BaseModel):

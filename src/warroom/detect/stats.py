@@ -1,4 +1,8 @@
-"""Small statistics used by the detectors: pure numpy/scipy, no state."""
+"""Small statistics used by the detectors: pure numpy/scipy, no state.
+
+The tests and intervals come from scipy.stats (binomial test, Wilson interval, two-sample
+KS); what is written here is only how they are combined.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,39 @@ def wilson_interval(errors: int, total: int, z: float = 2.576) -> tuple[float, f
     centre = (p + z * z / (2 * total)) / denom
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def z_of(alpha: float) -> float:
+    """The one-sided normal quantile of ``alpha`` (1e-6 → 4.75)."""
+    return float(sps.norm.isf(alpha))
+
+
+def drop_interval(
+    base_hits: int, base_n: int, hits: int, n: int, *, alpha: float
+) -> tuple[float, float]:
+    """Newcombe's hybrid score interval of ``base - current`` for two proportions (e.g. an
+    accuracy drop), each side one-sided at ``alpha``; (-1, 1) without data."""
+    if base_n == 0 or n == 0:
+        return -1.0, 1.0
+    z = z_of(alpha)
+    p1, p2 = base_hits / base_n, hits / n
+    l1, u1 = wilson_interval(base_hits, base_n, z)
+    l2, u2 = wilson_interval(hits, n, z)
+    d = p1 - p2
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return low, high
+
+
+def exceeds(values: np.ndarray, limit: float, *, share: float, alpha: float) -> bool:
+    """True when significantly more than ``share`` of ``values`` lie above ``limit`` (one-sided
+    binomial test at ``alpha``): e.g. more than 5 % of requests slower than a p95 limit."""
+    if values.size == 0:
+        return False
+    above = int((values > limit).sum())
+    if above <= share * values.size:
+        return False
+    return bool(sps.binomtest(above, int(values.size), share, alternative="greater").pvalue < alpha)
 
 
 def psi(baseline: np.ndarray, current: np.ndarray, bins: int = 10) -> float:

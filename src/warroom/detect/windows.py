@@ -1,7 +1,8 @@
 """Per-version outcome windows: numpy ring buffers, cheap enough for the request path.
 
 Each request appends one row (time, ok, latency, probability, predicted class); feedback later
-fills the label of the row with the same request id while it is still in the buffer.
+fills the label of the row with the same request id while it is still in the buffer, and
+always lands in the version's :class:`~warroom.detect.labels.LabelWindow` (late labels).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from warroom.detect.counts import SecondCounts
+from warroom.detect.labels import LabelWindow
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class OutcomeWindow:
         self.total = 0
         self.lock = threading.Lock()
         self.counts = SecondCounts()
+        self.labels = LabelWindow()
 
     def add(
         self,
@@ -142,6 +145,12 @@ class OutcomeWindow:
                 column[: keep.size] = column[keep]
             self.total = int(keep.size)
         self.counts.drop_since(since)
+
+    def latencies(self, *, since: float) -> np.ndarray:
+        """Latencies (ms) of the successful requests since ``since``."""
+        with self.lock:
+            idx = self._slice(since, None)
+            return self.latency_ms[idx][self.ok[idx]].astype(np.float64)
 
     def probabilities(self, *, last: int) -> np.ndarray:
         with self.lock:

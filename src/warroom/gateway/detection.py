@@ -2,9 +2,13 @@
 service the gateway fronts, and turn findings into ordinary alerts through the intake.
 
 A finding that appears fires an alert (source ``detector``, fingerprint
-``service/version/AlertName``); one that persists repeats it with fresh metrics (the playbook
-may raise the incident's severity); one that clears resolves it. Drift findings also apply
-the playbook's drift actions (seed 002), once each, on the incident's timeline.
+``service/version/measure``: ``availability`` for HighErrorRate, ServiceDown and
+ModelNotLoaded, ``drift`` for DriftDetected and DriftCritical, else the alert name); one that
+persists repeats it with fresh metrics (the playbook may raise the incident's severity); one
+that clears resolves it. The playbook's grouping families then put the alerts of one fault
+on one version (errors, or wrong answers seen as drift and as an accuracy drop) into one
+incident. Drift findings also apply the playbook's drift actions, once each, on the
+incident's timeline.
 """
 
 from __future__ import annotations
@@ -35,13 +39,47 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
     lengths = {policy.fast_window.total_seconds()}
     for w in policy.burn_windows:
         lengths |= {w.long.total_seconds(), w.short.total_seconds()}
+    fast = policy.fast_window.total_seconds()
+    confirm = max(fast, policy.latency_confirm_window.total_seconds())
+    stats = v.window.stats(since=now - fast)
+    if stats.count < policy.min_requests:
+        # A quiet version (a canary at 10 %): its last requests of up to 5 minutes, so that
+        # it is judged once it has served the minimum, not never.
+        stats = v.window.stats(since=now - QUIET_SPAN, last=policy.min_requests)
     return Observation(
-        fast=v.window.stats(since=now - policy.fast_window.total_seconds()),
+        fast=stats,
+        confirm=v.window.stats(since=now - confirm),
         counts={s: v.window.counts.totals(now=now, window=s) for s in lengths},
         probabilities=v.window.probabilities(last=policy.drift.window),
         threshold=v.threshold,
         load_error=v.load_error if v.weight > 0 else None,
+        latencies=(
+            v.window.latencies(since=now - fast),
+            v.window.latencies(since=now - confirm),
+        ),
+        labels=v.window.labels.stats(
+            last=policy.accuracy_window, since=now - policy.label_horizon.total_seconds()
+        ),
     )
+
+
+# The detectors that report one measurement at several lines: their alert keeps its identity
+# (fingerprint) while its name follows the line crossed, so an error burst that worsens into
+# an outage and back is one alert changing its name, not alerts resolving and re-firing.
+MEASURES = {
+    "ServiceDown": "availability",
+    "HighErrorRate": "availability",
+    "ModelNotLoaded": "availability",
+    "DriftDetected": "drift",
+    "DriftCritical": "drift",
+}
+
+
+QUIET_SPAN = 300.0
+
+
+def fingerprint(service: str, version: str, name: str) -> str:
+    return f"{service}/{version}/{MEASURES.get(name, name)}"
 
 
 class DetectorLoop:
@@ -92,11 +130,12 @@ class DetectorLoop:
                 if v.weight <= 0:
                     continue
                 for finding in detect(observe(v, policy, now=now), baseline, policy):
-                    found[f"{service}/{v.version}/{finding.name}"] = (service, v.version, finding)
+                    fp = fingerprint(service, v.version, finding.name)
+                    found[fp] = (service, v.version, finding)
         alerts = self._alerts(found, now)
         if alerts:
             ingest_batch(self.env, alerts, actor="detector:warroom")
-            drift = [(s, v, f) for s, v, f in found.values() if f.name.startswith("Drift")]
+            drift = [(fp, s, v, f) for fp, (s, v, f) in found.items() if "drift_score" in f.metrics]
             if drift:
                 apply_drift_actions(self.env, drift, policy)
         return alerts
@@ -144,7 +183,8 @@ class DetectorLoop:
     def _baseline(
         self, service: str, versions: dict[str, VersionRuntime], now: float
     ) -> baselines.BaselineView | None:
-        """The service's baseline; captured automatically from a stable version's traffic."""
+        """The service's baseline; captured automatically from a stable version's traffic once
+        it served ``baseline_requests``, its accuracy added once ``baseline_labels`` arrived."""
         policy = self.env.playbook.detection
         with self.env.db.read() as session:
             row = baselines.latest(session=session, service=service)
@@ -154,15 +194,12 @@ class DetectorLoop:
                 for r in registry.versions(session=session, service=service)
                 if r.marked_stable and r.weight > 0
             }
+        at = datetime.fromtimestamp(now, UTC)
         for v in versions.values():
             if v.version not in stable:
                 continue
             mine = row if row is not None and row.version == v.version else None
-            stats = v.window.stats(last=policy.drift.window)
-            missing_accuracy = mine is not None and mine.accuracy is None
-            if (mine is None and stats.count >= policy.drift.min_samples) or (
-                missing_accuracy and stats.labelled >= policy.min_labels
-            ):
+            if mine is None and v.window.total >= policy.baseline_requests:
                 with self.env.db.session() as session:
                     row = baselines.capture(
                         session=session,
@@ -170,8 +207,23 @@ class DetectorLoop:
                         version=v.version,
                         window=v.window,
                         threshold=v.threshold,
-                        last=policy.drift.window,
+                        last=max(policy.drift.window, policy.baseline_requests),
                         actor="detector:warroom",
-                        now=datetime.fromtimestamp(now, UTC),
+                        now=at,
+                        labels=policy.baseline_labels,
+                    )
+            elif (
+                mine is not None
+                and mine.labelled < policy.baseline_labels
+                and v.window.labels.total >= policy.baseline_labels
+            ):
+                with self.env.db.session() as session:
+                    row = baselines.add_accuracy(
+                        session=session,
+                        baseline_id=mine.id,
+                        window=v.window,
+                        labels=policy.baseline_labels,
+                        actor="detector:warroom",
+                        now=at,
                     )
         return baselines.view(row)

@@ -21,16 +21,17 @@ ACTOR = "detector:warroom"
 
 
 def apply_drift_actions(
-    env: Env, findings: list[tuple[str, str, Finding]], policy: DetectionPolicy
+    env: Env, findings: list[tuple[str, str, str, Finding]], policy: DetectionPolicy
 ) -> None:
+    """``findings``: (alert fingerprint, service, version, finding with a drift score)."""
     now = env.clock()
     with env.db.session() as session:
-        for service, version, finding in findings:
+        for fingerprint, service, version, finding in findings:
             score = finding.metrics.get("drift_score", 0.0)
             alert = session.scalars(
                 select(Alert).where(
                     Alert.source == "detector",
-                    Alert.fingerprint == f"{service}/{version}/{finding.name}",
+                    Alert.fingerprint == fingerprint,
                     Alert.status == "firing",
                 )
             ).first()

@@ -18,6 +18,7 @@ import numpy as np
 from warroom.deploy import registry
 from warroom.deploy.loaders import load
 from warroom.detect import review
+from warroom.detect.labels import Ledger
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import NotFound, PredictionFailed
 from warroom.gateway.faults import FaultTable
@@ -48,7 +49,9 @@ class Gateway:
         self.windows: dict[tuple[str, str], OutcomeWindow] = {}
         self.lock = threading.Lock()
         self.ids = itertools.count(int(time.time() * 1000) << 16)
-        self.owner: dict[int, tuple[str, str]] = {}
+        # Every prediction's version and answer, for labels that arrive hours later.
+        horizon = env.playbook.detection.label_horizon.total_seconds()
+        self.ledger = Ledger(horizon=horizon)
         self.faults = FaultTable()
 
     def window(self, service: str, version: str) -> OutcomeWindow:
@@ -183,21 +186,23 @@ class Gateway:
                 request=request_id,
             )
             raise PredictionFailed(service, v.version, exc) from exc
+        # Only the model call is timed: routing, queueing for a pool thread and recording
+        # happen outside the timer, so the latency detector judges the model, not the host.
         latency = (time.perf_counter() - start) * 1000
         positive = float(proba[1]) if proba.size == 2 else float(proba.max())
         predicted = int(positive >= v.threshold) if proba.size == 2 else int(proba.argmax())
+        now = time.time()
         v.window.add(
-            at=time.time(),
+            at=now,
             ok=True,
             latency_ms=latency,
             probability=positive,
             predicted=predicted,
             request=request_id,
         )
-        self.owner[request_id] = (service, v.version)
-        if len(self.owner) > 200_000:  # feedback for very old requests is dropped
-            for key in list(itertools.islice(self.owner, 100_000)):
-                del self.owner[key]
+        self.ledger.add(
+            request=request_id, service=service, version=v.version, at=now, predicted=predicted
+        )
         answer = Prediction(request_id, v.version, positive, predicted, proba.tolist(), latency)
         if v.review and max(positive, 1 - positive) < v.window.low_confidence:
             self._hold(service, v.version, request_id, features, positive, predicted)
@@ -227,13 +232,14 @@ class Gateway:
             )
 
     def feedback(self, service: str, request_id: int, label: int) -> str:
-        """Attach a true label to an earlier request; returns its version."""
-        owner = self.owner.get(request_id)
-        if owner is None or owner[0] != service:
-            raise NotFound(f"request {request_id} of {service} is unknown or too old")
-        if not self.window(*owner).add_label(request_id, label):
-            raise NotFound(f"request {request_id} has left the outcome window")
-        return owner[1]
+        """Attach a true label to an earlier request, however late within the label horizon;
+        returns its version (NotFound past the horizon, Conflict when labelled before)."""
+        now = time.time()
+        version, pending = self.ledger.claim(request_id, service, now=now)
+        window = self.window(service, version)
+        window.add_label(request_id, label)  # while still in the outcome ring: its stats
+        window.labels.add(at=now, predicted_at=pending.at, predicted=pending.predicted, label=label)
+        return version
 
 
 def _newer(a: datetime | None, b: datetime | None) -> bool:

@@ -1,9 +1,13 @@
 """Grouping: firing alerts become incidents.
 
-Alerts with the same grouping key (the playbook's grouping labels) join the open incident of
-that key whose last alert arrived within the playbook's grouping window; otherwise they open
-a new incident, classified by its worst alert. Alerts only ever raise an incident's
-severity; people may lower it.
+Alerts with the same grouping key (the playbook's grouping labels, by default service,
+version and alert name) join the open incident of that key whose last alert arrived within
+the playbook's grouping window; otherwise they open a new incident, classified by its worst
+alert. In the key an alert's name counts as its family when the playbook's
+``grouping.families`` lists it (by default ``availability``: ServiceDown, ModelNotLoaded,
+HighErrorRate; ``quality``: DriftCritical, HighPredictionErrorRate, DriftDetected), so one
+fault on one version that shows under several names is one incident, raised as it worsens.
+Alerts only ever raise an incident's severity; people may lower it.
 
 This is the incidents domain's part of the intake: it knows incidents and their timeline,
 not what the intake does around them. How an alert is classified, and how a new incident is
@@ -26,7 +30,7 @@ from warroom.incidents import ids, lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.classify import Verdict
 from warroom.incidents.models import Incident
-from warroom.playbook.schema import Playbook
+from warroom.playbook.schema import Grouping, Playbook
 from warroom.playbook.terms import most_severe, severity_rank
 
 SYSTEM_ACTOR = "warroom"
@@ -84,9 +88,12 @@ def match_labels(alert: Labelled) -> dict[str, str]:
     return {**alert.labels, "alertname": alert.name, "service": alert.service or ""}
 
 
-def group_key(alert: Labelled, labels: list[str]) -> str:
+def group_key(alert: Labelled, grouping: Grouping) -> str:
+    """The key alerts of one incident share: the grouping labels' values, the alert name
+    replaced by its family."""
     merged = match_labels(alert)
-    return "|".join(f"{name}={merged.get(name, '')}" for name in labels)
+    merged["alertname"] = grouping.family_of(alert.name)
+    return "|".join(f"{name}={merged.get(name, '')}" for name in grouping.labels)
 
 
 def group(
@@ -103,7 +110,7 @@ def group(
     grouped = Grouped()
     if not members:
         return grouped
-    by_key = _by_key(members, playbook.grouping.labels)
+    by_key = _by_key(members, playbook.grouping)
     existing = _joinable(session, list(by_key), playbook, now)
     reserved: set[str] = set()  # the ids this call takes (see ids.next_id)
     for key, keyed in by_key.items():
@@ -127,10 +134,10 @@ def group(
     return grouped
 
 
-def _by_key(members: Sequence[M], labels: list[str]) -> dict[str, list[M]]:
+def _by_key(members: Sequence[M], grouping: Grouping) -> dict[str, list[M]]:
     by_key: dict[str, list[M]] = defaultdict(list)
     for member in members:
-        by_key[group_key(member, labels)].append(member)
+        by_key[group_key(member, grouping)].append(member)
     return by_key
 
 

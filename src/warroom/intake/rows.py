@@ -76,7 +76,10 @@ def new_row(spec: AlertCreate, now: datetime, integration_id: int | None) -> Row
 
 
 def refresh(row: Row, spec: AlertCreate, now: datetime) -> None:
-    """A firing alert fired again: take its latest labels and values."""
+    """A firing alert fired again: take its latest name, labels and values (a detector's
+    alert is named after the worst of its family's findings, e.g. HighErrorRate then
+    ServiceDown)."""
+    row.name = spec.name
     row.labels = spec.labels
     row.annotations = spec.annotations
     row.metrics = {**row.metrics, **spec.metrics}

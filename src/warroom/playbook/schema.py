@@ -107,9 +107,40 @@ class Classification(Strict):
         return value
 
 
+def _families() -> dict[str, list[str]]:
+    # One fault shows under several names as it worsens: errors become an outage; wrong
+    # answers show as drift and as an accuracy drop.
+    return {
+        "availability": ["ServiceDown", "ModelNotLoaded", "HighErrorRate"],
+        "quality": ["DriftCritical", "HighPredictionErrorRate", "DriftDetected"],
+    }
+
+
 class Grouping(Strict):
-    labels: list[str] = Field(default_factory=lambda: ["service", "alertname"], min_length=1)
+    """Alerts with the same values of ``labels`` join one open incident. In the key, an
+    alert named in a family counts as its family: a ServiceDown after a HighErrorRate on the
+    same service and version joins (and raises) the same incident."""
+
+    labels: list[str] = Field(
+        default_factory=lambda: ["service", "version", "alertname"], min_length=1
+    )
     window: Duration = Field(default="1h", validate_default=True)
+    families: dict[str, list[str]] = Field(
+        default_factory=_families, description="alert names that are one fault, worst first"
+    )
+
+    @field_validator("families")
+    @classmethod
+    def _one_family_each(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        names = [n for members in value.values() for n in members]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"an alert belongs to one family at most; repeated: {twice}")
+        return value
+
+    def family_of(self, name: str) -> str:
+        """The family an alert name belongs to, else the name itself."""
+        return next((f for f, members in self.families.items() if name in members), name)
 
 
 class Criterion(Strict):
@@ -170,6 +201,11 @@ class AutoRollback(Strict):
     # What a matching incident of each severity does: roll back, only after a recent deploy
     # of the service (seed 001: "what changed recently?"), wait for a human, or nothing.
     by_severity: dict[Severity, AutoMode] = Field(default_factory=_auto_modes)
+    judge_on: Literal["bound", "value"] = Field(
+        default="bound",
+        description="bound: a condition holds when the metric's confidence bound is past it "
+        "(metric_lower_bound for >, metric_upper_bound for <, where the alert carries one)",
+    )
     recent_deploy_within: Duration = Field(default="6h", validate_default=True)
     cooldown: Duration = Field(default="30m", validate_default=True)
     max_per_hour: int = Field(default=3, ge=1)
@@ -250,17 +286,24 @@ def _drift_actions() -> list[DriftAction]:
 
 
 class DriftPolicy(Strict):
+    """Any one strong indicator is enough: one of the three shifts past its threshold, or the
+    distribution of answers moved (PSI above ``psi`` and KS p-value below ``ks_pvalue``)."""
+
     window: int = Field(default=1000, ge=10, description="last N predictions (seed 002)")
     min_samples: int = Field(default=200, ge=10)
     probability: float = 0.15
     confidence: float = 0.15
     ratio: float = 0.20
+    psi: float = Field(default=0.1, gt=0, description="population stability index")
+    ks_pvalue: float = Field(default=1e-6, gt=0, lt=1)
     critical_score: float = 0.40
     actions: list[DriftAction] = Field(default_factory=_drift_actions)
 
 
 class DetectionPolicy(Strict):
-    """warroom's own detectors over the embedded gateway's traffic."""
+    """warroom's own detectors over the embedded gateway's traffic. Every comparison with a
+    baseline is a statistical test at ``alpha`` (one-sided, per evaluation) on top of a
+    minimum effect, so that noise in a healthy version never pages (README "Detection")."""
 
     enabled: bool = True
     interval: Duration = Field(default="1s", validate_default=True)
@@ -270,9 +313,32 @@ class DetectionPolicy(Strict):
     down_error_rate: float = Field(default=0.5, gt=0, le=1, description="ServiceDown")
     slo: float = Field(default=0.99, gt=0, lt=1, description="availability objective")
     burn_windows: list[BurnWindowSpec] = Field(default_factory=_burn_windows)
+    alpha: float = Field(
+        default=1e-6, gt=0, lt=0.5, description="significance of latency and accuracy tests"
+    )
+    baseline_requests: int = Field(
+        default=500, ge=10, description="requests a version serves before its baseline"
+    )
     latency_increase: float = Field(default=0.5, gt=0, description="HighLatency (0.5 = +50%)")
+    latency_min_increase_ms: float = Field(
+        default=25.0, ge=0, description="and at least this many ms above the baseline p95"
+    )
+    latency_confirm_window: Duration = Field(
+        default="60s",
+        validate_default=True,
+        description="latency must also be high over this longer window (multiwindow)",
+    )
     accuracy_drop: float = Field(default=0.05, gt=0, description="HighPredictionErrorRate")
-    min_labels: int = Field(default=50, ge=1)
+    min_labels: int = Field(default=100, ge=1, description="labels before accuracy is judged")
+    accuracy_window: int = Field(default=500, ge=10, description="accuracy over the last N labels")
+    baseline_labels: int = Field(
+        default=500, ge=10, description="labels a baseline's accuracy needs"
+    )
+    label_horizon: Duration = Field(
+        default="6h",
+        validate_default=True,
+        description="feedback is joined to its prediction for this long",
+    )
     drift: DriftPolicy = Field(default_factory=DriftPolicy)
 
 

@@ -121,7 +121,7 @@ def _metrics(session: Session, incident: Incident) -> dict[str, float]:
     )
     for metrics in alerts:
         for name, value in metrics.items():
-            worse = min if name == "availability" else max
+            worse = min if name.startswith("availability") else max
             merged[name] = worse(merged.get(name, value), value)
     return merged
 

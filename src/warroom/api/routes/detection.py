@@ -48,6 +48,7 @@ def update_baseline(
             actor=who.actor,
             now=container.clock(),
             min_requests=policy.min_requests,
+            labels=policy.baseline_labels,
         )
 
 
