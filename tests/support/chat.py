@@ -20,14 +20,17 @@ from warroom.playbook.schema import Playbook
 
 # 2026-11-23 is in an even week of the default rotation: alice is backend primary.
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-ALICE, CAROL = "UALICE001", "UCAROL001"
+ALICE, BOB, CAROL = "UALICE001", "UBOB00001", "UCAROL001"
+#: The Slack user of each person mapped by a Slack contact.
+SLACK_IDS = {"alice": ALICE, "bob": BOB}
 
 
 def slack_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackServer]:
-    """A started local Slack knowing alice, carol and mallory (whom warroom does not know),
+    """A started local Slack knowing alice, bob, carol and mallory (whom warroom does not know),
     with the bot token and signing secret in the environment."""
     server = SlackServer()
     server.add_user(ALICE, "alice", "alice@example.com")
+    server.add_user(BOB, "bob", "bob@example.com")
     server.add_user(CAROL, "carol", "carol@example.com")
     server.add_user("ULONER001", "mallory", "mallory@example.com")
     server.start()
@@ -38,16 +41,16 @@ def slack_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackServer]:
 
 
 def chat_playbook(playbook: Playbook, slack: SlackServer, **chat: object) -> Playbook:
-    """The default playbook with a chat section on the local Slack: alice maps by her Slack
-    contact, carol by e-mail (users.lookupByEmail)."""
+    """The default playbook with a chat section on the local Slack: alice and bob map by their
+    Slack contact, carol by e-mail (users.lookupByEmail)."""
     data = playbook.model_dump(mode="json", by_alias=True)
     data["channels"] += [
         {"name": "slack", "type": "slack", "url": f"{slack.url}/respond/incoming-webhook"},
         {"name": "mail", "type": "email", "url": "smtp://127.0.0.1:9"},
     ]
     for person in data["oncall"]["people"]:
-        if person["name"] == "alice":
-            person["contacts"] = [{"channel": "slack", "to": ALICE}]
+        if person["name"] in SLACK_IDS:
+            person["contacts"] = [{"channel": "slack", "to": SLACK_IDS[person["name"]]}]
         if person["name"] == "carol":
             person["contacts"] = [{"channel": "mail", "to": "carol@example.com"}]
     data["checklists"] = []
