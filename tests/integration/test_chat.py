@@ -6,11 +6,12 @@ nothing; rate limiting delays but loses nothing."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
 from tests.support.chat import ALICE, CAROL, T0, kinds, open_incident, room_of, texts, use_slack
-from tests.support.slack import BOT, click, command
+from tests.support.slack import BOT, SlackServer, click, command
 from warroom.audit.models import AuditEvent
 from warroom.bootstrap import Container
 from warroom.chat.models import ChatMessage
@@ -96,7 +97,10 @@ def test_p1_room_invites_pins_mirrors_and_archives(container: Container, clock, 
     assert any("War room archived" in e.message for e in kinds(container, incident_id))
 
     keys = [m["metadata"]["event_payload"]["key"] for m in channel["messages"]]
-    assert len(keys) == len(set(keys)) == slack.count("chat.postMessage")  # none twice
+    posts = [c for c in slack.calls if c.method == "chat.postMessage"]
+    into_room = [c for c in posts if c.params["channel"] == channel["id"]]
+    assert len(keys) == len(set(keys)) == len(into_room)  # none twice
+    assert {c.params["channel"] for c in posts} == {channel["id"], "D" + ALICE[1:]}  # + her page
     assert slack.count("conversations.create") == 1
 
 
@@ -188,6 +192,11 @@ def test_slash_commands_declare_and_act(live_server, clock, slack) -> None:
         assert incident is not None and incident.status == "investigating"
 
 
+def rooms(slack: SlackServer) -> list[dict[str, Any]]:
+    """The channels, without the bot's direct messages (pages go there)."""
+    return [c for c in slack.channels.values() if not c.get("is_im")]
+
+
 def _snapshot(container: Container) -> tuple[int, int, int]:
     with container.db.read() as session:
         return (
@@ -261,9 +270,11 @@ def test_rate_limited_calls_wait_and_nothing_is_lost(container: Container, clock
             session.scalar(select(func.count()).select_from(Job).where(Job.status == "dead")) == 0
         )
     keys = [m["metadata"]["event_payload"]["key"] for m in channel["messages"]]
-    assert len(keys) == len(set(keys)) == len(rows)
+    assert len(keys) == len(set(keys)) == len([r for r in rows if r.channel_id == channel["id"]])
     assert any(k.endswith(":opening") for k in keys) and any(":event:" in k for k in keys)
     assert BOT in channel["members"]
+    [page] = slack.channels["D" + ALICE[1:]]["messages"]  # alice's page, delayed, sent once
+    assert page["metadata"]["event_payload"]["key"] == "page:1"
 
 
 def test_worker_killed_after_room_created_opens_no_second_room(
@@ -309,7 +320,7 @@ def test_worker_killed_after_room_created_opens_no_second_room(
             worker.kill()
     assert worker.returncode == -signal.SIGKILL
     slack.after = None
-    assert len(slack.channels) == 1
+    assert len(rooms(slack)) == 1
     assert room_of(container, incident_id).channel_id is None  # created, never stored
 
     clock.set(datetime.now(UTC) + timedelta(seconds=container.settings.job_lease + 5))
@@ -317,7 +328,7 @@ def test_worker_killed_after_room_created_opens_no_second_room(
     while room_of(container, incident_id).opening_ts is None and time.monotonic() < deadline:
         Worker(container).run_until_idle()
     room = room_of(container, incident_id)
-    [channel] = slack.channels.values()
+    [channel] = rooms(slack)
     assert room.channel_id == channel["id"] and room.name == channel["name"]  # no "-2" room
     assert channel["pins"] == [channel["messages"][0]["ts"]]
     assert slack.count("conversations.create") == 2  # the retry met name_taken and adopted it
@@ -360,7 +371,8 @@ def test_approval_prompt_decline_and_expiry(live_server, clock, slack) -> None:
             ]
             assert len(prompt) == 1 and "from v2 to v1" in prompt[0]["text"]
             dm = slack.channels["D" + ALICE[1:]]["messages"]  # alice was paged
-            assert len(dm) == 1 and dm[0]["text"] == prompt[0]["text"]
+            asked = [m for m in dm if "waiting for approval" in m["text"]]
+            assert len(asked) == 1 and asked[0]["text"] == prompt[0]["text"]
             answer = click(
                 live_server.url,
                 slack,

@@ -219,22 +219,36 @@ class SlackServer:
         ][: int(p.get("limit") or 100)]
         return {"ok": True, "messages": found, "has_more": False}
 
+    def _direct(self, user: str) -> str:
+        """The bot's direct-message channel with a user (``D`` + the user id's rest)."""
+        dm = "D" + user[1:]
+        self.channels.setdefault(
+            dm,
+            {
+                "id": dm,
+                "name": "",
+                "is_im": True,
+                "user": user,
+                "members": [BOT, user],
+                "messages": [],
+                "pins": [],
+                "is_archived": False,
+            },
+        )
+        return dm
+
+    def m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        users = [u for u in str(p.get("users", "")).split(",") if u]
+        if len(users) != 1:  # warroom opens one-to-one messages only
+            return {"ok": False, "error": "not_enough_users" if not users else "too_many_users"}
+        if users[0] not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self._direct(users[0])}}
+
     def m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         target = str(p.get("channel", ""))
         if target in self.users:  # a direct message: Slack opens the app's DM with the user
-            dm = "D" + target[1:]
-            self.channels.setdefault(
-                dm,
-                {
-                    "id": dm,
-                    "name": "",
-                    "members": [BOT, target],
-                    "messages": [],
-                    "pins": [],
-                    "is_archived": False,
-                },
-            )
-            p = {**p, "channel": dm}
+            p = {**p, "channel": self._direct(target)}
         channel = self._channel(p)
         if isinstance(channel, str):
             return {"ok": False, "error": channel}
