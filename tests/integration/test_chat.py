@@ -178,7 +178,7 @@ def test_slash_commands_declare_and_act(live_server, clock, slack) -> None:
         channel=room.channel_id or "",
         text=f"assign technical_lead <@{CAROL}|carol>",
     )
-    assert "is neither" not in moved.json()["text"]
+    assert moved.json()["text"] == f"carol is technical_lead of {incident_id}."  # by e-mail
     status = command(
         live_server.url,
         slack,
