@@ -5,100 +5,20 @@ nothing; rate limiting delays but loses nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
-from tests.support.slack import BOT, SIGNING_SECRET, TOKEN, SlackServer, click, command
-from warroom.alerts.models import AlertCreate
+from tests.support.chat import ALICE, CAROL, T0, kinds, open_incident, room_of, texts, use_slack
+from tests.support.slack import BOT, SlackServer, click, command
 from warroom.audit.models import AuditEvent
 from warroom.bootstrap import Container
-from warroom.chat.models import ChatMessage, ChatRoom
+from warroom.chat.models import ChatMessage
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Incident, TimelineEvent
-from warroom.intake.service import ingest
 from warroom.jobs.models import Job
-from warroom.playbook.schema import Playbook
 from warroom.worker.loop import Worker
-
-# 2026-11-23 is in an even week of the default rotation: alice is backend primary.
-T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-ALICE, CAROL = "UALICE001", "UCAROL001"
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackServer]:
-    server = SlackServer()
-    server.add_user(ALICE, "alice", "alice@example.com")
-    server.add_user(CAROL, "carol", "carol@example.com")
-    server.add_user("ULONER001", "mallory", "mallory@example.com")
-    server.start()
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    yield server
-    server.stop()
-
-
-def chat_playbook(playbook: Playbook, slack: SlackServer, **chat: object) -> Playbook:
-    """The default playbook with a chat section on the local Slack: alice maps by her Slack
-    contact, carol by e-mail (users.lookupByEmail)."""
-    data = playbook.model_dump(mode="json", by_alias=True)
-    data["channels"] += [
-        {"name": "slack", "type": "slack", "url": f"{slack.url}/respond/incoming-webhook"},
-        {"name": "mail", "type": "email", "url": "smtp://127.0.0.1:9"},
-    ]
-    for person in data["oncall"]["people"]:
-        if person["name"] == "alice":
-            person["contacts"] = [{"channel": "slack", "to": ALICE}]
-        if person["name"] == "carol":
-            person["contacts"] = [{"channel": "mail", "to": "carol@example.com"}]
-    data["checklists"] = []
-    data["chat"] = {"base_url": slack.url + "/api/", "invite": {"team": False}, **chat}
-    return Playbook.model_validate(data)
-
-
-def use_slack(container: Container, slack: SlackServer, **chat: object) -> None:
-    container.playbook = chat_playbook(container.playbook, slack, **chat)
-
-
-def open_incident(container: Container, now: datetime, error_rate: float = 0.2) -> str:
-    alert = AlertCreate.model_validate(
-        {
-            "source": "generic",
-            "fingerprint": "fp-fraud",
-            "starts_at": now.isoformat(),
-            "name": "HighErrorRate",
-            "service": "fraud",
-            "summary": "fraud model answers 5xx to one request in five",
-            "metrics": {"error_rate": error_rate},
-        }
-    )
-    with container.db.session() as session:
-        result = ingest(
-            session=session, alerts=[alert], playbook=container.playbook, actor="test", now=now
-        )
-    [incident_id] = result.incidents_opened
-    return incident_id
-
-
-def room_of(container: Container, incident_id: str) -> ChatRoom:
-    with container.db.read() as session:
-        room = session.get(ChatRoom, incident_id)
-        assert room is not None
-        session.expunge(room)
-        return room
-
-
-def texts(slack: SlackServer, channel: str) -> list[str]:
-    return [m["text"] for m in slack.channels[channel]["messages"]]
-
-
-def kinds(container: Container, incident_id: str) -> list[TimelineEvent]:
-    with container.db.read() as session:
-        incident, _ = incidents.get_detail(session=session, incident_id=incident_id)
-        return list(incident.timeline)
 
 
 def test_p1_room_invites_pins_mirrors_and_archives(container: Container, clock, slack) -> None:
@@ -177,7 +97,10 @@ def test_p1_room_invites_pins_mirrors_and_archives(container: Container, clock, 
     assert any("War room archived" in e.message for e in kinds(container, incident_id))
 
     keys = [m["metadata"]["event_payload"]["key"] for m in channel["messages"]]
-    assert len(keys) == len(set(keys)) == slack.count("chat.postMessage")  # none twice
+    posts = [c for c in slack.calls if c.method == "chat.postMessage"]
+    into_room = [c for c in posts if c.params["channel"] == channel["id"]]
+    assert len(keys) == len(set(keys)) == len(into_room)  # none twice
+    assert {c.params["channel"] for c in posts} == {channel["id"], "D" + ALICE[1:]}  # + her page
     assert slack.count("conversations.create") == 1
 
 
@@ -255,7 +178,7 @@ def test_slash_commands_declare_and_act(live_server, clock, slack) -> None:
         channel=room.channel_id or "",
         text=f"assign technical_lead <@{CAROL}|carol>",
     )
-    assert "is neither" not in moved.json()["text"]
+    assert moved.json()["text"] == f"carol is technical_lead of {incident_id}."  # by e-mail
     status = command(
         live_server.url,
         slack,
@@ -267,6 +190,11 @@ def test_slash_commands_declare_and_act(live_server, clock, slack) -> None:
     with container.db.read() as session:
         incident = session.get(Incident, incident_id)
         assert incident is not None and incident.status == "investigating"
+
+
+def rooms(slack: SlackServer) -> list[dict[str, Any]]:
+    """The channels, without the bot's direct messages (pages go there)."""
+    return [c for c in slack.channels.values() if not c.get("is_im")]
 
 
 def _snapshot(container: Container) -> tuple[int, int, int]:
@@ -342,9 +270,11 @@ def test_rate_limited_calls_wait_and_nothing_is_lost(container: Container, clock
             session.scalar(select(func.count()).select_from(Job).where(Job.status == "dead")) == 0
         )
     keys = [m["metadata"]["event_payload"]["key"] for m in channel["messages"]]
-    assert len(keys) == len(set(keys)) == len(rows)
+    assert len(keys) == len(set(keys)) == len([r for r in rows if r.channel_id == channel["id"]])
     assert any(k.endswith(":opening") for k in keys) and any(":event:" in k for k in keys)
     assert BOT in channel["members"]
+    [page] = slack.channels["D" + ALICE[1:]]["messages"]  # alice's page, delayed, sent once
+    assert page["metadata"]["event_payload"]["key"] == "page:1"
 
 
 def test_worker_killed_after_room_created_opens_no_second_room(
@@ -390,7 +320,7 @@ def test_worker_killed_after_room_created_opens_no_second_room(
             worker.kill()
     assert worker.returncode == -signal.SIGKILL
     slack.after = None
-    assert len(slack.channels) == 1
+    assert len(rooms(slack)) == 1
     assert room_of(container, incident_id).channel_id is None  # created, never stored
 
     clock.set(datetime.now(UTC) + timedelta(seconds=container.settings.job_lease + 5))
@@ -398,7 +328,7 @@ def test_worker_killed_after_room_created_opens_no_second_room(
     while room_of(container, incident_id).opening_ts is None and time.monotonic() < deadline:
         Worker(container).run_until_idle()
     room = room_of(container, incident_id)
-    [channel] = slack.channels.values()
+    [channel] = rooms(slack)
     assert room.channel_id == channel["id"] and room.name == channel["name"]  # no "-2" room
     assert channel["pins"] == [channel["messages"][0]["ts"]]
     assert slack.count("conversations.create") == 2  # the retry met name_taken and adopted it
@@ -441,7 +371,8 @@ def test_approval_prompt_decline_and_expiry(live_server, clock, slack) -> None:
             ]
             assert len(prompt) == 1 and "from v2 to v1" in prompt[0]["text"]
             dm = slack.channels["D" + ALICE[1:]]["messages"]  # alice was paged
-            assert len(dm) == 1 and dm[0]["text"] == prompt[0]["text"]
+            asked = [m for m in dm if "waiting for approval" in m["text"]]
+            assert len(asked) == 1 and asked[0]["text"] == prompt[0]["text"]
             answer = click(
                 live_server.url,
                 slack,

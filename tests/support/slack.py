@@ -65,14 +65,14 @@ class SlackServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                owner._handle(self, dict(parse_qs(urlsplit(self.path).query)))
+                owner._handle(self, _single(parse_qs(urlsplit(self.path).query)))
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 if self.headers.get("content-type", "").startswith("application/json"):
                     body: dict[str, Any] = json.loads(raw or b"{}")
                 else:
-                    body = dict(parse_qs(raw.decode()))
+                    body = _single(parse_qs(raw.decode()))
                 owner._handle(self, body)
 
             def log_message(self, *args: Any) -> None:
@@ -88,7 +88,10 @@ class SlackServer:
 
     # --- protocol -------------------------------------------------------------------------
     def _handle(self, http: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
-        params = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in body.items()}
+        params = dict(body)
+        for key in ("blocks", "metadata"):  # a form body carries these as JSON text
+            if isinstance(params.get(key), str) and params[key]:
+                params[key] = json.loads(params[key])
         path = urlsplit(http.path).path
         if path.startswith("/respond/"):
             self.responses.append({"path": path, **params})
@@ -216,22 +219,36 @@ class SlackServer:
         ][: int(p.get("limit") or 100)]
         return {"ok": True, "messages": found, "has_more": False}
 
+    def _direct(self, user: str) -> str:
+        """The bot's direct-message channel with a user (``D`` + the user id's rest)."""
+        dm = "D" + user[1:]
+        self.channels.setdefault(
+            dm,
+            {
+                "id": dm,
+                "name": "",
+                "is_im": True,
+                "user": user,
+                "members": [BOT, user],
+                "messages": [],
+                "pins": [],
+                "is_archived": False,
+            },
+        )
+        return dm
+
+    def m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        users = [u for u in str(p.get("users", "")).split(",") if u]
+        if len(users) != 1:  # warroom opens one-to-one messages only
+            return {"ok": False, "error": "not_enough_users" if not users else "too_many_users"}
+        if users[0] not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self._direct(users[0])}}
+
     def m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         target = str(p.get("channel", ""))
         if target in self.users:  # a direct message: Slack opens the app's DM with the user
-            dm = "D" + target[1:]
-            self.channels.setdefault(
-                dm,
-                {
-                    "id": dm,
-                    "name": "",
-                    "members": [BOT, target],
-                    "messages": [],
-                    "pins": [],
-                    "is_archived": False,
-                },
-            )
-            p = {**p, "channel": dm}
+            p = {**p, "channel": self._direct(target)}
         channel = self._channel(p)
         if isinstance(channel, str):
             return {"ok": False, "error": channel}
@@ -282,6 +299,11 @@ class SlackServer:
     def m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(p.get("user", "")))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+
+def _single(form: dict[str, list[str]]) -> dict[str, Any]:
+    """A query string or form body as Slack reads it: one value per field."""
+    return {k: v[0] if len(v) == 1 else v for k, v in form.items()}
 
 
 def _answer(

@@ -92,8 +92,12 @@ class ChatPlatform:
         """Invite users (already members are fine)."""
         raise NotImplementedError
 
+    def direct_room(self, user: str) -> str:
+        """The room of direct messages between the bot and a user (opened if need be)."""
+        raise NotImplementedError
+
     def post(self, room: str, post: Post) -> str:
-        """Post a message into a room (or a user's direct messages); its id."""
+        """Post a message into a room; its id."""
         raise NotImplementedError
 
     def find_message(self, room: str, key: str, since: datetime) -> str | None:

@@ -26,9 +26,9 @@ def platform_types() -> dict[str, type[ChatPlatform]]:
     return found
 
 
-def platform(policy: ChatPolicy) -> ChatPlatform:
+def platform(policy: ChatPolicy, *, timeout: float = 10.0) -> ChatPlatform:
     """The platform the playbook's ``chat`` section names, or ChatError listing the known."""
     types = platform_types()
     if policy.type not in types:
         raise ChatError(f"unknown chat type {policy.type!r}; known: {', '.join(sorted(types))}")
-    return types[policy.type](policy)
+    return types[policy.type](policy, timeout=timeout)

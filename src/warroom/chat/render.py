@@ -82,6 +82,12 @@ def opening(view: IncidentView) -> tuple[str, list[dict[str, Any]]]:
     return text, [_section(text), incident_buttons(view.id)]
 
 
+def page(*, subject: str, body: str, incident_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """A page sent to a person through the bot: what it is, with the incident's buttons."""
+    text = f"*{subject}*\n{body}"
+    return text, [_section(text), incident_buttons(incident_id)]
+
+
 def topic(*, severity: str, status: str, commander: str | None) -> str:
     """The room's topic: severity · status · commander."""
     return f"{severity} · {status} · IC: {commander or 'unassigned'}"[:250]

@@ -92,6 +92,10 @@ class SlackPlatform(ChatPlatform):
         for user in users:  # one by one: Slack refuses the whole list for one member
             self.call("conversations.invite", channel=room, users=user)
 
+    def direct_room(self, user: str) -> str:
+        data = self.call("conversations.open", users=user)
+        return str(data["channel"]["id"])
+
     def post(self, room: str, post: Post) -> str:
         data = self.call(
             "chat.postMessage",

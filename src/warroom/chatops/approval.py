@@ -59,7 +59,7 @@ def _targets(ctx: JobContext, row: ChatApproval) -> list[tuple[str, str]]:
             person=person,
             now=ctx.now,
         )
-        places += [(f"dm:{person}", user)] if user else []
+        places += [(f"dm:{person}", platform.direct_room(user))] if user else []
     return places
 
 

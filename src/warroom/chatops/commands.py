@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import AlertCreate
+from warroom.chat import registry as platforms
 from warroom.chat import render
 from warroom.chat import service as chat
-from warroom.chatops import approval
-from warroom.errors import InvalidInput
+from warroom.chatops import approval, people
+from warroom.errors import ChatError, InvalidInput
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Role
 from warroom.intake.batch import IntakeEnv, ingest_batch
@@ -134,8 +135,6 @@ def command(env: IntakeEnv, asker: Asker, text: str, start_rollback: StartRollba
             return f"You acknowledged {incident_id}."
         if verb == "status":
             return _status(session, incident_id, asker, args, env)
-        if verb == "assign":
-            return _assign(session, incident_id, asker, args, env)
         if verb == "update":
             return _update(session, incident_id, asker, args, env)
         if verb == "page":
@@ -150,6 +149,8 @@ def command(env: IntakeEnv, asker: Asker, text: str, start_rollback: StartRollba
                 now=now,
             )
             return f"Paging {', '.join(who) or 'nobody (no one on call)'} for {incident_id}."
+    if verb == "assign":
+        return _assign(env, incident_id, asker, args)
     if verb == "rollback":
         return _rollback(env, asker, incident_id, args, start_rollback)
     raise InvalidInput(f"unknown command {verb!r}; try /warroom help")
@@ -203,38 +204,39 @@ def _status(
     return f"{incident_id} is now {args[0]}."
 
 
-def _assign(
-    session: Session, incident_id: str, asker: Asker, args: list[str], env: IntakeEnv
-) -> str:
+def _assign(env: IntakeEnv, incident_id: str, asker: Asker, args: list[str]) -> str:
     if len(args) != 2 or args[0] not in ROLES:
         raise InvalidInput(f"usage: /warroom assign <{'|'.join(ROLES)}> @user")
-    person = _person(session, asker.platform, args[1], env)
-    incidents.assign_role(
-        session=session,
-        incident_id=incident_id,
-        role=args[0],
-        person=person,
-        actor=asker.actor,
-        now=env.clock(),
-    )
+    person = _person(env, args[1])  # may ask the platform: before the transaction opens
+    with env.db.session() as session:
+        incidents.assign_role(
+            session=session,
+            incident_id=incident_id,
+            role=args[0],
+            person=person,
+            actor=asker.actor,
+            now=env.clock(),
+        )
     return f"{person} is {args[0]} of {incident_id}."
 
 
-def _person(session: Session, platform: str, word: str, env: IntakeEnv) -> str:
+def _person(env: IntakeEnv, word: str) -> str:
+    """The warroom person a ``<@U0123ABC>`` mention (mapped like any chat user: Slack
+    contact, remembered, or e-mail) or an ``@name`` / ``name`` stands for."""
     mention = _MENTION.match(word)
-    if mention:
-        found = chat.person_of(session=session, platform=platform, user_id=mention.group(1))
-        from warroom.chatops.people import direct_id
-
-        found = found or next(
-            (
-                p.name
-                for p in env.playbook.oncall.people
-                if direct_id(env.playbook, p.name) == mention.group(1)
-            ),
-            None,
-        )
-    else:
+    found: str | None = None
+    if mention and env.playbook.chat is not None:
+        try:
+            found = people.person_for(
+                sessions=env.db.session,
+                platform=platforms.platform(env.playbook.chat),
+                playbook=env.playbook,
+                user=mention.group(1),
+                now=env.clock(),
+            )
+        except ChatError:
+            found = None  # the platform could not say who it is: refuse rather than guess
+    elif not mention:
         name = word.lstrip("@")
         found = name if env.playbook.oncall.person(name) else None
     if found is None:

@@ -211,8 +211,10 @@ def mirror(ctx: JobContext, payload: dict[str, Any]) -> None:
         return
     with ctx.read() as session:
         room = chat.room(session=session, incident_id=incident_id)
-        if room is None or room.channel_id is None or room.state != "open":
-            return  # the opening job mirrors what happened before the room existed
+        if room is None or room.channel_id is None or room.state != "open" or not room.opening_ts:
+            # The opening job mirrors what happened before its message: the opening comes
+            # first even when Slack delayed it (a 429) while other events arrived.
+            return
         mine = payload.get("event_id", 0)
         events = list(
             session.scalars(

@@ -19,6 +19,7 @@ timeline. That in-flight row is the only one a receiver can see twice, and the k
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,8 +34,11 @@ from warroom.jobs.models import Job
 from warroom.notify.channels.base import Message
 from warroom.notify.channels.registry import get_type
 from warroom.notify.models import Notification
+from warroom.playbook.oncall import ChannelConfig
 
 ACTOR = "warroom:notify"
+#: How a claimed message leaves: ``(ctx, channel config, message, timeout)``; raises on failure.
+Send = Callable[[JobContext, ChannelConfig, Message, float], None]
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,16 @@ class Claimed:
     attempt: int
 
 
-def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
+def send_on_channel(
+    ctx: JobContext, config: ChannelConfig, message: Message, timeout: float
+) -> None:
+    """Send through the playbook channel's own type (webhook, e-mail, Slack webhook...)."""
+    get_type(config.type)(config, timeout=timeout).send(message)
+
+
+def deliver(ctx: JobContext, payload: dict[str, Any], send: Send = send_on_channel) -> None:
+    """Deliver one notification; ``send`` lets a use case route some messages elsewhere
+    (pages to chat users go through the chat bot, with buttons) under the same guarantee."""
     claimed = _claim(ctx, payload["notification_id"])
     if claimed is None:
         return
@@ -53,7 +66,7 @@ def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         raise DeliveryError(f"channel {claimed.channel!r} is not in the playbook")
     settings = ctx.settings
     timeout = min(settings.notify_timeout, settings.job_lease / 2)
-    get_type(config.type)(config, timeout=timeout).send(claimed.message)
+    send(ctx, config, claimed.message, timeout)
     with ctx.db.session() as session:
         _mark_sent(session, payload["notification_id"], claimed.attempt, ctx.now)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from warroom.chat import service as chat
-from warroom.chatops import approval, rooms
+from warroom.chatops import approval, pages, rooms
 from warroom.guide import handlers as guide
 from warroom.guide.service import OPEN as GUIDE_OPEN
 from warroom.guide.service import STEP as GUIDE_STEP
@@ -47,7 +47,8 @@ class Tick:
 
 
 HANDLERS: dict[str, Handler] = {
-    DELIVER: Handler(notify.deliver, on_failure=notify.delivery_failed, urgent=True),
+    # Pages to chat users go through the chat bot (with buttons); the rest as notify sends.
+    DELIVER: Handler(pages.deliver, on_failure=notify.delivery_failed, urgent=True),
     ESCALATE: Handler(response.escalate, urgent=True),
     ACK_DEADLINE: Handler(response.ack_deadline),
     CADENCE: Handler(updates.cadence),
