@@ -31,6 +31,14 @@ TOKEN_OPTION = typer.Option(
     None, "--token", envvar="WARROOM_TOKEN", help="API token (or WARROOM_TOKEN)", show_default=False
 )
 JSON_OPTION = typer.Option(False, "--json", help="print JSON instead of a table")
+OUTPUT_OPTION = typer.Option(
+    "table",
+    "--output",
+    "-o",
+    metavar="FORMAT",
+    help="table (fits 80 columns), wide (every column) or json",
+)
+_OUTPUTS = ("table", "wide", "json")
 
 #: The flags every group has but a command line seldom gives (see ``CommandGroup``).
 _UNGIVEN_FLAGS = ("help", "install_completion", "show_completion")
@@ -50,7 +58,30 @@ class CommandGroup(TyperGroup):
         for param in self.get_params(ctx):
             if param.default is None and param.name in _UNGIVEN_FLAGS:
                 param.default = False
+        name_placeholders(self, ctx)
+        for command in self.commands.values():
+            name_placeholders(command, ctx)
         return super().parse_args(ctx, args)
+
+
+def name_placeholders(command: Any, ctx: Any) -> None:
+    """Help shows what to type, as kubectl and gh do: ``--service SERVICE``, ``MATCHER``,
+    a choice as ``a|b|c``, and nothing after a flag that takes no value (Typer's own
+    placeholders are Python types: ``<list[str]>``, ``<bool>``). A placeholder a command set
+    itself (``metavar=``) is kept."""
+    for param in command.get_params(ctx):
+        if param.metavar is not None or param.name is None:
+            continue
+        if getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+            continue
+        kind = getattr(param, "type_descriptor", None)
+        choices = kind.choices if kind is not None and kind.is_choice else None
+        param.metavar = "|".join(_choice(c) for c in choices) if choices else param.name.upper()
+        if param.param_type_name == "argument":
+            # An argument's name column already shows the placeholder; its type column
+            # would repeat it as a Python type.
+            param.display_type_rich = _no_type
 
 
 def group(help_text: str) -> typer.Typer:
@@ -83,17 +114,77 @@ def local_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def _no_type(ctx: Any) -> None:
+    return None
+
+
+def _choice(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+def output_mode(output: str, as_json: bool = False) -> str:
+    """``-o table|wide|json`` (``--json`` is ``-o json``), refused in one line otherwise."""
+    if as_json:
+        return "json"
+    if output not in _OUTPUTS:
+        fail(f"--output: expected one of {', '.join(_OUTPUTS)}, got {output!r}")
+    return output
+
+
+def database_label(url: str) -> str:
+    """A database URL as it may be shown: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def check_database(settings: Any, *, create: bool = False) -> None:
+    """Say on stderr which database a command works on, and refuse a fresh one unless asked
+    to create it: a command that quietly makes a new empty database (whose tokens the real
+    server does not know) is worse than one that stops."""
+    import os
+
+    from warroom.storage.migrate import is_fresh
+
+    url = settings.resolved_database_url
+    err_console.print(f"[dim]database: {database_label(url)}[/dim]", highlight=False)
+    if create or not is_fresh(url):
+        return
+    hint = ""
+    if os.environ.get("WARROOM_URL"):
+        hint = " (WARROOM_URL is set, but this command works on the database directly)"
+    fail(
+        f"no warroom database at {database_label(url)}{hint}: set WARROOM_DATABASE_URL to the "
+        "database your server uses, or run `warroom init` to create one here"
+    )
+
+
 @contextmanager
-def local() -> Iterator[Container]:
-    """A container on this machine's database, schema brought up to date."""
+def local(*, create: bool = False) -> Iterator[Container]:
+    """A container on this machine's database, schema brought up to date; the database must
+    exist unless ``create`` (see ``check_database``)."""
     from warroom.bootstrap import bootstrap
     from warroom.config import Settings
 
-    container = bootstrap(Settings(), migrate=True)
+    settings = Settings()
+    check_database(settings, create=create)
+    container = bootstrap(settings, migrate=True)
     try:
         yield container
     finally:
         container.close()
+
+
+@contextmanager
+def waiting(message: str) -> Iterator[None]:
+    """Progress for a wait longer than a moment: a spinner with the elapsed time on stderr
+    when it is a terminal; otherwise one line, so a log shows what the command waited for."""
+    if not err_console.is_terminal:
+        err_console.print(f"[dim]{message}...[/dim]", highlight=False)
+        yield
+        return
+    with err_console.status(message):
+        yield
 
 
 class Api:

@@ -5,6 +5,7 @@ entry point. Nothing heavy is imported here or by the command modules at import 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -35,7 +36,7 @@ from warroom.cli import (
     silence,
     token,
 )
-from warroom.cli.common import CommandGroup, fail
+from warroom.cli.common import CommandGroup, err_console, fail
 from warroom.errors import WarroomError
 
 app = typer.Typer(
@@ -45,6 +46,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=CommandGroup,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from warroom import __version__
+
+        print(f"warroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    """Incident response and automated model rollback for ML services."""
+
+
 # Top-level commands, in the order `warroom --help` lists them.
 app.command("deploy")(service.deploy)
 app.command("versions")(service.versions)
@@ -80,11 +100,34 @@ app.add_typer(runbook.app, name="runbook")
 
 
 def main() -> None:
-    """Entry point: every expected failure is one line on stderr and a non-zero exit."""
+    """Entry point: every expected failure is one line on stderr and a non-zero exit (2 for a
+    command line that does not parse, as Click and kubectl do)."""
+    from typer._click import exceptions as click  # Typer's own copy of Click
+
+    command = typer.main.get_command(app)
     try:
-        app()
+        code = command.main(prog_name="warroom", standalone_mode=False)
+    except click.UsageError as exc:
+        sys.exit(_usage_error(exc))
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
     except WarroomError as exc:
-        try:
-            fail(str(exc))
-        except typer.Exit as done:
-            sys.exit(done.exit_code)
+        code = _failed(str(exc))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: Any) -> int:
+    """``error: No such option: --bogus (see `warroom rollback --help`)``, on one line."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return 0  # a group given no command printed its help: nothing went wrong
+    where = exc.ctx.command_path if exc.ctx is not None else "warroom"
+    message = " ".join(exc.format_message().replace("Value error, ", "").split())
+    return _failed(f"{message} (see `{where} --help`)", code=exc.exit_code)
+
+
+def _failed(message: str, code: int = 1) -> int:
+    try:
+        fail(message, code)
+    except typer.Exit as done:
+        return done.exit_code

@@ -31,3 +31,24 @@ def pending(engine: Engine) -> set[str]:
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     return set(script.get_heads()) - current
+
+
+def is_fresh(url: str) -> bool:
+    """True when ``url`` names no warroom database yet: a SQLite file that does not exist (it
+    is not created by asking), or a database without warroom's schema."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        name = parsed.database or ""
+        if name in ("", ":memory:") or name.startswith("file:"):
+            return name in ("", ":memory:")
+        if not Path(name).exists():
+            return True
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return not inspect(conn).has_table("alembic_version")
+    finally:
+        engine.dispose()
