@@ -7,7 +7,7 @@ app = group("Database schema.")
 
 @app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply all pending migrations."""
+    """Apply all pending migrations; creates the database when it does not exist yet."""
     from warroom.config import Settings
     from warroom.storage.engine import make_engine
     from warroom.storage.migrate import upgrade

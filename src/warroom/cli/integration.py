@@ -25,16 +25,28 @@ def integration_create(
         ..., help="sender type"
     ),
     name: str = typer.Option(..., help="e.g. prod"),
-    url: str = typer.Option(None, help="base URL senders use to reach warroom"),
+    url: str = typer.Option(
+        None,
+        help="base URL senders use to reach warroom (default: WARROOM_PUBLIC_URL, else "
+        "WARROOM_URL, else http://WARROOM_HOST:WARROOM_PORT)",
+        show_default=False,
+    ),
 ) -> None:
-    """Create a webhook integration and print its URL with the key (shown once)."""
+    """Create a webhook integration and print its URL with the key (shown once).
+
+    Works on the database directly (WARROOM_DATABASE_URL): creating credentials is how a new
+    setup gets its first ones, before any token exists to call the API with."""
+    import os
+
     from warroom.auth import service as auth
 
     with local() as c, c.db.session() as session:
         row, key = auth.create_integration(
             session=session, kind=kind, name=name, actor=local_actor(), now=c.clock()
         )
-        base = (url or c.settings.base_url).rstrip("/")
+        base = (
+            url or c.settings.public_url or os.environ.get("WARROOM_URL") or c.settings.base_url
+        ).rstrip("/")
     path = "/api/v1/alerts" if kind == "generic" else f"/api/v1/integrations/{kind}"
     err_console.print(f"[dim]{kind} integration {name!r} created; the key is not shown again[/dim]")
     if kind == "generic":

@@ -69,6 +69,7 @@ def _root(
 app.command("deploy")(service.deploy)
 app.command("versions")(service.versions)
 app.command("rollback")(rollback.rollback)
+app.command("rollbacks")(rollback.rollbacks)
 app.command("report")(report.report)
 app.command("drill")(drill.drill)
 app.command("worker")(server.worker)

@@ -48,6 +48,9 @@ def _gather(settings: "Settings", send_test: bool) -> "list[Check]":
     from warroom.readiness import service
     from warroom.readiness.checks import Check
 
+    from warroom.cli.common import check_database
+
+    check_database(settings)  # an empty new database would only say "nothing is ready"
     try:  # runbooks, database: anything that keeps warroom from starting is not ready
         container = bootstrap(settings, migrate=True)
     except WarroomError as exc:

@@ -27,8 +27,9 @@ def _time(value: str | None) -> str:
 def incident_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Incidents")
     table.add_column("id", no_wrap=True)
-    for column in ("sev", "status", "service", "title", "detected (UTC)"):
-        table.add_column(column)
+    for column in ("sev", "status", "service", "title"):
+        table.add_column(column, overflow="fold")
+    table.add_column("detected (UTC)", no_wrap=True, min_width=10)
     for row in rows:
         sev = row["severity"]
         table.add_row(
@@ -122,3 +123,24 @@ def rows_table(rows: list[dict[str, Any]], columns: list[str]) -> Table:
     for row in rows:
         table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
     return table
+
+
+def listing(
+    columns: list[tuple[str, str]], rows: list[list[str]], *, wide: bool, title: str | None = None
+) -> Table:
+    """A list that reads at 80 columns: ``columns`` are (header, kind) with kind ``key``
+    (never wrapped: ids, times), ``text`` (wraps rather than being cut) or ``wide`` (shown
+    only with ``-o wide``). Nothing is cut off with an ellipsis."""
+    shown = [i for i, (_, kind) in enumerate(columns) if wide or kind != "wide"]
+    table = Table(title=title)
+    for i in shown:
+        header, kind = columns[i]
+        table.add_column(header, no_wrap=kind == "key", overflow="fold")
+    for row in rows:
+        table.add_row(*(row[i] for i in shown))
+    return table
+
+
+def when(value: str | None) -> str:
+    """An API timestamp as ``2026-11-23 12:00:05`` (UTC, as the API gives it)."""
+    return _time(value)

@@ -49,7 +49,7 @@ def worker() -> None:
 
     from warroom.worker.loop import Worker
 
-    with local() as container:
+    with local(create=True) as container:
         runner = Worker(container)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: runner.request_stop())

@@ -23,7 +23,11 @@ def token_create(
     role: Literal["viewer", "responder", "admin"] = typer.Option("responder", help="token role"),
     name: str = typer.Option(None, help="a name to recognise it by"),
 ) -> None:
-    """Create an API token and print it (it is shown only once)."""
+    """Create an API token and print it (it is shown only once).
+
+    Works on the database directly (WARROOM_DATABASE_URL, named on stderr): the first admin
+    token of a new setup can only be made this way. The database must exist already (`warroom
+    init`, `warroom serve` or `warroom db upgrade` creates it)."""
     from warroom.auth import service as auth
     from warroom.storage.base import utcnow
 

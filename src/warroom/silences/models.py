@@ -6,7 +6,14 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,7 +68,11 @@ class Matcher(BaseModel):
         if not match:
             raise ValueError(f"matcher {text!r}: expected name=value, name!=value, name=~re")
         name, op, value = match.groups()
-        return cls(name=name, op=op, value=value.strip('"'))
+        try:
+            return cls(name=name, op=op, value=value.strip('"'))
+        except ValidationError as exc:  # one plain line, not pydantic's report
+            problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise ValueError(f"matcher {text!r}: {problem}") from None
 
 
 class SilenceCreate(BaseModel):
