@@ -59,7 +59,7 @@ def test_raise_pages_again_once_and_supersedes_the_old_chain(
     rx, url = receiver
     use_webhook(container, url)
     clock.set(T0)
-    incident_id = open_incident(container, T0, error_rate=0.2)  # P1: seed-003 without the CTO
+    incident_id = open_incident(container, T0, error_rate=0.2)  # P1: the chain without the CTO
     worker = Worker(container)
     worker.run_until_idle()
     assert pages(rx) == [("alice", "")]

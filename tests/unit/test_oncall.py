@@ -57,7 +57,7 @@ def test_default_routes_follow_seed_002_with_a_catch_all() -> None:
 
 def test_seed_003_chain_offsets_and_repeat() -> None:
     playbook = load_playbook()
-    policy = playbook.oncall.policy("seed-003")
+    policy = playbook.oncall.policy("escalation-chain")
     assert policy is not None
     p0 = routing.levels_for(policy, "P0")
     assert [lv.after for lv in p0] == [timedelta(minutes=m) for m in (0, 15, 30, 45)]

@@ -1,4 +1,4 @@
-"""``warroom evidence export``: the evidence package (seed 000), written from this machine's
+"""``warroom evidence export``: the evidence package (Protocol 25), written from this machine's
 database."""
 
 from pathlib import Path
@@ -7,7 +7,7 @@ import typer
 
 from warroom.cli.common import console, group, local
 
-app = group("The evidence package (seed 000).")
+app = group("The evidence package (Protocol 25).")
 
 
 @app.command("export")

@@ -185,7 +185,7 @@ def incident_update(
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Post a status update (seed 001's template: status, impact, next update)."""
+    """Post a status update (the ML platform runbook's template: status, impact, next update)."""
     body = {
         "status": status,
         "message": message,

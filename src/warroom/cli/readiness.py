@@ -44,11 +44,10 @@ def readiness(
 
 def _gather(settings: "Settings", send_test: bool) -> "list[Check]":
     from warroom.bootstrap import bootstrap
+    from warroom.cli.common import check_database
     from warroom.errors import WarroomError
     from warroom.readiness import service
     from warroom.readiness.checks import Check
-
-    from warroom.cli.common import check_database
 
     check_database(settings)  # an empty new database would only say "nothing is ready"
     try:  # runbooks, database: anything that keeps warroom from starting is not ready

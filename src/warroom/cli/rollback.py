@@ -8,6 +8,7 @@ rolls that service back."""
 import time
 
 import typer
+
 from warroom.cli.common import (
     JSON_OPTION,
     OUTPUT_OPTION,

@@ -2,6 +2,7 @@
 expire."""
 
 import typer
+
 from warroom.cli.common import (
     JSON_OPTION,
     OUTPUT_OPTION,

@@ -1,4 +1,4 @@
-"""Auto-rollback policy: pure decision over plain facts (seed 000's _should_auto_rollback)."""
+"""Auto-rollback policy: pure decision over plain facts (Protocol 25's _should_auto_rollback)."""
 
 from __future__ import annotations
 

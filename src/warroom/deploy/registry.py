@@ -236,7 +236,8 @@ def history(*, session: Session, service: str, limit: int = 200) -> list[Deploym
 def set_threshold(
     *, session: Session, service: str, version: str, threshold: float, actor: str, now: datetime
 ) -> ModelVersion:
-    """Change a version's decision threshold (seed 002's drift mitigation lowers it)."""
+    """Change a version's decision threshold (the AI photo detector playbook's drift mitigation
+    lowers it)."""
     row = get_version(session=session, service=service, version=version)
     old, row.threshold = row.threshold, threshold
     _event(session, service, now, "threshold", version, actor, {"from": old, "to": threshold})
@@ -252,7 +253,8 @@ def set_degraded(
     actor: str,
     now: datetime,
 ) -> ModelService:
-    """Switch the service to its configured default answer (seed 004) or back."""
+    """Switch the service to its configured default answer (the malaria prediction backend runbook)
+    or back."""
     svc = get_service(session=session, name=service)
     if fallback is not None:
         svc.fallback = dict(fallback)
@@ -309,7 +311,8 @@ def _event(
 def set_review(
     *, session: Session, service: str, version: str, enabled: bool, actor: str, now: datetime
 ) -> ModelVersion:
-    """Hold a version's low-confidence predictions for human review (seed 002)."""
+    """Hold a version's low-confidence predictions for human review (the AI photo detector
+    playbook)."""
     row = get_version(session=session, service=service, version=version)
     row.review_low_confidence = enabled
     _event(session, service, now, "review_on" if enabled else "review_off", version, actor, {})

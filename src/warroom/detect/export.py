@@ -1,7 +1,7 @@
 """Prometheus rules and an Alertmanager receiver, for teams that already run both.
 
-The rules are seed 002's alerts over the embedded gateway's metrics, with the seed's
-thresholds; Alertmanager then delivers them to warroom's webhook like any other alert.
+The rules are the AI photo detector playbook's alerts over the embedded gateway's metrics,
+with its thresholds; Alertmanager then delivers them to warroom's webhook like any other alert.
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ class Baseline(Base):
 
 
 class ReviewItem(Base):
-    """A low-confidence prediction held for a human (seed 002's human-in-the-loop)."""
+    """A low-confidence prediction held for a human (the AI photo detector playbook's
+    human-in-the-loop)."""
 
     __tablename__ = "review_items"
 

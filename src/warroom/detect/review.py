@@ -1,4 +1,5 @@
-"""The human review queue for low-confidence predictions (seed 002, drift > 0.40)."""
+"""The human review queue for low-confidence predictions (the AI photo detector playbook, drift >
+0.40)."""
 
 from __future__ import annotations
 

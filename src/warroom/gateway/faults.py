@@ -8,7 +8,8 @@ version really recovers the service, as after a bad deploy. Kinds (the drill sce
 - ``error-burst``: a share of requests fail (``error_rate``, default 0.6);
 - ``latency``: every request is ``delay_ms`` slower (default 150 ms);
 - ``model-not-loaded``: the version reports its model as not loaded; every request fails;
-- ``drift``: answers lose confidence and shift (seed 002: images from generators the model
+- ``drift``: answers lose confidence and shift (the AI photo detector playbook: images from
+generators the model
   never saw), ``drift`` from 0 to 1 is the strength (default 0.6);
 - ``service-down``: every request fails as if the model server were unreachable.
 
@@ -60,7 +61,8 @@ class Fault:
 
 
 def shifted(probabilities: np.ndarray, strength: float) -> np.ndarray:
-    """Seed 002's drift on a model's answer: less confident, and fewer positives. Pure."""
+    """The AI photo detector playbook's drift on a model's answer: less confident, and fewer
+    positives. Pure."""
     p = np.asarray(probabilities, dtype=float)
     if p.size != 2:
         return p

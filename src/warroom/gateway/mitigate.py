@@ -1,4 +1,5 @@
-"""Seed 002's drift actions, applied once each and recorded on the incident timeline:
+"""The AI photo detector playbook's drift actions, applied once each and recorded on the incident
+timeline:
 monitor (0.15-0.25), lower the decision threshold (0.25-0.40), human review of
 low-confidence predictions (> 0.40)."""
 

@@ -35,7 +35,8 @@ class DriftAction(Strict):
 
 
 def _drift_actions() -> list[DriftAction]:
-    # Seed 002's drift runbook: 0.15-0.25 monitor; 0.25-0.40 lower the decision threshold
+    # The AI photo detector playbook's drift runbook: 0.15-0.25 monitor; 0.25-0.40 lower the
+    # decision threshold
     # 0.5 -> 0.35; > 0.40 human-in-the-loop for low-confidence predictions.
     return [
         DriftAction(min_score=0.15, action="monitor"),
@@ -48,7 +49,7 @@ class DriftPolicy(Strict):
     """Any one strong indicator is enough: one of the three shifts past its threshold, or the
     distribution of answers moved (PSI above ``psi`` and KS p-value below ``ks_pvalue``)."""
 
-    window: int = Field(default=1000, ge=10, description="last N predictions (seed 002)")
+    window: int = Field(default=1000, ge=10, description="last N predictions")
     min_samples: int = Field(default=200, ge=10)
     probability: float = 0.15
     confidence: float = 0.15

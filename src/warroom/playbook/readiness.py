@@ -18,5 +18,5 @@ class ReadinessPolicy(BaseModel):
     drill_max_age: Duration = Field(
         default="35d",
         validate_default=True,
-        description="the last drill must be this recent (seed 001: monthly drills)",
+        description="the last drill must be this recent (the ML platform runbook: monthly drills)",
     )

@@ -53,7 +53,8 @@ class Runbook:
 
 
 def shipped_dir() -> Traversable:
-    """The runbooks that come with warroom (seed 002's five alerts and a generic one)."""
+    """The runbooks that come with warroom (the AI photo detector playbook's five alerts and a
+    generic one)."""
     return resources.files("warroom.playbook").joinpath("runbooks")
 
 

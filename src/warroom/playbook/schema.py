@@ -44,7 +44,8 @@ class Condition(Strict):
 
 
 class Rule(Strict):
-    """Conditions → severity. With ``for``, the conditions must hold that long first (seed 001's
+    """Conditions → severity. With ``for``, the conditions must hold that long first (the ML
+    platform runbook's
     declaration criteria: "error rate > 5% for > 5 min"), so a short blip opens nothing."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -151,7 +152,7 @@ class Criterion(Strict):
 
 
 def _seed_criteria() -> list[Criterion]:
-    # Seed 000's verify_rollback_success: error_rate < 0.05, latency_p95 < 200 ms,
+    # Protocol 25's verify_rollback_success: error_rate < 0.05, latency_p95 < 200 ms,
     # availability > 0.99.
     return [
         Criterion(metric="error_rate", op="<", value=0.05),
@@ -191,7 +192,7 @@ def _auto_modes() -> dict[Severity, AutoMode]:
 
 class AutoRollback(Strict):
     enabled: bool = True
-    # Seed 000's _should_auto_rollback: any of these on the incident's metrics.
+    # Protocol 25's _should_auto_rollback: any of these on the incident's metrics.
     conditions: list[Condition] = Field(
         default_factory=lambda: [
             Condition(metric="error_rate", op=">", value=0.5),
@@ -200,7 +201,8 @@ class AutoRollback(Strict):
         ]
     )
     # What a matching incident of each severity does: roll back, only after a recent deploy
-    # of the service (seed 001: "what changed recently?"), wait for a human, or nothing.
+    # of the service (the ML platform runbook: "what changed recently?"), wait for a human, or
+    # nothing.
     by_severity: dict[Severity, AutoMode] = Field(default_factory=_auto_modes)
     judge_on: Literal["bound", "value"] = Field(
         default="bound",
@@ -222,18 +224,20 @@ class RollbackPolicy(Strict):
         default="30m",
         validate_default=True,
         description="after a verified rollback, resolve the incident once this long passed "
-        "with no alert firing again (seed 002: monitor 30 minutes); null: people resolve",
+        "with no alert firing again (monitor for 30 minutes); null: people resolve",
     )
 
 
 def _postmortem_templates() -> dict[Severity, str]:
-    # Seed 000's full template by default; seed 002: "P3 incidents should use a simplified
+    # Protocol 25's full template by default; the AI photo detector playbook: "P3 incidents should
+    # use a simplified
     # version" (its shorter template), and P4 asks for no more than P3.
     return {"P0": "full", "P1": "full", "P2": "full", "P3": "short", "P4": "short"}
 
 
 def _postmortem_due() -> dict[Severity, timedelta | None]:
-    # Seed 000: within 24 h of resolution; seed 002: within 48 h for P1/P2. Combined: 24 h
+    # Protocol 25: within 24 h of resolution; the AI photo detector playbook: within 48 h for P1/P2.
+    # Combined: 24 h
     # for P0/P1, 48 h for P2, none for P3/P4.
     hours = {"P0": 24, "P1": 24, "P2": 48}
     return {s: timedelta(hours=hours[s]) if s in hours else None for s in SEVERITIES}
@@ -261,7 +265,7 @@ class DrillTargets(Strict):
     rollback and recovery use the severity's response time, the rollback timeout and the
     severity's resolution target."""
 
-    detection: Duration = Field(default="5m", validate_default=True, description="seed 000")
+    detection: Duration = Field(default="5m", validate_default=True, description="Protocol 25")
     page: Duration = Field(default="1m", validate_default=True, description="detection → page")
 
 

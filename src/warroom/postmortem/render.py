@@ -1,6 +1,7 @@
 """Render postmortem Markdown from facts with Jinja2 templates, and Markdown to HTML.
 
-Built-in templates: ``full`` (seed 000) and ``short`` (seed 002). A team template
+Built-in templates: ``full`` (Protocol 25) and ``short`` (the AI photo detector playbook). A team
+template
 ``<templates_dir>/<name>.md.j2`` gets the same context (``f``: the Facts, ``actions``,
 ``related``, ``chart``, ``generated_at``, ``root_cause_category``) and may import the
 built-in ``_macros.md.j2``; a team file with a built-in name replaces the built-in.
@@ -46,7 +47,7 @@ def fmt_duration(value: timedelta | None) -> str:
 
 
 def fmt_hhmm(value: timedelta) -> str:
-    """Seed 002's HH:MM form (hours may exceed 24)."""
+    """The AI photo detector playbook's HH:MM form (hours may exceed 24)."""
     minutes = round(value.total_seconds() / 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 

@@ -1,7 +1,8 @@
 """Readiness checks as plain functions over facts: each answers ok or not, and why.
 
-Seed 000's Gate 1 (classification configured, on-call rotation established, rollback tested,
-communication channels configured) and seed 001's validation checklist and monthly drills.
+Protocol 25's Gate 1 (classification configured, on-call rotation established, rollback tested,
+communication channels configured) and the ML platform runbook's validation checklist and monthly
+drills.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The evidence package (seed 000's tree), written to a directory.
+"""The evidence package (Protocol 25's tree), written to a directory.
 
 DIR/
   playbooks/incident-playbook.md, p0-response-procedure.md, p1-response-procedure.md

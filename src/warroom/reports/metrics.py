@@ -189,7 +189,7 @@ def sla(
 
 
 def postmortem_completion(dues: list[PostmortemDue], now: datetime) -> dict[str, Any]:
-    """Postmortems published by their due date (seed 000 target: 100%)."""
+    """Postmortems published by their due date (Protocol 25 target: 100%)."""
     eligible = [d for d in dues if d.published_at is not None or now > d.due_at]
     on_time = [
         d
@@ -211,7 +211,7 @@ def postmortem_completion(dues: list[PostmortemDue], now: datetime) -> dict[str,
 
 
 def action_completion(items: list[ActionDue], now: datetime) -> dict[str, Any]:
-    """Action items done by their due date (seed 000 target: > 90%)."""
+    """Action items done by their due date (Protocol 25 target: > 90%)."""
     eligible = [a for a in items if a.status == "done" or (a.due_at is not None and now > a.due_at)]
     eligible = [a for a in eligible if a.status != "wont_do"]
     on_time = [

@@ -1,6 +1,7 @@
 """Resolve an incident once it stayed quiet for the stability window after a verified rollback.
 
-Seed 002's "Resolve" step: confirm the fix via metrics, monitor for 30 minutes, close. When a
+The AI photo detector playbook's "Resolve" step: confirm the fix via metrics, monitor for 30
+minutes, close. When a
 verified rollback moves an incident to monitoring, ``schedule`` enqueues a durable job in the
 same transaction, due after the playbook's ``rollback.stability_window``. The job resolves the
 incident (actor ``warroom:recovery``, audited, on the timeline) only if it is still in

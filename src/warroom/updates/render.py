@@ -1,8 +1,12 @@
-"""Render a status update for one audience with the seeds' communication templates.
+"""Render a status update for one audience with the communication templates of the incident-response
+documents warroom follows.
 
-Three audiences, three templates (``templates/``): ``internal`` (seed 001's communication
-template with seed 003's status-update fields) for the team's room, ``stakeholders`` (an
-e-mail for managers and support) and ``customers`` (seed 003's customer notice, initial or
+Three audiences, three templates (``templates/``): ``internal`` (the ML platform runbook's
+communication
+template with the SmartCloudOps procedures's status-update fields) for the team's room,
+``stakeholders`` (an
+e-mail for managers and support) and ``customers`` (the SmartCloudOps procedures's customer notice,
+initial or
 resolution wording by status; only for updates posted as public). Each template's first line
 is ``Subject: ...``. Pure: plain values in, text out.
 """

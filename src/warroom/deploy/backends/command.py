@@ -1,6 +1,6 @@
-"""Run an operator's rollback script, e.g. seed 000's ``rollback-script.sh``.
+"""Run an operator's rollback script, e.g. Protocol 25's ``rollback-script.sh``.
 
-Called as ``SCRIPT INCIDENT_ID TARGET_VERSION ENVIRONMENT`` (seed 000's arguments) with
+Called as ``SCRIPT INCIDENT_ID TARGET_VERSION ENVIRONMENT`` (Protocol 25's arguments) with
 ``WARROOM_SERVICE``, ``WARROOM_FROM_VERSION``, ``WARROOM_TO_VERSION``, ``WARROOM_ROLLBACK_ID``
 in the environment; exit code 0 is success, anything else a failure; output is kept. The
 script does the whole switch, so ``prepare`` only checks it is there and ``retire`` is
@@ -71,4 +71,4 @@ class CommandBackend(Backend):
             )
 
     def retire(self, plan: RollbackPlan) -> None:
-        """The script already scaled the bad version down (seed 000 step 4)."""
+        """The script already scaled the bad version down (Protocol 25 step 4)."""

@@ -1,6 +1,6 @@
 """Kubernetes, through the official client (optional extra ``warroom[kubernetes]``).
 
-Two modes, as in seed 000's rollback script and ``kubectl rollout undo``:
+Two modes, as in Protocol 25's rollback script and ``kubectl rollout undo``:
 
 - ``selector`` (blue/green, default): every version runs as its own Deployment
   (``deployment_pattern``, default ``model-serving-{version}``) behind one Service

@@ -1,5 +1,6 @@
 """What changed recently: deploys and rollbacks from warroom's own registry, and the commits
-of a configured git repository (seed 001: "check recent deployments", ``git log --since``)."""
+of a configured git repository (the ML platform runbook: "check recent deployments", ``git log
+--since``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""HTTP checks: status, latency and body (seed 004's liveness and readiness probes)."""
+"""HTTP checks: status, latency and body (the malaria prediction backend runbook's liveness and
+readiness probes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""PromQL queries against the playbook's Prometheus (seed 002's runbook queries)."""
+"""PromQL queries against the playbook's Prometheus (the AI photo detector playbook's runbook
+queries)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SQL health checks against a database the playbook names (seed 001/004: ``SELECT 1``,
+"""SQL health checks against a database the playbook names (the ML platform runbook/004: ``SELECT
+1``,
 connection counts from ``pg_stat_activity``).
 
 The query runs read-only in a transaction that is always rolled back, under a statement
