@@ -145,6 +145,12 @@ def live_server(container: Container) -> Iterator[LiveServer]:
                 session=session, name=role, role=role, actor="test", now=container.clock()
             )
     server, thread, url = _start(container)
+    # As `warroom serve` on its port would have it: `$warroom_url` is the server's own URL.
+    base = container.base_playbook()
+    variables = {**base.runbooks.variables, "warroom_url": url}
+    container.playbook = base.model_copy(
+        update={"runbooks": base.runbooks.model_copy(update={"variables": variables})}
+    )
     yield LiveServer(url, container, tokens["admin"], tokens["responder"], tokens["viewer"])
     server.should_exit = True
     thread.join(timeout=10)

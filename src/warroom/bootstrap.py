@@ -39,6 +39,8 @@ from warroom.storage.migrate import upgrade
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
+    from prometheus_client import ProcessCollector
+
     from warroom.auth.service import KnownKeys
     from warroom.gateway.detection import DetectorLoop
     from warroom.gateway.metrics import GatewayMetrics
@@ -109,7 +111,7 @@ class Container:
 
 def bootstrap(settings: Settings, *, migrate: bool = False, clock: Clock = utcnow) -> Container:
     """Build everything the API, CLI and worker need from one Settings object."""
-    playbook = load_playbook(settings.playbook)
+    playbook = with_own_url(load_playbook(settings.playbook), settings.base_url)
     runbooks = load_runbooks(playbook.runbooks, settings.playbook)
     engine = make_engine(
         settings.resolved_database_url,
@@ -123,6 +125,19 @@ def bootstrap(settings: Settings, *, migrate: bool = False, clock: Clock = utcno
     )
     container.refresh_directory(force=True)
     return container
+
+
+def with_own_url(playbook: Playbook, url: str) -> Playbook:
+    """The playbook with ``$warroom_url`` (this server's own URL) for diagnostics, so the
+    shipped ``warroom_ready`` step works on a fresh install; the playbook's own
+    ``runbooks.variables.warroom_url`` wins."""
+    runbooks = playbook.runbooks
+    if "warroom_url" in runbooks.variables:
+        return playbook
+    variables = {"warroom_url": url, **runbooks.variables}
+    return playbook.model_copy(
+        update={"runbooks": runbooks.model_copy(update={"variables": variables})}
+    )
 
 
 S = TypeVar("S", bound="GatewayServer")
@@ -197,13 +212,17 @@ def _gateway_parts(container: Container, registry: CollectorRegistry) -> dict[st
 
 def build_gateway(container: Container) -> GatewayServer:
     """The gateway alone (``warroom gateway``), with a Prometheus registry of its own."""
-    from prometheus_client import CollectorRegistry
+    from prometheus_client import CollectorRegistry, ProcessCollector
 
-    return GatewayServer(**_gateway_parts(container, CollectorRegistry()))
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)  # process_resident_memory_bytes, as runbooks expect
+    return GatewayServer(**_gateway_parts(container, registry))
 
 
 def build_server(container: Container) -> Server:
     """Everything long-lived that ``warroom serve`` needs besides the container."""
+    from prometheus_client import ProcessCollector
+
     from warroom.auth.service import KnownKeys
     from warroom.intake.metrics import IntakeMetrics
     from warroom.reports.prometheus import ResponseMetrics
@@ -212,6 +231,7 @@ def build_server(container: Container) -> Server:
     intake_metrics = IntakeMetrics(container.db)
     registry = intake_metrics.registry
     registry.register(ResponseMetrics(container.db, container.playbook, container.clock))
+    ProcessCollector(registry=registry)  # process_resident_memory_bytes, as runbooks expect
     return Server(
         **_gateway_parts(container, registry),
         rollback_runner=RollbackRunner(container),
