@@ -90,7 +90,7 @@ def test_only_declared_steps_run_through_the_api(live_server: LiveServer) -> Non
         assert "diagnostic definitions cannot be submitted through the API" in refused.text
     unknown = api.post(f"{path}/pwn")
     assert unknown.status_code == 404
-    assert "declared: errors_by_endpoint, model_health, recent_changes, whoami" in unknown.text
+    assert "declared: error_rate_by_version, warroom_ready, recent_changes, whoami" in unknown.text
     assert viewer.post(f"{path}/whoami").status_code == 403
     assert viewer.get(path).json() == []  # nothing ran
 

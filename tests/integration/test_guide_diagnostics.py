@@ -36,6 +36,7 @@ def target() -> Iterator[tuple[HttpTarget, str]]:
     server = HttpTarget(
         {
             "/health": Route(200, '{"status": "ok", "model_loaded": true}', "application/json"),
+            "/readyz": Route(200, '{"status":"ok","database":"sqlite"}', "application/json"),
             "/health/liveness": Route(200, "alive"),
             "/health/readiness": Route(503, "database: unreachable"),
             "/hang": Route(hang=True),
@@ -101,7 +102,7 @@ def timeline(container: Container, incident_id: str) -> list[Any]:
 
 def test_runbook_steps_run_when_an_incident_opens(container: Container, clock, target) -> None:
     _, url = target
-    configure(container, variables={"api_url": url})
+    configure(container, variables={"warroom_url": url})
     clock.set(T0)
     incident_id = open_incident(container)
     worker = Worker(container)
@@ -113,19 +114,19 @@ def test_runbook_steps_run_when_an_incident_opens(container: Container, clock, t
             select(AuditEvent).where(AuditEvent.action == "incident.diagnose")
         ).all()
     by_step = {r.step: r for r in rows}
-    assert sorted(by_step) == ["errors_by_endpoint", "model_health", "recent_changes"]
+    assert sorted(by_step) == ["error_rate_by_version", "recent_changes", "warroom_ready"]
     assert {r.runbook for r in rows} == {"high-error-rate"}
     assert {r.trigger for r in rows} == {"open"}
-    health = by_step["model_health"]
+    health = by_step["warroom_ready"]
     assert (health.status, health.kind) == ("ok", "http")
-    assert '"model_loaded": true' in health.output
-    promql = by_step["errors_by_endpoint"]
+    assert '"database":"sqlite"' in health.output
+    promql = by_step["error_rate_by_version"]
     assert promql.status == "error"
     assert "set runbooks.prometheus_url" in promql.summary
     events = timeline(container, incident_id)
     assert len(events) == 3
-    [event] = [e for e in events if e.data["step"] == "model_health"]
-    assert event.message.startswith("Diagnostic model_health (http): ok — HTTP 200 in")
+    [event] = [e for e in events if e.data["step"] == "warroom_ready"]
+    assert event.message.startswith("Diagnostic warroom_ready (http): ok — HTTP 200 in")
     assert event.data["result_id"] == health.id and event.actor == "warroom:guide"
     assert len(audits) == 3
 

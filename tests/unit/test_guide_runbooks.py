@@ -1,8 +1,9 @@
-"""Runbooks: the shipped ones load, the right one applies to each seed 002 alert, bad files
+"""Runbooks: the shipped ones load, the right one applies to each alert they cover, bad files
 are refused with file, key path and expectation; step requests and output handling."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -23,19 +24,19 @@ SHIPPED = load_runbooks(POLICY, None)
 @pytest.mark.parametrize(
     ("alertname", "runbook", "first_step"),
     [
-        ("HighErrorRate", "high-error-rate", "errors_by_endpoint"),
-        ("HighLatency", "high-latency", "latency_by_endpoint"),
-        ("ServiceDown", "service-down", "api_health"),
-        ("DriftDetected", "drift-detected", "drift_status"),
+        ("HighErrorRate", "high-error-rate", "error_rate_by_version"),
+        ("HighLatency", "high-latency", "latency_p95_by_version"),
+        ("ServiceDown", "service-down", "warroom_ready"),
+        ("DriftDetected", "drift-detected", "low_confidence_ratio"),
         ("HighMemoryUsage", "high-memory-usage", "memory_growth"),
     ],
 )
-def test_each_seed_002_alert_gets_its_runbook(alertname: str, runbook: str, first_step: str):
+def test_each_shipped_alert_gets_its_runbook(alertname: str, runbook: str, first_step: str):
     found = match(SHIPPED, {"alertname": alertname, "service": "fraud", "severity": "P2"})
     assert found is not None and found.name == runbook
     assert found.steps[0].name == first_step
     assert found.steps[-1].name == "recent_changes"  # declared once, in the playbook
-    assert found.meta.causes, "the seed's cause -> action table"
+    assert found.meta.causes, "a cause -> action table"
     assert found.body.startswith(f"# {found.title}")
 
 
@@ -45,20 +46,25 @@ def test_an_alert_no_runbook_names_gets_the_generic_one():
     assert match(SHIPPED, {}) is found
 
 
-def test_seed_002_causes_and_queries_are_carried_over():
-    runbook = match(SHIPPED, {"alertname": "HighErrorRate"})
-    assert runbook is not None
-    assert [c.cause for c in runbook.meta.causes] == [
-        "Model not loaded",
-        "Out of memory",
-        "Upstream dependency failure",
-        "Code bug (after deployment)",
-    ]
-    promql = runbook.steps[0]
-    assert promql.kind == "promql"
-    assert promql.query == (  # type: ignore[union-attr]
-        'sum(rate(aidetect_http_requests_total{status_code=~"5.."}[5m])) by (endpoint)'
-    )
+def test_shipped_runbooks_query_metrics_warroom_exports_and_use_its_commands():
+    from prometheus_client import CollectorRegistry, ProcessCollector
+
+    from warroom.gateway.metrics import GatewayMetrics
+
+    registry = CollectorRegistry()
+    GatewayMetrics(registry)
+    ProcessCollector(registry=registry)
+    exported = {family.name for family in registry.collect()}
+    assert "warroom_model_requests" in exported
+    for runbook in SHIPPED:
+        text = runbook.body + str(runbook.meta.model_dump())
+        assert "aidetect_" not in text and "docker compose" not in text, runbook.name
+        for step in runbook.steps:
+            if step.kind != "promql":
+                continue
+            names = set(re.findall(r"\b((?:warroom|process)_[a-z_]+)", step.query))  # type: ignore[union-attr]
+            families = {re.sub(r"_(total|bucket|sum|count)$", "", n) for n in names}
+            assert names and families <= exported, (runbook.name, step.name, families)
 
 
 def _runbook(name: str, front: str, policy: RunbookPolicy = POLICY):
