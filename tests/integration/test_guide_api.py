@@ -127,7 +127,8 @@ def test_cli_shows_the_runbook_and_runs_diagnostics_into_the_postmortem(
     shown = run(live_server, "incident", "show", incident_id)
     assert shown.exit_code == 0, shown.output
     assert "Runbook: Service Down (service-down)" in shown.stdout
-    assert "Container crashed" in shown.stdout and "recent_changes" in shown.stdout
+    assert "A new version does not start or answer" in shown.stdout
+    assert "recent_changes" in shown.stdout
     as_json = json.loads(run(live_server, "incident", "show", incident_id, "--json").stdout)
     assert as_json["runbook"]["name"] == "service-down" and len(as_json["diagnostics"]) == 4
 
