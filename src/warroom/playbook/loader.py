@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from warroom.errors import PlaybookError
+from warroom.playbook.references import reference_problems
 from warroom.playbook.schema import Playbook
 
 DEFAULT_NAME = "default.yaml"
@@ -78,10 +79,24 @@ def parse_playbook(text: str, *, source: str) -> Playbook:
         raise PlaybookError(source, ["file is empty: expected a mapping with severity_levels"])
     if not isinstance(data, dict):
         raise PlaybookError(source, [f"top level: expected a mapping, got {type(data).__name__}"])
+    return _validate(data, source)
+
+
+def _validate(data: dict[str, Any], source: str) -> Playbook:
+    """Schema and references in one run: the broken references are found on the raw data
+    (with key paths) even where the schema refused something else."""
     try:
-        return Playbook.model_validate(data)
+        playbook: Playbook | None = Playbook.model_validate(data)
+        errors: list[Any] = []
     except ValidationError as exc:
-        raise PlaybookError(source, [_describe(e) for e in exc.errors()]) from None
+        playbook, errors = None, exc.errors()
+    problems = [_describe(e) for e in errors if e["type"] != "reference"]
+    problems += reference_problems(data)
+    if not problems and playbook is None:  # a reference only the schema's check caught
+        problems = [_describe(e) for e in errors]
+    if problems or playbook is None:
+        raise PlaybookError(source, problems)
+    return playbook
 
 
 def _describe(error: Any, root: type[BaseModel] = Playbook) -> str:
@@ -94,6 +109,8 @@ def _describe(error: Any, root: type[BaseModel] = Playbook) -> str:
         allowed = _allowed_keys(loc[:-1], root)
         hint = f"; expected one of {', '.join(allowed)}" if allowed else ""
         return f"{path}: unknown key (check the spelling){hint}"
+    if kind == "reference":
+        return f"{path}: {error['msg']}"
     if kind == "missing":
         return f"{path}: required key is missing"
     if kind == "value_error":

@@ -8,6 +8,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from warroom.playbook.durations import Duration
 from warroom.playbook.terms import Severity as SeverityStr
@@ -187,8 +188,8 @@ class Oncall(Strict):
     @model_validator(mode="after")
     def _references(self) -> Oncall:
         problems = list(_reference_problems(self))
-        if problems:
-            raise ValueError("; ".join(problems))
+        if problems:  # a "reference" error: the loader reports these with key paths instead
+            raise PydanticCustomError("reference", "{problems}", {"problems": "; ".join(problems)})
         return self
 
     def person(self, name: str) -> Person | None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from warroom.playbook.chat import ChatPolicy
 from warroom.playbook.detection import DetectionPolicy
@@ -314,8 +315,8 @@ class Playbook(Strict):
         unknown = [
             f"{who}: unknown channel {c.channel!r}" for who, c in contacts if c.channel not in known
         ]
-        if unknown:
-            raise ValueError("; ".join(unknown))
+        if unknown:  # a "reference" error, see Oncall._references
+            raise PydanticCustomError("reference", "{problems}", {"problems": "; ".join(unknown)})
         return self
 
     @field_validator("severity_levels")
