@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,7 +20,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite file warroom.db in home"
     )
-    playbook: Path | None = Field(default=None, description="playbook YAML; default: shipped")
+    playbook: Path | None = Field(
+        default=None,
+        description="playbook YAML; default: home/playbook.yaml when it exists (`warroom init` "
+        "writes it), else the shipped one",
+    )
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = Field(
@@ -103,6 +107,14 @@ class Settings(BaseSettings):
     session_max_age: int = Field(
         default=12 * 3600, ge=60, description="seconds a web console sign-in lasts"
     )
+
+    @model_validator(mode="after")
+    def _home_playbook(self) -> Settings:
+        if self.playbook is None:
+            mine = self.resolved_home / "playbook.yaml"
+            if mine.is_file():
+                self.playbook = mine
+        return self
 
     @property
     def resolved_home(self) -> Path:

@@ -20,6 +20,7 @@ from warroom.cli import (
     evidence,
     export,
     incident,
+    init,
     integration,
     jobs,
     notification,
@@ -66,6 +67,7 @@ def _root(
 
 
 # Top-level commands, in the order `warroom --help` lists them.
+app.command("init")(init.init)
 app.command("deploy")(service.deploy)
 app.command("versions")(service.versions)
 app.command("rollback")(rollback.rollback)

@@ -3,9 +3,9 @@ documents warroom follows.
 
 Three audiences, three templates (``templates/``): ``internal`` (the ML platform runbook's
 communication
-template with the SmartCloudOps procedures's status-update fields) for the team's room,
+template with the SmartCloudOps procedures' status-update fields) for the team's room,
 ``stakeholders`` (an
-e-mail for managers and support) and ``customers`` (the SmartCloudOps procedures's customer notice,
+e-mail for managers and support) and ``customers`` (the SmartCloudOps procedures' customer notice,
 initial or
 resolution wording by status; only for updates posted as public). Each template's first line
 is ``Subject: ...``. Pure: plain values in, text out.
