@@ -39,8 +39,6 @@ from warroom.storage.migrate import upgrade
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
-    from prometheus_client import ProcessCollector
-
     from warroom.auth.service import KnownKeys
     from warroom.gateway.detection import DetectorLoop
     from warroom.gateway.metrics import GatewayMetrics

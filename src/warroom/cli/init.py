@@ -150,11 +150,11 @@ def _oncall(team: str, people: list[tuple[str, str]], kind: str, now: datetime) 
     names = [n for n, _ in people]
     behind = names[1:] + names[:1]
     lines = [
-        f"{_PEOPLE_START} Every alert goes to {team}. Its people take a week of primary on-call\n",
-        "# each, handing off on Mondays at 09:00 UTC; secondary is the next person in line. A page\n",
-        "# goes to primary at once, to secondary after 15 minutes and to the team's manager after\n",
-        "# 30 (P0 and P1); P2 pages primary only, P3 and P4 page nobody. `warroom oncall now`\n",
-        "# shows who is on call. Add teams and routes (label -> team) as you grow.\n",
+        f"{_PEOPLE_START} Every alert goes to {team}. Its people take a week of primary\n",
+        "# on-call each, handing off on Mondays at 09:00 UTC; secondary is the next person in\n",
+        "# line. A page goes to primary at once, to secondary after 15 minutes and to the team's\n",
+        "# manager after 30 (P0 and P1); P2 pages primary only, P3 and P4 page nobody.\n",
+        "# `warroom oncall now` shows who is on call. Add teams and routes as you grow.\n",
         "oncall:\n  people:\n",
     ]
     for name, email in people:
@@ -165,10 +165,10 @@ def _oncall(team: str, people: list[tuple[str, str]], kind: str, now: datetime) 
         lines.append(f"    - {{name: {_q(name)}, contacts: [{contact}]}}{kept}\n")
     lines += [
         "  schedules:\n",
-        f"    - {{name: primary, layers: [{{members: {_list(names)}, start: {start}, "
-        "shift: 7d}]}\n",
-        f"    - {{name: secondary, layers: [{{members: {_list(behind)}, start: {start}, "
-        "shift: 7d}]}\n",
+        f"    - {{name: primary, layers: [{{members: {_list(names)}, "
+        f"start: {start}, shift: 7d}}]}}\n",
+        f"    - {{name: secondary, layers: [{{members: {_list(behind)}, "
+        f"start: {start}, shift: 7d}}]}}\n",
         "  teams:\n",
         f"    - name: {_q(team)}\n",
         "      oncall: {primary: primary, secondary: secondary}\n",
