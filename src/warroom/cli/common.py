@@ -147,8 +147,8 @@ def check_database(settings: Any, *, create: bool = False) -> None:
     from warroom.storage.migrate import is_fresh
 
     url = settings.resolved_database_url
-    err_console.print(f"[dim]database: {database_label(url)}[/dim]", highlight=False)
     if create or not is_fresh(url):
+        err_console.print(f"[dim]database: {database_label(url)}[/dim]", highlight=False)
         return
     hint = ""
     if os.environ.get("WARROOM_URL"):
