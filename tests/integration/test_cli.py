@@ -48,7 +48,10 @@ def test_alert_to_resolved_incident_from_the_cli(live_server: LiveServer) -> Non
     assert "alice" in shown.stdout and "rolling back" in shown.stdout
     detail = json.loads(run(live_server, "incident", "show", incident_id, "--json").stdout)
     assert detail["status"] == "resolved"
-    audit = run(live_server, "audit", "list", "--target", incident_id, "--json")
+    audit = run(
+        live_server, "audit", "list", "--target", incident_id, "--json",
+        token=live_server.admin_token,
+    )  # fmt: skip
     assert {a["action"] for a in json.loads(audit.stdout)} >= {"incident.status", "incident.role"}
 
 
