@@ -163,6 +163,7 @@ def test_every_scenario_is_detected_handled_cleaned_up_and_recorded(running: Liv
         extra = ("--delay-ms", "400") if scenario == "latency" else ()
         code, result, err = drill(running, scenario, "--restore", *extra)
         assert code == 0, f"{scenario}: {err[-2000:]} {result}"
+        assert "waiting for detection (up to" in err  # long waits show what they wait for
         assert result["passed"] is True and result["severity"] == severity, result
         expected = {
             "detection": "pass",

@@ -86,12 +86,17 @@ class Drill:
         return response.json() if response.content else None
 
     def wait(self, what: str, check: Callable[[], Any], timeout: float) -> Any:
+        """Poll ``check`` until it is truthy or ``timeout`` passes, showing what is awaited
+        on stderr (a drill's stages take minutes)."""
+        from warroom.cli.common import waiting
+
         deadline = time.monotonic() + timeout
-        while True:
-            value = check()
-            if value or time.monotonic() >= deadline:
-                return value
-            time.sleep(self.opts.poll)
+        with waiting(f"waiting for {what} (up to {timeout:.0f} s)"):
+            while True:
+                value = check()
+                if value or time.monotonic() >= deadline:
+                    return value
+                time.sleep(self.opts.poll)
 
     # -- the drill --------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
