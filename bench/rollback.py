@@ -7,7 +7,7 @@ and prints:
 - switch_ms: from the rollback request to the moment from which every new request is answered
   by v1 (requests are timed by when they were sent);
 - verified_s: from the request to the rollback's verified success, with a 5 s verification
-  window (seed 000's target for the whole rollback is 2 minutes).
+  window (Protocol 25's target for the whole rollback is 2 minutes).
 
     .venv/bin/python bench/rollback.py
 """

@@ -63,7 +63,7 @@ def command_case(tmp_path: Path, container: Container) -> Iterator[Case]:
     script = tmp_path / "rollback-script.sh"
     script.write_text(
         "#!/bin/sh\n"
-        "# seed 000's arguments: INCIDENT_ID ROLLBACK_VERSION ENVIRONMENT\n"
+        "# Protocol 25's arguments: INCIDENT_ID ROLLBACK_VERSION ENVIRONMENT\n"
         f'case "$2" in v1|v2) ;; *) echo "ERROR: Rollback version $2 not found"; exit 1;; esac\n'
         f'printf \'{{"serving": "%s", "retired": "%s", "incident": "%s", "env": "%s"}}\' '
         f'"$2" "$WARROOM_FROM_VERSION" "$1" "$3" > {state}\n'

@@ -1,4 +1,5 @@
-"""Seed 001's declaration criteria as ``for`` durations on classification rules: a short blip
+"""The ML platform runbook's declaration criteria as ``for`` durations on classification rules: a
+short blip
 opens nothing, a sustained fault opens its incident when the duration has passed (through the
 durable worker job, with no repeat of the alert needed), on real SQLite and PostgreSQL."""
 
@@ -26,7 +27,8 @@ DECLARE = {
 
 def declaration_playbook(container: Container) -> None:
     data = container.playbook.model_dump(mode="json", by_alias=True)
-    # Seed 001's criterion replaces seed 000's immediate error-rate rules for this test.
+    # The ML platform runbook's criterion replaces Protocol 25's immediate error-rate rules for this
+    # test.
     rules = [r for r in data["classification"]["rules"] if r["severity"] in ("P0",)]
     for rule in rules:
         rule["conditions"] = [c for c in rule["conditions"] if c["metric"] != "error_rate"]

@@ -1,5 +1,6 @@
 """Runbooks and diagnostics through the real HTTP API and CLI, on SQLite and PostgreSQL: the
-right runbook for each seed 002 alert, running declared steps only, the postmortem's
+right runbook for each the AI photo detector playbook alert, running declared steps only, the
+postmortem's
 investigation section."""
 
 from __future__ import annotations

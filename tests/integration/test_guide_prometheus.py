@@ -1,5 +1,5 @@
 """The shipped PromQL diagnostics against a real Prometheus scraping a loopback service that
-exposes the seed's metrics; results on the timeline."""
+exposes warroom's metrics; results on the timeline."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def test_tasks_per_phase_checked_off_and_blocking_close(
     clock.set(T0)
     api = live_server.client(live_server.responder_token)
     viewer = live_server.client(live_server.viewer_token)
-    iid = _open(api, "HighErrorRate", metrics={"error_rate": 0.7})  # P0 by seed 000
+    iid = _open(api, "HighErrorRate", metrics={"error_rate": 0.7})  # P0 by Protocol 25
     opened = _tasks(viewer, iid)
     assert {t["phase"] for t in opened} == {"triggered"}
     assert [t["title"] for t in opened][0] == "Acknowledge the incident"

@@ -13,7 +13,7 @@ def train(path: Path, *, seed: int = 0, c: float = 0.01) -> Path:
     """A logistic regression on scikit-learn's bundled breast-cancer data, saved with joblib.
 
     Regularised (C=0.01) so its probabilities are not all 0 or 1: drift then shows in the
-    confidence of its answers, as in seed 002's scenario."""
+    confidence of its answers, as in the AI photo detector playbook's scenario."""
     import joblib
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
@@ -39,7 +39,8 @@ def sample_rows(n: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def toward_malignant(row: np.ndarray, amount: float = 0.4) -> np.ndarray:
     """Inputs unlike the training data: moved part of the way to the malignant class mean
-    (the model grows unsure, and fewer answers are positive, as with seed 002's new generators)."""
+    (the model grows unsure, and fewer answers are positive, as with the AI photo detector
+    playbook's new generators)."""
     from sklearn.datasets import load_breast_cancer
 
     x, y = load_breast_cancer(return_X_y=True)

@@ -1,4 +1,4 @@
-"""Seed 000's IncidentClassifier, rule by rule, at and around every boundary."""
+"""Protocol 25's IncidentClassifier, rule by rule, at and around every boundary."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def sev(metrics: dict[str, float], source_severity: str | None = None, policy=PO
         # P4: nothing matched
         ({}, "P4"),
         ({"unrelated": 99.0}, "P4"),
-        # seed 002's drift severities
+        # the AI photo detector playbook's drift severities
         ({"drift_score": 0.30}, "P3"),
         ({"drift_score": 0.30 + EPS}, "P2"),
         ({"drift_score": 0.15}, "P4"),

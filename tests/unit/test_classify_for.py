@@ -1,4 +1,5 @@
-"""Rules with a ``for`` duration (seed 001's declaration criteria), as pure decisions."""
+"""Rules with a ``for`` duration (the ML platform runbook's declaration criteria), as pure
+decisions."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from warroom.playbook.schema import Classification, Rule
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
-# Seed 001: "Error rate >5% for >5 minutes", "Performance degradation >50% for >10 minutes".
+# The ML platform runbook: "Error rate >5% for >5 minutes", "Performance degradation >50% for >10
+# minutes".
 POLICY = Classification.model_validate(
     {
         "rules": [

@@ -77,7 +77,7 @@ def test_latency_against_baseline() -> None:
     base = Baseline(latency_p95_ms=30.0, accuracy=None, profile=None)
     (finding,) = detect(observe(w, 1001), base, POLICY)
     assert finding.name == "HighLatency"
-    assert finding.metrics["latency_increase_pct"] == 2.0  # +200 %: seed 000's P1 boundary
+    assert finding.metrics["latency_increase_pct"] == 2.0  # +200 %: Protocol 25's P1 boundary
 
 
 def test_a_few_milliseconds_more_is_not_an_incident() -> None:

@@ -1,4 +1,4 @@
-"""Seed 002's drift scenario, reproduced."""
+"""The AI photo detector playbook's drift scenario, reproduced."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def test_default_encodes_seed_000_levels() -> None:
     assert levels["P4"].escalation == "None"
     minutes = {s: level.response_time / timedelta(minutes=1) for s, level in levels.items()}
     assert minutes == {"P0": 5, "P1": 15, "P2": 60, "P3": 240, "P4": 1440}
-    # seed 000's MTTR targets and seed 001's update cadence
+    # Protocol 25's MTTR targets and the ML platform runbook's update cadence
     targets = {s: level.resolution_target for s, level in levels.items()}
     assert targets == {
         "P0": timedelta(minutes=30),
