@@ -24,6 +24,14 @@ def _time(value: str | None) -> str:
     return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _folding(*headers: str, title: str | None = None) -> Table:
+    """A table whose cells wrap (long words fold) rather than being cut with an ellipsis."""
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
+
+
 def incident_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Incidents")
     table.add_column("id", no_wrap=True)
@@ -67,7 +75,7 @@ def incident_detail(console: Console, d: dict[str, Any]) -> None:
     for role in d["roles"]:
         if not role["renounced_at"]:
             console.print(f"  {role['role']:16} {role['person']}")
-    alerts = Table("id", "source", "name", "status", "severity", "starts (UTC)", title="Alerts")
+    alerts = _folding("id", "source", "name", "status", "severity", "starts (UTC)", title="Alerts")
     for a in d["alerts"]:
         alerts.add_row(
             str(a["id"]),
@@ -78,7 +86,7 @@ def incident_detail(console: Console, d: dict[str, Any]) -> None:
             _time(a["starts_at"]),
         )
     console.print(alerts)
-    timeline = Table("at (UTC)", "kind", "actor", "message", title="Timeline")
+    timeline = _folding("at (UTC)", "kind", "actor", "message", title="Timeline")
     for e in d["timeline"]:
         timeline.add_row(_time(e["at"]), e["kind"], e["actor"], e["message"])
     console.print(timeline)
@@ -86,7 +94,7 @@ def incident_detail(console: Console, d: dict[str, Any]) -> None:
 
 def results_table(results: list[dict[str, Any]], title: str = "Diagnostics") -> Table:
     """Runbook diagnostic results: `warroom diagnose` and `warroom incident show`."""
-    table = Table("step", "kind", "status", "duration", "summary", title=title)
+    table = _folding("step", "kind", "status", "duration", "summary", title=title)
     for r in results:
         style = STATUS_STYLE.get(r["status"], "")
         table.add_row(
@@ -108,7 +116,7 @@ def print_incident_runbook(out: Console, found: dict[str, Any]) -> None:
         out.print(f"  runbook          {runbook['title']} ({runbook['name']}): {runbook['url']}")
         if runbook["dashboard"]:
             out.print(f"  dashboard        {runbook['dashboard']}")
-        causes = Table("cause", "action", title="Runbook: cause → action")
+        causes = _folding("cause", "action", title="Runbook: cause → action")
         for c in runbook["causes"]:
             causes.add_row(c["cause"], c["action"])
         out.print(causes)
@@ -119,7 +127,7 @@ def print_incident_runbook(out: Console, found: dict[str, Any]) -> None:
 def rows_table(rows: list[dict[str, Any]], columns: list[str]) -> Table:
     """One row per dict, the given keys as columns (None shown empty): jobs, notifications,
     on-call."""
-    table = Table(*columns)
+    table = _folding(*columns)
     for row in rows:
         table.add_row(*(str(row.get(c) if row.get(c) is not None else "") for c in columns))
     return table
