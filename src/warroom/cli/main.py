@@ -105,7 +105,10 @@ app.add_typer(runbook.app, name="runbook")
 def main() -> None:
     """Entry point: every expected failure is one line on stderr and a non-zero exit (2 for a
     command line that does not parse, as Click and kubectl do)."""
-    from typer._click import exceptions as click  # Typer's own copy of Click
+    try:
+        from typer._click import exceptions as click  # Typer's own copy of Click (0.29+)
+    except ImportError:  # pragma: no cover - a Typer that still uses Click itself
+        from click import exceptions as click  # type: ignore[no-redef]
 
     command = typer.main.get_command(app)
     try:
