@@ -308,3 +308,25 @@ def test_a_served_webhook_prints_no_warning(tmp_path: Path) -> None:
         server.terminate()
         _, stderr = server.communicate(timeout=60)
     assert "Warning" not in stderr, stderr
+
+
+def test_init_asks_at_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    environ["WARROOM_HOME"] = str(tmp_path)
+    leader, follower = pty.openpty()
+    try:
+        os.write(leader, b"search-ranking\ncarol:carol@example.com, dan:dan@example.com\nlog\n")
+        done = subprocess.run(
+            [*WARROOM, "init"], env=environ, stdin=follower, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 0, done.stderr
+    assert "Team name" in done.stdout and "People on call" in done.stdout
+    written = (tmp_path / "playbook.yaml").read_text()
+    assert "# Who responds. Every alert goes to search-ranking." in written
+    assert '{name: "dan", contacts: [{channel: team, to: "dan"}]}' in written
