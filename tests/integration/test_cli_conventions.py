@@ -189,13 +189,17 @@ def test_tables_are_readable_at_80_columns(live_server: LiveServer) -> None:
         "team=~ml-.*", "--duration", "30m", "-c", "a planned retraining of the model",
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    for command in (("incident", "list"), ("silence", "list"), ("silence", "list", "-o", "wide")):
+    listings = [("incident", "list"), ("incident", "list", "-o", "wide"), ("silence", "list")]
+    for command in (*listings, ("silence", "list", "-o", "wide")):
         shown = against(live_server, *command, COLUMNS="80")
         assert shown.returncode == 0, shown.stderr
         lines = shown.stdout.splitlines()
         assert max(len(line) for line in lines) <= 80, shown.stdout
         assert "…" not in shown.stdout, shown.stdout
         assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown.stdout)  # whole dates
+    incidents = against(live_server, "incident", "list", "-o", "wide", COLUMNS="200").stdout
+    assert "service" in incidents and "a-model-service-with-a-long-name" in incidents
+    assert "service " not in against(live_server, "incident", "list", COLUMNS="200").stdout
     wide = against(live_server, "silence", "list", "-o", "wide", COLUMNS="200").stdout
     assert "by" in wide and "starts (UTC)" in wide
     narrow = against(live_server, "silence", "list", COLUMNS="200").stdout

@@ -8,11 +8,13 @@ from rich.table import Table
 
 from warroom.cli.common import (
     JSON_OPTION,
+    OUTPUT_OPTION,
     TOKEN_OPTION,
     URL_OPTION,
     Api,
     console,
     group,
+    output_mode,
     print_json,
 )
 from warroom.cli.render import incident_detail, incident_table, print_incident_runbook
@@ -29,19 +31,21 @@ def incident_list(
     limit: int = typer.Option(50, min=1, max=1000),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
+    output: str = OUTPUT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List incidents, open ones first."""
+    mode = output_mode(output, as_json)
     params: dict[str, Any] = {"status": status, "severity": severity, "limit": limit}
     if service:
         params["service"] = service
     if open_only:
         params["open"] = "true"
     rows = Api(url, token).call("GET", "/api/v1/incidents", params=params)
-    if as_json:
+    if mode == "json":
         print_json(rows)
     else:
-        console.print(incident_table(rows))
+        console.print(incident_table(rows, wide=mode == "wide"))
 
 
 @app.command("show")

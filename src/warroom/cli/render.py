@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -32,23 +33,22 @@ def _folding(*headers: str, title: str | None = None) -> Table:
     return table
 
 
-def incident_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="Incidents")
-    table.add_column("id", no_wrap=True)
-    for column in ("sev", "status", "service", "title"):
-        table.add_column(column, overflow="fold")
-    table.add_column("detected (UTC)", no_wrap=True, min_width=10)
-    for row in rows:
-        sev = row["severity"]
-        table.add_row(
+def incident_table(rows: list[dict[str, Any]], *, wide: bool = False) -> Table:
+    """Incidents in plain columns; the service (usually in the title too) with ``-o wide``."""
+    columns = [("id", "key"), ("sev", "key"), ("status", "key"), ("service", "wide")]
+    columns += [("title", "text"), ("detected (UTC)", "key")]
+    cells = [
+        [
             row["id"],
-            f"[{SEVERITY_STYLE.get(sev, '')}]{sev}[/]",
+            f"[{SEVERITY_STYLE.get(row['severity'], '')}]{row['severity']}[/]",
             row["status"],
             row["service"] or "",
             row["title"],
-            _time(row["detected_at"]),
-        )
-    return table
+            _time(row["detected_at"]) if wide else _time(row["detected_at"])[:16],
+        ]
+        for row in rows
+    ]
+    return listing(columns, cells, wide=wide, title="Incidents")
 
 
 def incident_detail(console: Console, d: dict[str, Any]) -> None:
@@ -140,7 +140,9 @@ def listing(
     (never wrapped: ids, times), ``text`` (wraps rather than being cut) or ``wide`` (shown
     only with ``-o wide``). Nothing is cut off with an ellipsis."""
     shown = [i for i, (_, kind) in enumerate(columns) if wide or kind != "wide"]
-    table = Table(title=title)
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True
+    )
     for i in shown:
         header, kind = columns[i]
         table.add_column(header, no_wrap=kind == "key", overflow="fold")
