@@ -144,10 +144,17 @@ def check_database(settings: Any, *, create: bool = False) -> None:
     server does not know) is worse than one that stops."""
     import os
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from warroom.storage.migrate import is_fresh
 
     url = settings.resolved_database_url
-    if create or not is_fresh(url):
+    try:
+        fresh = is_fresh(url)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail(f"cannot open the database {database_label(url)}: {reason}")
+    if create or not fresh:
         err_console.print(f"[dim]database: {database_label(url)}[/dim]", highlight=False)
         return
     hint = ""
