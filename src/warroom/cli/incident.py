@@ -7,12 +7,14 @@ import typer
 from rich.table import Table
 
 from warroom.cli.common import (
+    ALL_OPTION,
     JSON_OPTION,
     TOKEN_OPTION,
     URL_OPTION,
     Api,
     console,
     group,
+    limit_option,
     print_json,
 )
 from warroom.cli.render import incident_detail, incident_table, print_incident_runbook
@@ -26,18 +28,19 @@ def incident_list(
     severity: list[str] = typer.Option([], help="filter by severity (repeatable)"),
     service: str = typer.Option(None, help="filter by service"),
     open_only: bool = typer.Option(False, "--open", help="only open incidents"),
-    limit: int = typer.Option(50, min=1, max=1000),
+    limit: int = limit_option(50),
+    every: bool = ALL_OPTION,
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List incidents, open ones first."""
-    params: dict[str, Any] = {"status": status, "severity": severity, "limit": limit}
+    """List incidents, open ones first, then newest first."""
+    params: dict[str, Any] = {"status": status, "severity": severity}
     if service:
         params["service"] = service
     if open_only:
         params["open"] = "true"
-    rows = Api(url, token).call("GET", "/api/v1/incidents", params=params)
+    rows = Api(url, token).rows("/api/v1/incidents", params, limit=limit, every=every)
     if as_json:
         print_json(rows)
     else:

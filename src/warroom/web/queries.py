@@ -26,6 +26,7 @@ from warroom.notify.models import Notification
 from warroom.playbook.runbook import Runbook
 from warroom.postmortem.models import Postmortem
 from warroom.rollback import service as rollbacks
+from warroom.storage.paging import Page, paginate_segments
 from warroom.tasks import service as tasks
 from warroom.tasks.models import IncidentTask
 from warroom.updates import service as updates
@@ -49,8 +50,15 @@ class IncidentRow:
     on_it: list[str]
 
 
-def list_incidents(*, session: Session, filters: Filters, limit: int = 200) -> list[IncidentRow]:
-    """Incidents for the list page: open first, newest first, with who holds a role."""
+#: Incidents on one page of the console's list.
+PAGE_SIZE = 50
+
+
+def list_incidents(
+    *, session: Session, filters: Filters, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page[IncidentRow]:
+    """A page of incidents for the list page: open first, newest first, with who holds a
+    role (the same order and cursors as the API's list)."""
     query = select(Incident)
     if filters.status == "open":
         query = query.where(Incident.status.in_(OPEN_STATES))
@@ -62,8 +70,15 @@ def list_incidents(*, session: Session, filters: Filters, limit: int = 200) -> l
         query = query.where(Incident.service == filters.service)
     if filters.team:
         query = query.where(Incident.team == filters.team)
-    query = query.order_by(Incident.resolved_at.is_not(None), Incident.detected_at.desc())
-    rows = list(session.scalars(query.limit(limit)))
+    rows = paginate_segments(
+        session,
+        query,
+        incidents.OPEN_FIRST,
+        incidents.NEWEST_FIRST,
+        list_name="incidents",
+        cursor=cursor,
+        limit=limit,
+    )
     holders: dict[str, list[str]] = defaultdict(list)
     if rows:
         for role in session.scalars(
@@ -76,7 +91,9 @@ def list_incidents(*, session: Session, filters: Filters, limit: int = 200) -> l
         ):
             if role.person not in holders[role.incident_id]:
                 holders[role.incident_id].append(role.person)
-    return [IncidentRow(r, holders[r.id]) for r in rows]
+    page = Page((IncidentRow(r, holders[r.id]) for r in rows), rows.next_cursor)
+    page.previous_cursor = rows.previous_cursor
+    return page
 
 
 def filter_choices(*, session: Session) -> dict[str, list[str]]:
