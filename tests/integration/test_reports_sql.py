@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import insert
 
 from tests.conftest import LiveServer
+from tests.integration.test_cli import run
 from warroom.bootstrap import Container
 from warroom.incidents.models import Incident
 from warroom.postmortem import deadlines
 from warroom.postmortem.models import ActionItem, Postmortem
 from warroom.reports import metrics
 from warroom.reports import service as reports
+from warroom.web import reports_view
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -168,3 +170,51 @@ def test_report_defaults_to_the_last_30_days_and_refuses_a_reversed_period(
             params={"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
         )
         assert bad.status_code == 422 and bad.json()["detail"].startswith("since:")
+
+
+def test_console_report_weeks_match_the_reference_and_leave_drills_out(
+    container: Container,
+) -> None:
+    rows, _, _ = _history(4)
+    with container.db.session() as session:
+        session.execute(insert(Incident), rows)
+    with container.db.read() as session:
+        view = reports_view.build(session=session, now=NOW, days=30)
+    start = NOW - timedelta(days=30)
+    kept = [r for r in rows if r["detected_at"] >= start and r["labels"].get("drill") != "true"]
+    assert 0 < len(kept) < len([r for r in rows if r["detected_at"] >= start])
+    times = [
+        metrics.IncidentTimes(r["id"], r["severity"], r["service"], r["started_at"],
+                              r["detected_at"], r["acknowledged_at"], r["resolved_at"])
+        for r in kept
+    ]  # fmt: skip
+    assert len(view.weeks) == 5
+    for n, (label, got) in enumerate(view.weeks):
+        begin = start + timedelta(days=7 * n)
+        assert label == begin.strftime("%m-%d")
+        week = [t for t in times if begin <= t.detected_at < begin + timedelta(days=7)]
+        want = {k: v for k, v in metrics.durations(week).items() if k != "by_severity"}
+        _close(got, want, label)
+    _close(view.overall, metrics.durations(times), "overall")
+
+
+def test_cli_report_is_tables_with_a_positive_mtbf_for_overlapping_incidents(
+    live_server: LiveServer,
+) -> None:
+    now = live_server.container.clock()
+    base = _history(5)[0][0]
+    spans = [(0, 120), (10, 30), (200, 260)]  # minutes ago... the first two overlap
+    with live_server.container.db.session() as session:
+        for n, (start, end) in enumerate(spans):
+            began = now - timedelta(days=1) + timedelta(minutes=start)
+            row = {**base, "id": f"INC-O{n}", "group_key": f"o{n}", "service": "fraud-model",
+                   "severity": "P1", "started_at": began, "detected_at": began,
+                   "acknowledged_at": None, "resolved_at": began + timedelta(minutes=end - start),
+                   "labels": {}}  # fmt: skip
+            session.execute(insert(Incident), [row])
+    shown = run(live_server, "report")
+    assert shown.returncode == 0, shown.stderr
+    assert "{'" not in shown.stdout  # no raw dicts
+    line = next(x for x in shown.stdout.splitlines() if "fraud-model" in x)
+    assert "1h20m00s" in line  # the merged outage ends 120 min in, the next starts at 200
+    assert "│" in shown.stdout and "P0" in shown.stdout
