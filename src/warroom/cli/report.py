@@ -55,10 +55,8 @@ def tables(data: dict[str, Any]) -> list[Table]:
     """The report as tables: period, response times by severity, services, follow-up."""
     period = data["period"]
     r, inc = data["response"], data["incidents"]
-    times = Table(
-        "severity", "incidents", "MTTD", "MTTA", "MTTR",
-        title=f"Incidents detected {_when(period['since'], 'ever')} → {_when(period['until'], 'now')}",
-    )  # fmt: skip
+    span = f"{_when(period['since'], 'ever')} → {_when(period['until'], 'now')}"
+    times = Table("severity", "incidents", "MTTD", "MTTA", "MTTR", title=f"Incidents {span}")
     for severity, b in r["by_severity"].items():
         times.add_row(severity, str(b["count"]), *(_secs(b[f"{m}_seconds"]) for m in MEASURES))
     times.add_row("all", str(inc["total"]), *(_secs(r[f"{m}_seconds"]) for m in MEASURES))
