@@ -36,7 +36,12 @@ SeverityStr = Severity
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_group_open", "group_key", "status"),)
+    __table_args__ = (
+        Index("ix_incidents_group_open", "group_key", "status"),
+        # Lists and reports read in detection order, open incidents first (migration 0016).
+        Index("ix_incidents_resolved_detected", "resolved_at", "detected_at", "id"),
+        Index("ix_incidents_detected", "detected_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -67,6 +72,8 @@ class Incident(Base):
 
 class TimelineEvent(Base):
     __tablename__ = "timeline_events"
+    # Reports look up one kind of event (rollbacks) among every incident's (migration 0016).
+    __table_args__ = (Index("ix_timeline_events_kind_incident", "kind", "incident_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[str] = mapped_column(
