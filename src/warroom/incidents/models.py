@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.alerts.models import AlertRead
@@ -41,6 +41,24 @@ class Incident(Base):
         # Lists and reports read in detection order, open incidents first (migration 0016).
         Index("ix_incidents_resolved_detected", "resolved_at", "detected_at", "id"),
         Index("ix_incidents_detected", "detected_at", "id"),
+        # Every column a report aggregates: reports read this index, never the rows.
+        Index(
+            "ix_incidents_report",
+            "detected_at",
+            "severity",
+            "service",
+            "started_at",
+            "acknowledged_at",
+            "resolved_at",
+            "id",
+        ),  # fmt: skip
+        # Drill incidents, which the console's reports leave out (reports.aggregate).
+        Index(
+            "ix_incidents_drill",
+            "detected_at",
+            sqlite_where=text("json_extract(labels, '$.drill') = 'true'"),
+            postgresql_where=text("(labels ->> 'drill') = 'true'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -46,7 +46,7 @@ def weekly(session: Session, now: datetime, days: int) -> list[tuple[str, dict[s
     """Response durations per 7-day bucket, oldest first, labelled by the bucket's first day
     (one grouped query: the bucket is computed by the database)."""
     start = now - timedelta(days=days)
-    period = aggregate.Period(start, None, drills=False)
+    period = aggregate.Period(start, now, drills=False)
     bucket = func.floor(
         aggregate.seconds(session, Incident.detected_at, literal(start, UTCDateTime())) / WEEK
     )
@@ -60,7 +60,7 @@ def weekly(session: Session, now: datetime, days: int) -> list[tuple[str, dict[s
 
 def build(*, session: Session, now: datetime, days: int) -> ReportView:
     """The report over the last ``days`` days, drills left out."""
-    period = aggregate.Period(now - timedelta(days=days), None, drills=False)
+    period = aggregate.Period(now - timedelta(days=days), now, drills=False)
     overall, _ = aggregate.durations(session, period)
     by_sev: dict[str, dict[str, Any]] = overall["by_severity"]
     weeks = weekly(session, now, days)
