@@ -96,13 +96,28 @@ def list_incidents(
     return page
 
 
-def filter_choices(*, session: Session) -> dict[str, list[str]]:
-    """The services and teams incidents have been filed under, for the filter menus."""
-    services = session.scalars(
-        select(Incident.service).where(Incident.service.is_not(None)).distinct()
+#: The filter menus offer the services and teams of this many newest incidents (and the
+#: value filtered on), so that the list page costs the same with any history.
+CHOICES_FROM = 2000
+
+
+def filter_choices(*, session: Session, filters: Filters | None = None) -> dict[str, list[str]]:
+    """The services and teams recent incidents were filed under, for the filter menus."""
+    newest = (
+        select(Incident.service, Incident.team)
+        .order_by(Incident.detected_at.desc(), Incident.id.desc())
+        .limit(CHOICES_FROM)
+        .subquery()
     )
-    teams = session.scalars(select(Incident.team).where(Incident.team.is_not(None)).distinct())
-    return {"services": sorted(s for s in services if s), "teams": sorted(t for t in teams if t)}
+    services: set[str] = set()
+    teams: set[str] = set()
+    for service, team in session.execute(select(newest.c.service, newest.c.team).distinct()):
+        services.update([service] if service else [])
+        teams.update([team] if team else [])
+    if filters is not None:
+        services.update([filters.service] if filters.service else [])
+        teams.update([filters.team] if filters.team else [])
+    return {"services": sorted(services), "teams": sorted(teams)}
 
 
 @dataclass

@@ -61,7 +61,7 @@ def incidents_page(
     filters = _filters(status, severity, service, team)
     with as_page(), container_of(request).db.read() as session:
         rows = queries.list_incidents(session=session, filters=filters, cursor=cursor or None)
-        choices = queries.filter_choices(session=session)
+        choices = queries.filter_choices(session=session, filters=filters)
         return _render(
             request,
             user,
