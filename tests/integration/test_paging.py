@@ -238,3 +238,16 @@ def test_console_pages_older_and_back_newer(live_server: LiveServer) -> None:
         back = browser.get(unescape(newer.group(1)))
         assert re.findall(r'data-id="([^"]+)"', back.text) == first_ids
         assert browser.get("/?cursor=nonsense").status_code == 422
+
+
+def test_console_filter_menus_come_from_recent_incidents(live_server: LiveServer) -> None:
+    rows = [_incident(i) for i in range(1, 2_100)]
+    rows[0]["service"] = "ancient"  # the oldest incident: beyond the newest 2,000
+    _seed(live_server, Incident, rows)
+    with console(live_server.url, live_server.viewer_token) as browser:
+        page = browser.get("/").text
+        assert ">svc-3</option>" in page
+        assert "ancient" not in page
+        chosen = browser.get("/", params={"service": "ancient"}).text
+        assert re.search(r"<option selected>ancient</option>", chosen)
+        assert re.findall(r'data-id="([^"]+)"', chosen) == ["INC-P000001"]
