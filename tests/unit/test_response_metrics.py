@@ -36,6 +36,22 @@ def test_mtbf_is_resolution_to_next_start_per_service() -> None:
     assert m.mtbf(incidents) == {"other": None, "svc": 90 * 60.0}
 
 
+def test_mtbf_merges_overlapping_incidents_into_one_outage_and_is_never_negative() -> None:
+    incidents = [
+        times("a", "svc", 0, 1, None, 100),
+        times("b", "svc", 10, 11, None, 50),  # inside a: the same outage
+        times("c", "svc", 90, 91, None, 130),  # overlaps a's end: the outage lasts to 130
+        times("d", "svc", 190, 191, None, 200),  # 60 min after the merged outage
+        times("e", "svc", 260, 261, None, None),  # 60 min after d; still open
+        times("f", "svc", 400, 401, None, 410),  # e never ended: the same outage
+    ]
+    assert m.mtbf(incidents) == {"svc": 60 * 60.0}
+    # Before: resolution of one incident to the start of the next went negative here.
+    assert m.mtbf([times("x", "s", 0, 1, None, 120), times("y", "s", 10, 11, None, 20)]) == {
+        "s": None
+    }
+
+
 def test_sla_counts_unacknowledged_only_after_the_deadline() -> None:
     targets = {"P1": m.Target(timedelta(minutes=15), timedelta(hours=2))}
     waiting = times("w", "s", 0, 0, None, None)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert
 from warroom.errors import NotFound
+from warroom.storage.paging import Key, Page, paginate
 
 
 def get(*, session: Session, alert_id: int) -> Alert:
@@ -25,9 +26,10 @@ def list_alerts(
     name: str | None = None,
     incident_id: str | None = None,
     limit: int = 100,
-) -> list[Alert]:
-    """Alerts, newest first, optionally filtered."""
-    query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    cursor: str | None = None,
+) -> Page[Alert]:
+    """A page of alerts, newest first, optionally filtered."""
+    query = select(Alert)
     if status:
         query = query.where(Alert.status == status)
     if service:
@@ -36,4 +38,5 @@ def list_alerts(
         query = query.where(Alert.name == name)
     if incident_id:
         query = query.where(Alert.incident_id == incident_id)
-    return list(session.scalars(query))
+    order = (Key(Alert.id),)
+    return paginate(session, query, order, list_name="alerts", cursor=cursor, limit=limit)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from warroom.audit.models import AuditEvent
 from warroom.storage.bulk import insert_one
+from warroom.storage.paging import Key, Page, paginate
 
 
 def record(
@@ -28,13 +29,15 @@ def list_events(
     action: str | None = None,
     actor: str | None = None,
     target: str | None = None,
-) -> list[AuditEvent]:
-    """Newest audit events first, optionally filtered."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    cursor: str | None = None,
+) -> Page[AuditEvent]:
+    """A page of audit events, newest first, optionally filtered."""
+    query = select(AuditEvent)
     if action:
         query = query.where(AuditEvent.action == action)
     if actor:
         query = query.where(AuditEvent.actor == actor)
     if target:
         query = query.where(AuditEvent.target == target)
-    return list(session.scalars(query))
+    order = (Key(AuditEvent.id),)
+    return paginate(session, query, order, list_name="audit", cursor=cursor, limit=limit)

@@ -8,12 +8,14 @@ import typer
 from rich.table import Table
 
 from warroom.cli.common import (
+    ALL_OPTION,
     JSON_OPTION,
     TOKEN_OPTION,
     URL_OPTION,
     Api,
     console,
     group,
+    limit_option,
     print_json,
 )
 
@@ -43,6 +45,8 @@ def action_list(
     incident: str = typer.Option(None, help="only this incident's items"),
     overdue: bool = typer.Option(False, "--overdue"),
     open_only: bool = typer.Option(False, "--open", help="only open or in progress"),
+    limit: int = limit_option(100),
+    every: bool = ALL_OPTION,
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
@@ -53,7 +57,7 @@ def action_list(
         params["incident"] = incident
     if open_only:
         params["status"] = ["open", "in_progress"]
-    rows = Api(url, token).call("GET", "/api/v1/actions", params=params)
+    rows = Api(url, token).rows("/api/v1/actions", params, limit=limit, every=every)
     if as_json:
         print_json(rows)
         return

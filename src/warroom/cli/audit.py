@@ -7,12 +7,15 @@ import typer
 from rich.table import Table
 
 from warroom.cli.common import (
+    ALL_OPTION,
     JSON_OPTION,
     OUTPUT_OPTION,
+    PAGE_MAX,
     TOKEN_OPTION,
     Api,
     console,
     group,
+    limit_option,
     local,
     output_mode,
     print_json,
@@ -23,7 +26,8 @@ app = group("The audit log.")
 
 @app.command("list")
 def audit_list(
-    limit: int = typer.Option(50, min=1, max=1000),
+    limit: int = limit_option(50),
+    every: bool = ALL_OPTION,
     action: str = typer.Option(None, help="e.g. incident.status"),
     target: str = typer.Option(None, help="e.g. INC-20260101-120000"),
     url: str = typer.Option(
@@ -40,12 +44,15 @@ def audit_list(
     """Show the newest audit events."""
     mode = output_mode(output, as_json)
     if url:
-        params = {"limit": limit, "action": action, "target": target}
-        rows = Api(url, token).call(
-            "GET", "/api/v1/audit", params={k: v for k, v in params.items() if v is not None}
+        params = {"action": action, "target": target}
+        rows = Api(url, token).rows(
+            "/api/v1/audit",
+            {k: v for k, v in params.items() if v is not None},
+            limit=limit,
+            every=every,
         )
     else:
-        rows = _local(limit, action, target)
+        rows = _local(limit, every, action, target)
     if mode == "json":
         print_json(rows)
         return
@@ -57,14 +64,19 @@ def audit_list(
     console.print(table)
 
 
-def _local(limit: int, action: str | None, target: str | None) -> list[dict[str, Any]]:
+def _local(limit: int, every: bool, action: str | None, target: str | None) -> list[dict[str, Any]]:
     from warroom.audit import service as audit_service
     from warroom.audit.models import AuditEventRead
 
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
     with local() as c, c.db.read() as session:
-        return [
-            AuditEventRead.model_validate(e).model_dump(mode="json")
-            for e in audit_service.list_events(
-                session=session, limit=limit, action=action, target=target
+        while every or len(rows) < limit:
+            size = PAGE_MAX if every else min(PAGE_MAX, limit - len(rows))
+            page = audit_service.list_events(
+                session=session, limit=size, action=action, target=target, cursor=cursor
             )
-        ]
+            rows += [AuditEventRead.model_validate(e).model_dump(mode="json") for e in page]
+            if (cursor := page.next_cursor) is None:
+                break
+    return rows

@@ -39,6 +39,15 @@ OUTPUT_OPTION = typer.Option(
     help="table (fits 80 columns), wide (every column) or json",
 )
 _OUTPUTS = ("table", "wide", "json")
+ALL_OPTION = typer.Option(False, "--all", help="every row, however many (ignores --limit)")
+#: The most rows the server returns in one page; longer listings follow its cursors.
+PAGE_MAX = 1000
+
+
+def limit_option(default: int) -> Any:
+    """``--limit``: how many rows to list (more than a page follows the server's cursors)."""
+    return typer.Option(default, "--limit", min=1, help="how many rows to list, newest first")
+
 
 #: The flags every group has but a command line seldom gives (see ``CommandGroup``).
 _UNGIVEN_FLAGS = ("help", "install_completion", "show_completion")
@@ -205,6 +214,24 @@ class Api:
         self.client = httpx.Client(base_url=self.base, headers=headers, timeout=30)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    def rows(self, path: str, params: dict[str, Any], *, limit: int, every: bool) -> list[Any]:
+        """Up to ``limit`` rows of a list endpoint (all of them with ``every``), reading page
+        after page through the ``X-Next-Cursor`` each page carries."""
+        found: list[Any] = []
+        cursor: str | None = None
+        while True:
+            size = PAGE_MAX if every else min(PAGE_MAX, limit - len(found))
+            query = {**params, "limit": size, **({"cursor": cursor} if cursor else {})}
+            response = self._send("GET", path, params=query)
+            found += response.json()
+            cursor = response.headers.get("x-next-cursor")
+            if cursor is None or (not every and len(found) >= limit):
+                return found
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         import httpx
 
         try:
@@ -213,7 +240,7 @@ class Api:
             fail(f"cannot reach warroom at {self.base}: {exc}")
         if response.status_code >= 400:
             fail(f"{response.status_code} {_detail(response)}")
-        return response.json() if response.content else None
+        return response
 
 
 def _detail(response: httpx.Response) -> str:

@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 
 from warroom.cli.common import (
+    ALL_OPTION,
     JSON_OPTION,
     OUTPUT_OPTION,
     TOKEN_OPTION,
@@ -14,6 +15,7 @@ from warroom.cli.common import (
     Api,
     console,
     group,
+    limit_option,
     output_mode,
     print_json,
 )
@@ -28,20 +30,21 @@ def incident_list(
     severity: list[str] = typer.Option([], help="filter by severity (repeatable)"),
     service: str = typer.Option(None, help="filter by service"),
     open_only: bool = typer.Option(False, "--open", help="only open incidents"),
-    limit: int = typer.Option(50, min=1, max=1000),
+    limit: int = limit_option(50),
+    every: bool = ALL_OPTION,
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
     output: str = OUTPUT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List incidents, open ones first."""
+    """List incidents, open ones first, then newest first."""
     mode = output_mode(output, as_json)
-    params: dict[str, Any] = {"status": status, "severity": severity, "limit": limit}
+    params: dict[str, Any] = {"status": status, "severity": severity}
     if service:
         params["service"] = service
     if open_only:
         params["open"] = "true"
-    rows = Api(url, token).call("GET", "/api/v1/incidents", params=params)
+    rows = Api(url, token).rows("/api/v1/incidents", params, limit=limit, every=every)
     if mode == "json":
         print_json(rows)
     else:

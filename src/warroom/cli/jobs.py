@@ -5,12 +5,14 @@ from typing import Any
 import typer
 
 from warroom.cli.common import (
+    ALL_OPTION,
     JSON_OPTION,
     TOKEN_OPTION,
     URL_OPTION,
     Api,
     console,
     group,
+    limit_option,
     print_json,
 )
 from warroom.cli.render import rows_table
@@ -22,15 +24,15 @@ app = group("Background jobs.")
 def jobs_list(
     status: str = typer.Option(None, help="pending, running, done or dead"),
     kind: str = typer.Option(None, help="job kind, e.g. notify.deliver"),
-    limit: int = typer.Option(50, min=1, max=1000),
+    limit: int = limit_option(50),
+    every: bool = ALL_OPTION,
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List jobs, newest first."""
-    params: dict[str, Any] = {"limit": limit}
-    params.update({k: v for k, v in (("status", status), ("kind", kind)) if v})
-    rows = Api(url, token).call("GET", "/api/v1/jobs", params=params)
+    params: dict[str, Any] = {k: v for k, v in (("status", status), ("kind", kind)) if v}
+    rows = Api(url, token).rows("/api/v1/jobs", params, limit=limit, every=every)
     if as_json:
         print_json(rows)
         return

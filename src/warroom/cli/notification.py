@@ -3,12 +3,14 @@
 import typer
 
 from warroom.cli.common import (
+    ALL_OPTION,
     JSON_OPTION,
     TOKEN_OPTION,
     URL_OPTION,
     Api,
     console,
     group,
+    limit_option,
     print_json,
 )
 from warroom.cli.render import rows_table
@@ -20,13 +22,15 @@ app = group("The notification outbox.")
 def notification_list(
     incident: str = typer.Option(None, help="only this incident's"),
     status: str = typer.Option(None, help="pending, sent, failed or dead"),
+    limit: int = limit_option(100),
+    every: bool = ALL_OPTION,
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List notifications, newest first."""
     params = {k: v for k, v in (("incident_id", incident), ("status", status)) if v}
-    rows = Api(url, token).call("GET", "/api/v1/notifications", params=params)
+    rows = Api(url, token).rows("/api/v1/notifications", params, limit=limit, every=every)
     if as_json:
         print_json(rows)
         return

@@ -2,10 +2,14 @@
 through the HTTP API."""
 
 from datetime import datetime
+from typing import Any
 
 import typer
+from rich.table import Table
 
 from warroom.cli.common import JSON_OPTION, TOKEN_OPTION, URL_OPTION, Api, console, print_json
+
+MEASURES = ("mttd", "mtta", "mttr")
 
 
 def _secs(value: float | None) -> str:
@@ -16,13 +20,19 @@ def _secs(value: float | None) -> str:
     return f"{hours}h{minutes:02d}m{seconds:02d}s" if hours else f"{minutes}m{seconds:02d}s"
 
 
+def _when(value: str | None, open_end: str) -> str:
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC") if value else open_end
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
 def report(
-    since: datetime = typer.Option(None, help="incidents detected at or after (UTC)"),
-    until: datetime = typer.Option(None, help="incidents detected before (UTC)"),
+    since: datetime = typer.Option(
+        None, help="incidents detected at or after (UTC; default: 30 days before --until)"
+    ),
+    until: datetime = typer.Option(None, help="incidents detected before (UTC; default: now)"),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
@@ -37,23 +47,45 @@ def report(
     if as_json:
         print_json(data)
         return
+    for table in tables(data):
+        console.print(table)
+
+
+def tables(data: dict[str, Any]) -> list[Table]:
+    """The report as tables: period, response times by severity, services, follow-up."""
+    period = data["period"]
     r, inc = data["response"], data["incidents"]
-    console.print(f"incidents: {inc['total']}  by severity: {inc['by_severity']}", highlight=False)
-    console.print(f"by service: {inc['by_service']}  by root cause: {inc['by_root_cause']}")
-    console.print(
-        f"MTTD {_secs(r['mttd_seconds'])}  MTTA {_secs(r['mtta_seconds'])}  "
-        f"MTTR {_secs(r['mttr_seconds'])}  never acknowledged: {r['never_acknowledged']}"
-    )
-    for service, value in data["mtbf_seconds"].items():
-        console.print(f"MTBF {service}: {_secs(value)}")
+    span = f"{_when(period['since'], 'ever')} → {_when(period['until'], 'now')}"
+    times = Table("severity", "incidents", "MTTD", "MTTA", "MTTR", title=f"Incidents {span}")
+    for severity, b in r["by_severity"].items():
+        times.add_row(severity, str(b["count"]), *(_secs(b[f"{m}_seconds"]) for m in MEASURES))
+    times.add_row("all", str(inc["total"]), *(_secs(r[f"{m}_seconds"]) for m in MEASURES))
+    services = Table("service", "incidents", "MTBF", title="By service")
+    for service, n in inc["by_service"].items():
+        services.add_row(service, str(n), _secs(data["mtbf_seconds"].get(service)))
+    causes = Table("root cause", "incidents", title="By root cause")
+    for cause, n in inc["by_root_cause"].items():
+        causes.add_row(cause, str(n))
+    return [times, services, causes, _follow_up(data)]
+
+
+def _follow_up(data: dict[str, Any]) -> Table:
     sla, pm, act, rb = data["sla"], data["postmortems"], data["action_items"], data["rollbacks"]
-    console.print(
-        f"acknowledged in time {_pct(sla['acknowledgement']['rate'])}, resolved in target "
-        f"{_pct(sla['resolution']['rate'])}, postmortems on time {_pct(pm['rate'])} "
-        f"(overdue: {', '.join(pm['overdue']) or 'none'}), action items on time "
-        f"{_pct(act['rate'])} (overdue: {len(act['overdue'])})"
+    r = data["response"]
+    table = Table("measure", "value", "detail", title="Follow-up")
+    ack, res = sla["acknowledgement"], sla["resolution"]
+    table.add_row(
+        "never acknowledged", str(r["never_acknowledged"]), f"{r['unresolved']} unresolved"
     )
-    console.print(
-        f"rollbacks {rb['count']}, success {_pct(rb['success_rate'])}, p50 "
-        f"{_secs(rb['duration_seconds']['p50'])}, p95 {_secs(rb['duration_seconds']['p95'])}"
+    table.add_row("acknowledged in time", _pct(ack["rate"]), f"{ack['met']} of {ack['eligible']}")
+    table.add_row("resolved in target", _pct(res["rate"]), f"{res['met']} of {res['eligible']}")
+    overdue = ", ".join(pm["overdue"]) or "none overdue"
+    table.add_row("postmortems on time", _pct(pm["rate"]), overdue)
+    table.add_row("action items on time", _pct(act["rate"]), f"{len(act['overdue'])} overdue")
+    durations = rb["duration_seconds"]
+    table.add_row(
+        "rollbacks succeeded",
+        _pct(rb["success_rate"]),
+        f"{rb['count']} run, p50 {_secs(durations['p50'])}, p95 {_secs(durations['p95'])}",
     )
+    return table

@@ -17,6 +17,7 @@ from warroom.deploy.models import (
 )
 from warroom.deploy.target import VersionFacts
 from warroom.errors import Conflict, InvalidInput, NotFound
+from warroom.storage.paging import Key, Page, paginate
 
 
 def create_service(
@@ -227,10 +228,13 @@ def set_enabled(
     return row
 
 
-def history(*, session: Session, service: str, limit: int = 200) -> list[DeploymentEvent]:
-    """Deployment events, newest first."""
+def history(
+    *, session: Session, service: str, limit: int = 200, cursor: str | None = None
+) -> Page[DeploymentEvent]:
+    """A page of a service's deployment events (its releases), newest first."""
     query = select(DeploymentEvent).where(DeploymentEvent.service == service)
-    return list(session.scalars(query.order_by(DeploymentEvent.id.desc()).limit(limit)))
+    order = (Key(DeploymentEvent.id),)
+    return paginate(session, query, order, list_name="releases", cursor=cursor, limit=limit)
 
 
 def set_threshold(

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.alerts.models import AlertRead
@@ -36,7 +36,30 @@ SeverityStr = Severity
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_group_open", "group_key", "status"),)
+    __table_args__ = (
+        Index("ix_incidents_group_open", "group_key", "status"),
+        # Lists and reports read in detection order, open incidents first (migration 0016).
+        Index("ix_incidents_resolved_detected", "resolved_at", "detected_at", "id"),
+        Index("ix_incidents_detected", "detected_at", "id"),
+        # Every column a report aggregates: reports read this index, never the rows.
+        Index(
+            "ix_incidents_report",
+            "detected_at",
+            "severity",
+            "service",
+            "started_at",
+            "acknowledged_at",
+            "resolved_at",
+            "id",
+        ),  # fmt: skip
+        # Drill incidents, which the console's reports leave out (reports.aggregate).
+        Index(
+            "ix_incidents_drill",
+            "detected_at",
+            sqlite_where=text("json_extract(labels, '$.drill') = 'true'"),
+            postgresql_where=text("(labels ->> 'drill') = 'true'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -67,6 +90,8 @@ class Incident(Base):
 
 class TimelineEvent(Base):
     __tablename__ = "timeline_events"
+    # Reports look up one kind of event (rollbacks) among every incident's (migration 0016).
+    __table_args__ = (Index("ix_timeline_events_kind_incident", "kind", "incident_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[str] = mapped_column(

@@ -20,10 +20,15 @@ from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import severity_rank
 from warroom.storage.bulk import insert_one
+from warroom.storage.paging import Key, Page, paginate_segments
 from warroom.tasks import checklists
 from warroom.tasks import service as tasks
 
 AUTOMATION_PREFIXES = ("warroom", "detector:")
+
+#: Lists show open incidents (not resolved yet) before resolved ones, newest first in each.
+OPEN_FIRST = (Incident.resolved_at.is_(None), Incident.resolved_at.is_not(None))
+NEWEST_FIRST = (Key(Incident.detected_at), Key(Incident.id))
 
 
 def is_automation(actor: str) -> bool:
@@ -65,8 +70,9 @@ def list_incidents(
     service: str | None = None,
     open_only: bool = False,
     limit: int = 100,
-) -> list[Incident]:
-    """Incidents, open ones first, newest first within each group."""
+    cursor: str | None = None,
+) -> Page[Incident]:
+    """A page of incidents, open ones first, newest first within each group."""
     query = select(Incident)
     if status:
         query = query.where(Incident.status.in_(status))
@@ -76,8 +82,15 @@ def list_incidents(
         query = query.where(Incident.severity.in_(severity))
     if service:
         query = query.where(Incident.service == service)
-    query = query.order_by(Incident.resolved_at.is_not(None), Incident.detected_at.desc())
-    return list(session.scalars(query.limit(limit)))
+    return paginate_segments(
+        session,
+        query,
+        OPEN_FIRST,
+        NEWEST_FIRST,
+        list_name="incidents",
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def add_event(

@@ -13,6 +13,7 @@ from warroom.errors import Conflict, NotFound
 from warroom.jobs.models import Job
 from warroom.storage.base import utcnow
 from warroom.storage.bulk import insert_returning_ids, insert_unless_conflict
+from warroom.storage.paging import Key, Page, paginate
 
 _ENQUEUED = "warroom.jobs_enqueued"
 
@@ -165,12 +166,17 @@ def retry(*, session: Session, job_id: int, now: datetime) -> Job:
 
 
 def list_jobs(
-    *, session: Session, status: str | None = None, kind: str | None = None, limit: int = 100
-) -> list[Job]:
-    """Jobs, newest first, optionally filtered by status and kind."""
-    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    *,
+    session: Session,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> Page[Job]:
+    """A page of jobs, newest first, optionally filtered by status and kind."""
+    query = select(Job)
     if status:
         query = query.where(Job.status == status)
     if kind:
         query = query.where(Job.kind == kind)
-    return list(session.scalars(query))
+    return paginate(session, query, (Key(Job.id),), list_name="jobs", cursor=cursor, limit=limit)

@@ -11,6 +11,7 @@ from warroom.incidents.models import Incident
 from warroom.jobs import service as jobs
 from warroom.notify.models import Notification
 from warroom.playbook.oncall import ChannelConfig
+from warroom.storage.paging import Key, Page, paginate
 
 DELIVER = "notify.deliver"
 
@@ -74,11 +75,13 @@ def list_notifications(
     incident_id: str | None = None,
     status: str | None = None,
     limit: int = 100,
-) -> list[Notification]:
-    """Notifications, newest first."""
-    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    cursor: str | None = None,
+) -> Page[Notification]:
+    """A page of notifications, newest first."""
+    query = select(Notification)
     if incident_id:
         query = query.where(Notification.incident_id == incident_id)
     if status:
         query = query.where(Notification.status == status)
-    return list(session.scalars(query))
+    order = (Key(Notification.id),)
+    return paginate(session, query, order, list_name="notifications", cursor=cursor, limit=limit)

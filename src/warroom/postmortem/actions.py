@@ -11,7 +11,6 @@ from warroom.audit import service as audit
 from warroom.errors import InvalidInput, NotFound
 from warroom.incidents import service as incidents
 from warroom.playbook.schema import Playbook
-from warroom.postmortem import deadlines
 from warroom.postmortem import service as postmortems
 from warroom.postmortem.models import (
     ACTION_STATUSES,
@@ -20,6 +19,7 @@ from warroom.postmortem.models import (
     ActionItemCreate,
     ActionItemUpdate,
 )
+from warroom.storage.paging import MAX_LIMIT, Key, Page, paginate
 
 
 def add(
@@ -84,8 +84,10 @@ def list_items(
     status: list[str] | None = None,
     owner: str | None = None,
     overdue_at: datetime | None = None,
-) -> list[ActionItem]:
-    """Action items, oldest first; ``overdue_at`` keeps those overdue at that time."""
+    limit: int = MAX_LIMIT,
+    cursor: str | None = None,
+) -> Page[ActionItem]:
+    """A page of action items, oldest first; ``overdue_at`` keeps those overdue then."""
     query = select(ActionItem)
     if incident_id:
         query = query.where(ActionItem.incident_id == incident_id)
@@ -93,14 +95,15 @@ def list_items(
         query = query.where(ActionItem.status.in_(status))
     if owner:
         query = query.where(ActionItem.owner == owner)
-    items = list(session.scalars(query.order_by(ActionItem.id)))
     if overdue_at is not None:
-        items = [
-            i
-            for i in items
-            if deadlines.action_overdue(due_at=i.due_at, status=i.status, now=overdue_at)
-        ]
-    return items
+        # The SQL form of deadlines.action_overdue, so that a page holds only overdue items.
+        query = query.where(
+            ActionItem.due_at.is_not(None),
+            ActionItem.due_at < overdue_at,
+            ActionItem.status.in_(("open", "in_progress")),
+        )
+    order = (Key(ActionItem.id, descending=False),)
+    return paginate(session, query, order, list_name="actions", cursor=cursor, limit=limit)
 
 
 def _record(

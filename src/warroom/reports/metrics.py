@@ -4,8 +4,10 @@ Definitions (seconds; a mean over nothing is ``None``, never 0):
 
 - MTTD: started → detected; MTTA: detected → acknowledged (acknowledged incidents only);
   MTTR: detected → resolved (resolved incidents only).
-- MTBF per service: mean time from the resolution of one incident to the start of the next
-  on the same service (pairs within the period whose first incident is resolved).
+- MTBF per service, over non-overlapping downtime: a service's incidents that overlap in
+  time are one outage (from the first start to the last resolution; an unresolved incident
+  keeps the outage open), and MTBF is the mean time from the end of one outage to the start
+  of the next. Never negative; None with fewer than two outages.
 - Acknowledgement SLA: acknowledged within the severity's response time. An incident never
   acknowledged counts as missed once its deadline has passed, and is left out until then.
 - Resolution SLA: resolved (from detection) within the severity's resolution target, for
@@ -118,19 +120,27 @@ def durations(incidents: list[IncidentTimes]) -> dict[str, Any]:
 
 
 def mtbf(incidents: list[IncidentTimes]) -> dict[str, float | None]:
-    """Mean time between failures per service (seconds), None with fewer than two."""
+    """Mean time between failures per service (seconds) over merged outages, None with
+    fewer than two outages."""
     by_service: dict[str, list[IncidentTimes]] = defaultdict(list)
     for i in incidents:
         if i.service:
             by_service[i.service].append(i)
     out: dict[str, float | None] = {}
     for service, group in sorted(by_service.items()):
-        group.sort(key=lambda i: i.started_at)
-        gaps = [
-            _secs(nxt.started_at - prev.resolved_at)
-            for prev, nxt in zip(group, group[1:], strict=False)
-            if prev.resolved_at is not None
-        ]
+        group.sort(key=lambda i: (i.started_at, i.id))
+        gaps: list[float] = []
+        outage_end: datetime | None = None  # None: still open (or no outage yet)
+        for n, i in enumerate(group):
+            if n and outage_end is not None and i.started_at > outage_end:
+                gaps.append(_secs(i.started_at - outage_end))
+                outage_end = i.resolved_at
+            elif n == 0:
+                outage_end = i.resolved_at
+            elif outage_end is not None and i.resolved_at is not None:
+                outage_end = max(outage_end, i.resolved_at)
+            else:
+                outage_end = None
         out[service] = mean(gaps)
     return out
 

@@ -26,7 +26,7 @@ class ResponseMetrics(Collector):
         now = self.clock()
         with self.db.read() as session:
             report = reports.response_report(
-                session=session, playbook=self.playbook, now=now, since=now - WINDOW
+                session=session, playbook=self.playbook, now=now, since=now - WINDOW, until=now
             )
         yield self._durations(report["response"])
         ratios = GaugeMetricFamily(

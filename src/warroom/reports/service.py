@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.errors import InvalidInput
 from warroom.incidents.models import Incident, TimelineEvent
 from warroom.playbook.schema import Playbook
-from warroom.postmortem import deadlines
-from warroom.postmortem.models import ActionItem, Postmortem
-from warroom.reports import metrics
+from warroom.postmortem.models import Postmortem
+from warroom.reports import aggregate, metrics
 
 
 def incidents_in(
@@ -46,6 +46,21 @@ def rollback_events(*, session: Session, incident_ids: list[str]) -> list[Timeli
     )
 
 
+#: The period a report covers when the caller names none: the last 30 days.
+DEFAULT_PERIOD = timedelta(days=30)
+
+
+def bounded(
+    *, since: datetime | None, until: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
+    """The report period: ``until`` defaults to now (or ``since`` when that is later: an
+    empty period), ``since`` to 30 days before ``until``; InvalidInput when since > until."""
+    if since is not None and until is not None and since > until:
+        raise InvalidInput(f"since: {since.isoformat()} is after until {until.isoformat()}")
+    end = until if until is not None else max(now, since or now)
+    return (since if since is not None else end - DEFAULT_PERIOD), end
+
+
 def response_report(
     *,
     session: Session,
@@ -55,47 +70,24 @@ def response_report(
     until: datetime | None = None,
     incident_ids: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Every response figure for the period, JSON-ready (schema: response-metrics)."""
-    rows = incidents_in(session=session, since=since, until=until, incident_ids=incident_ids)
-    ids = [r.id for r in rows]
-    pms = {
-        p.incident_id: p
-        for p in session.scalars(select(Postmortem).where(Postmortem.incident_id.in_(ids)))
-    }
-    times = [
-        metrics.IncidentTimes(
-            id=r.id,
-            severity=r.severity,
-            service=r.service,
-            started_at=r.started_at,
-            detected_at=r.detected_at,
-            acknowledged_at=r.acknowledged_at,
-            resolved_at=r.resolved_at,
-            root_cause=pms[r.id].root_cause_category if r.id in pms else None,
-        )
-        for r in rows
-    ]
+    """Every response figure for incidents detected in [since, until) (either end open),
+    JSON-ready (schema: response-metrics), aggregated by the database."""
+    period = aggregate.Period(since, until, incident_ids)
+    response, by_severity = aggregate.durations(session, period)
     targets: dict[str, metrics.Target] = {
         s: metrics.Target(level.response_time, level.resolution_target)
         for s, level in playbook.severity_levels.items()
     }
-    dues = []
-    for r in rows:
-        due = deadlines.postmortem_due(
-            resolved_at=r.resolved_at, severity=r.severity, policy=playbook.postmortem
-        )
-        if due is not None:
-            published = pms[r.id].published_at if r.id in pms else None
-            dues.append(metrics.PostmortemDue(r.id, due, published))
-    items = session.scalars(
-        select(ActionItem).where(ActionItem.incident_id.in_(ids)).order_by(ActionItem.id)
+    by_service = aggregate.count_by(session, period, Incident.service)
+    causes = aggregate.count_by(
+        session,
+        period,
+        Postmortem.root_cause_category,
+        join=(Postmortem, Postmortem.incident_id == Incident.id),
     )
-    actions = [
-        metrics.ActionDue(a.id, a.incident_id, a.due_at, a.status, a.completed_at) for a in items
-    ]
     runs = [
-        metrics.RollbackRun(e.data.get("state"), e.data.get("duration_seconds"))
-        for e in rollback_events(session=session, incident_ids=ids)
+        metrics.RollbackRun(d.get("state"), d.get("duration_seconds"))
+        for d in aggregate.rollback_data(session, period)
     ]
     return {
         "generated_at": now.isoformat(),
@@ -103,11 +95,23 @@ def response_report(
             "since": since.isoformat() if since else None,
             "until": until.isoformat() if until else None,
         },
-        "incidents": {**metrics.counts(times), "total": len(times)},
-        "response": metrics.durations(times),
-        "mtbf_seconds": metrics.mtbf(times),
-        "sla": metrics.sla(times, targets, now),
-        "postmortems": metrics.postmortem_completion(dues, now),
-        "action_items": metrics.action_completion(actions, now),
+        "incidents": {
+            "by_severity": by_severity,
+            "by_service": _named(by_service, "none"),
+            "by_root_cause": _named(causes, metrics.UNCATEGORISED),
+            "total": response["count"],
+        },
+        "response": response,
+        "mtbf_seconds": aggregate.mtbf(session, period),
+        "sla": aggregate.sla(session, period, targets, now),
+        "postmortems": aggregate.postmortems(session, period, playbook.postmortem, now),
+        "action_items": aggregate.action_items(session, period, now),
         "rollbacks": metrics.rollback_stats(runs),
     }
+
+
+def _named(counts: dict[str | None, int], empty: str) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for key, n in counts.items():
+        merged[key or empty] = merged.get(key or empty, 0) + n
+    return dict(sorted(merged.items()))

@@ -13,6 +13,7 @@ from warroom.deploy import registry, target
 from warroom.deploy.models import FINAL_STATES, Rollback
 from warroom.errors import Conflict
 from warroom.incidents import service as incidents
+from warroom.storage.paging import Key, Page, paginate
 
 
 def plan(
@@ -143,12 +144,15 @@ def get(*, session: Session, rollback_id: int) -> Rollback:
     return row
 
 
-def history(*, session: Session, service: str | None = None, limit: int = 100) -> list[Rollback]:
-    """Rollbacks, newest first."""
-    query = select(Rollback).order_by(Rollback.id.desc()).limit(limit)
+def history(
+    *, session: Session, service: str | None = None, limit: int = 100, cursor: str | None = None
+) -> Page[Rollback]:
+    """A page of rollbacks, newest first."""
+    query = select(Rollback)
     if service:
         query = query.where(Rollback.service == service)
-    return list(session.scalars(query))
+    order = (Key(Rollback.id),)
+    return paginate(session, query, order, list_name="rollbacks", cursor=cursor, limit=limit)
 
 
 def stale(*, session: Session, now: datetime) -> list[int]:

@@ -26,6 +26,7 @@ from warroom.notify.models import Notification
 from warroom.playbook.runbook import Runbook
 from warroom.postmortem.models import Postmortem
 from warroom.rollback import service as rollbacks
+from warroom.storage.paging import Page, paginate_segments
 from warroom.tasks import service as tasks
 from warroom.tasks.models import IncidentTask
 from warroom.updates import service as updates
@@ -49,8 +50,15 @@ class IncidentRow:
     on_it: list[str]
 
 
-def list_incidents(*, session: Session, filters: Filters, limit: int = 200) -> list[IncidentRow]:
-    """Incidents for the list page: open first, newest first, with who holds a role."""
+#: Incidents on one page of the console's list.
+PAGE_SIZE = 50
+
+
+def list_incidents(
+    *, session: Session, filters: Filters, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page[IncidentRow]:
+    """A page of incidents for the list page: open first, newest first, with who holds a
+    role (the same order and cursors as the API's list)."""
     query = select(Incident)
     if filters.status == "open":
         query = query.where(Incident.status.in_(OPEN_STATES))
@@ -62,8 +70,15 @@ def list_incidents(*, session: Session, filters: Filters, limit: int = 200) -> l
         query = query.where(Incident.service == filters.service)
     if filters.team:
         query = query.where(Incident.team == filters.team)
-    query = query.order_by(Incident.resolved_at.is_not(None), Incident.detected_at.desc())
-    rows = list(session.scalars(query.limit(limit)))
+    rows = paginate_segments(
+        session,
+        query,
+        incidents.OPEN_FIRST,
+        incidents.NEWEST_FIRST,
+        list_name="incidents",
+        cursor=cursor,
+        limit=limit,
+    )
     holders: dict[str, list[str]] = defaultdict(list)
     if rows:
         for role in session.scalars(
@@ -76,16 +91,33 @@ def list_incidents(*, session: Session, filters: Filters, limit: int = 200) -> l
         ):
             if role.person not in holders[role.incident_id]:
                 holders[role.incident_id].append(role.person)
-    return [IncidentRow(r, holders[r.id]) for r in rows]
+    page = Page((IncidentRow(r, holders[r.id]) for r in rows), rows.next_cursor)
+    page.previous_cursor = rows.previous_cursor
+    return page
 
 
-def filter_choices(*, session: Session) -> dict[str, list[str]]:
-    """The services and teams incidents have been filed under, for the filter menus."""
-    services = session.scalars(
-        select(Incident.service).where(Incident.service.is_not(None)).distinct()
+#: The filter menus offer the services and teams of this many newest incidents (and the
+#: value filtered on), so that the list page costs the same with any history.
+CHOICES_FROM = 2000
+
+
+def filter_choices(*, session: Session, filters: Filters | None = None) -> dict[str, list[str]]:
+    """The services and teams recent incidents were filed under, for the filter menus."""
+    newest = (
+        select(Incident.service, Incident.team)
+        .order_by(Incident.detected_at.desc(), Incident.id.desc())
+        .limit(CHOICES_FROM)
+        .subquery()
     )
-    teams = session.scalars(select(Incident.team).where(Incident.team.is_not(None)).distinct())
-    return {"services": sorted(s for s in services if s), "teams": sorted(t for t in teams if t)}
+    services: set[str] = set()
+    teams: set[str] = set()
+    for service, team in session.execute(select(newest.c.service, newest.c.team).distinct()):
+        services.update([service] if service else [])
+        teams.update([team] if team else [])
+    if filters is not None:
+        services.update([filters.service] if filters.service else [])
+        teams.update([filters.team] if filters.team else [])
+    return {"services": sorted(services), "teams": sorted(teams)}
 
 
 @dataclass

@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy import func, literal
 from sqlalchemy.orm import Session
 
-from warroom.reports import metrics
-from warroom.reports import service as reports
+from warroom.incidents.models import Incident
+from warroom.reports import aggregate, metrics
+from warroom.storage.base import UTCDateTime
 from warroom.web import charts
-from warroom.web.statuspage import is_drill
 
+WEEK = 7 * 86400
 SERIES = (("MTTD", "mttd_seconds"), ("MTTA", "mtta_seconds"), ("MTTR", "mttr_seconds"))
 
 
@@ -40,43 +42,28 @@ def _series(rows: list[dict[str, Any]], size: float) -> dict[str, list[float | N
     return {name: [None if r[key] is None else r[key] / size for r in rows] for name, key in SERIES}
 
 
-def weekly(
-    times: list[metrics.IncidentTimes], now: datetime, days: int
-) -> list[tuple[str, dict[str, Any]]]:
-    """Response durations per 7-day bucket, oldest first, labelled by the bucket's first day."""
+def weekly(session: Session, now: datetime, days: int) -> list[tuple[str, dict[str, Any]]]:
+    """Response durations per 7-day bucket, oldest first, labelled by the bucket's first day
+    (one grouped query: the bucket is computed by the database)."""
     start = now - timedelta(days=days)
+    period = aggregate.Period(start, now, drills=False)
+    bucket = func.floor(
+        aggregate.seconds(session, Incident.detected_at, literal(start, UTCDateTime())) / WEEK
+    )
+    parts = aggregate.duration_blocks(session, period, bucket)
     out = []
-    bucket = start
-    while bucket < now:
-        end = bucket + timedelta(days=7)
-        group = [t for t in times if bucket <= t.detected_at < end]
-        out.append((bucket.strftime("%m-%d"), metrics.durations(group)))
-        bucket = end
+    for n in range(-(-days // 7)):
+        label = (start + timedelta(days=7 * n)).strftime("%m-%d")
+        out.append((label, aggregate.block([parts[k] for k in parts if int(k) == n])))
     return out
 
 
 def build(*, session: Session, now: datetime, days: int) -> ReportView:
-    """The report over the last ``days`` days."""
-    rows = [
-        r
-        for r in reports.incidents_in(session=session, since=now - timedelta(days=days), until=None)
-        if not is_drill(r.labels)
-    ]
-    times = [
-        metrics.IncidentTimes(
-            r.id,
-            r.severity,
-            r.service,
-            r.started_at,
-            r.detected_at,
-            r.acknowledged_at,
-            r.resolved_at,
-        )
-        for r in rows
-    ]
-    overall = metrics.durations(times)
+    """The report over the last ``days`` days, drills left out."""
+    period = aggregate.Period(now - timedelta(days=days), now, drills=False)
+    overall, _ = aggregate.durations(session, period)
     by_sev: dict[str, dict[str, Any]] = overall["by_severity"]
-    weeks = weekly(times, now, days)
+    weeks = weekly(session, now, days)
     sev_rows = [by_sev[s] for s in metrics.SEVERITIES]
     week_rows = [w for _, w in weeks]
     unit, size = unit_for([r[key] for r in sev_rows + week_rows for _, key in SERIES])

@@ -56,12 +56,21 @@ def incidents_page(
     severity: str = "",
     service: str = "",
     team: str = "",
+    cursor: str = Query(default="", max_length=2000),
 ) -> Response:
     filters = _filters(status, severity, service, team)
-    with container_of(request).db.read() as session:
-        rows = queries.list_incidents(session=session, filters=filters)
-        choices = queries.filter_choices(session=session)
-        return _render(request, user, "incidents.html", rows=rows, filters=filters, choices=choices)
+    with as_page(), container_of(request).db.read() as session:
+        rows = queries.list_incidents(session=session, filters=filters, cursor=cursor or None)
+        choices = queries.filter_choices(session=session, filters=filters)
+        return _render(
+            request,
+            user,
+            "incidents.html",
+            rows=rows,
+            filters=filters,
+            choices=choices,
+            cursor=cursor,
+        )
 
 
 @router.get("/fragments/incidents")
@@ -72,11 +81,13 @@ def incidents_fragment(
     severity: str = "",
     service: str = "",
     team: str = "",
+    cursor: str = Query(default="", max_length=2000),
 ) -> Response:
-    """The list's rows alone, polled by console.js so new incidents appear without a reload."""
+    """The rows of the page shown, polled by console.js so new incidents appear without a
+    reload."""
     filters = _filters(status, severity, service, team)
-    with container_of(request).db.read() as session:
-        rows = queries.list_incidents(session=session, filters=filters)
+    with as_page(), container_of(request).db.read() as session:
+        rows = queries.list_incidents(session=session, filters=filters, cursor=cursor or None)
         return _render(request, user, "_incident_rows.html", rows=rows)
 
 

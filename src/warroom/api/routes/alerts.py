@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from warroom.alerts import service
 from warroom.alerts.models import AlertRead
 from warroom.alerts.parsers import generic
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.api.paging import CursorParam, paged
 from warroom.bootstrap import Server
 from warroom.intake.batch import ingest_batch, summary
 from warroom.storage.bounds import RowId
@@ -28,6 +29,8 @@ def ingest_generic(
 
 @router.get("", response_model=list[AlertRead])
 def list_alerts(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _: Viewer,
     status: Literal["firing", "resolved"] | None = None,
@@ -35,16 +38,20 @@ def list_alerts(
     name: str | None = None,
     incident_id: str | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
+    cursor: CursorParam = None,
 ) -> list[Any]:
+    """Alerts, newest first; page on with ``cursor``."""
     with container.db.read() as session:
-        return service.list_alerts(
+        page = service.list_alerts(
             session=session,
             status=status,
             service=service_name,
             name=name,
             incident_id=incident_id,
             limit=limit,
+            cursor=cursor,
         )
+        return paged(request, response, page)
 
 
 @router.get("/{alert_id}", response_model=AlertRead)

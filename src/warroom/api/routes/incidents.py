@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import AlertRead
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.api.paging import CursorParam, paged
 from warroom.chat import service as chat
 from warroom.chat.models import ChatRoomRead
 from warroom.incidents import service
@@ -49,6 +50,8 @@ def _room(session: Session, incident_id: str) -> ChatRoomRead | None:
 
 @router.get("", response_model=list[IncidentRead])
 def list_incidents(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _: Viewer,
     status: list[Status] | None = Query(default=None),
@@ -56,16 +59,20 @@ def list_incidents(
     service_name: str | None = Query(default=None, alias="service"),
     open_only: bool = Query(default=False, alias="open"),
     limit: int = Query(default=100, ge=1, le=1000),
+    cursor: CursorParam = None,
 ) -> list[Any]:
+    """Incidents, open ones first, newest first; page on with ``cursor``."""
     with container.db.read() as session:
-        return service.list_incidents(
+        page = service.list_incidents(
             session=session,
             status=list(status) if status else None,
             severity=list(severity) if severity else None,
             service=service_name,
             open_only=open_only,
             limit=limit,
+            cursor=cursor,
         )
+        return paged(request, response, page)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail)

@@ -4,30 +4,39 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from warroom.api.deps import Admin, ContainerDep, Viewer
+from warroom.api.paging import CursorParam, paged
 from warroom.audit import service as audit
 from warroom.jobs import service
 from warroom.jobs.models import JobRead
 from warroom.notify import service as outbox
 from warroom.notify.models import NotificationRead
 from warroom.storage.bounds import RowId
+from warroom.storage.paging import Page
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
 
 @router.get("/jobs", response_model=list[JobRead])
 def list_jobs(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _: Viewer,
     status: Literal["pending", "running", "done", "dead"] | None = None,
     kind: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
+    cursor: CursorParam = None,
 ) -> list[JobRead]:
+    """Jobs, newest first; page on with ``cursor``."""
     with container.db.read() as session:
-        rows = service.list_jobs(session=session, status=status, kind=kind, limit=limit)
-        return [JobRead.model_validate(r) for r in rows]
+        rows = service.list_jobs(
+            session=session, status=status, kind=kind, limit=limit, cursor=cursor
+        )
+        page = Page([JobRead.model_validate(r) for r in rows], rows.next_cursor)
+        return paged(request, response, page)
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobRead)
@@ -43,14 +52,19 @@ def retry_job(job_id: RowId, container: ContainerDep, who: Admin) -> JobRead:
 
 @router.get("/notifications", response_model=list[NotificationRead])
 def list_notifications(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _: Viewer,
     incident_id: str | None = None,
     status: Literal["pending", "sending", "sent", "failed", "dead"] | None = None,
     limit: int = Query(100, ge=1, le=1000),
+    cursor: CursorParam = None,
 ) -> list[NotificationRead]:
+    """Notifications, newest first; page on with ``cursor``."""
     with container.db.read() as session:
         rows = outbox.list_notifications(
-            session=session, incident_id=incident_id, status=status, limit=limit
+            session=session, incident_id=incident_id, status=status, limit=limit, cursor=cursor
         )
-        return [NotificationRead.model_validate(r) for r in rows]
+        page = Page([NotificationRead.model_validate(r) for r in rows], rows.next_cursor)
+        return paged(request, response, page)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.api.paging import CursorParam, paged
 from warroom.bootstrap import Container
 from warroom.postmortem import actions, render
 from warroom.postmortem import service as postmortems
@@ -162,21 +163,29 @@ def add_action(
 
 @router.get("/actions", response_model=list[ActionItemRead])
 def list_actions(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _: Viewer,
     incident: str | None = Query(default=None),
     status: list[ActionStatus] | None = Query(default=None),
     owner: str | None = Query(default=None),
     overdue: bool = Query(default=False),
+    limit: int = Query(default=1000, ge=1, le=1000),
+    cursor: CursorParam = None,
 ) -> list[Any]:
+    """Action items, oldest first; page on with ``cursor``."""
     with container.db.read() as session:
-        return actions.list_items(
+        page = actions.list_items(
             session=session,
             incident_id=incident,
             status=list(status) if status else None,
             owner=owner,
             overdue_at=container.clock() if overdue else None,
+            limit=limit,
+            cursor=cursor,
         )
+        return paged(request, response, page)
 
 
 @router.patch("/actions/{action_id}", response_model=ActionItemRead)

@@ -17,15 +17,16 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 def response_report(
     container: ContainerDep,
     _: Viewer,
-    since: AwareUtcTime | None = Query(default=None, description="detected at or after"),
-    until: AwareUtcTime | None = Query(default=None, description="detected before"),
+    since: AwareUtcTime | None = Query(
+        default=None, description="detected at or after (default: 30 days before until)"
+    ),
+    until: AwareUtcTime | None = Query(default=None, description="detected before (default: now)"),
 ) -> dict[str, Any]:
-    """MTTD/MTTA/MTTR, MTBF, counts, SLA, postmortem and action-item completion, rollbacks."""
+    """MTTD/MTTA/MTTR, MTBF, counts, SLA, postmortem and action-item completion, rollbacks,
+    over incidents detected in [since, until): by default the last 30 days."""
+    now = container.clock()
+    start, end = reports.bounded(since=since, until=until, now=now)
     with container.db.read() as session:
         return reports.response_report(
-            session=session,
-            playbook=container.playbook,
-            now=container.clock(),
-            since=since,
-            until=until,
+            session=session, playbook=container.playbook, now=now, since=start, until=end
         )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
+from warroom.api.paging import CursorParam, paged
 from warroom.bootstrap import Server
 from warroom.deploy import registry, target
 from warroom.deploy.models import (
@@ -94,11 +95,20 @@ def mark_stable(service: str, version: str, container: ContainerDep, who: Respon
 
 @router.get("/services/{service}/history", response_model=list[DeploymentEventRead])
 def history(
-    service: str, container: ContainerDep, _: Viewer, limit: int = Query(200, ge=1, le=5000)
+    service: str,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    _: Viewer,
+    limit: int = Query(200, ge=1, le=1000),
+    cursor: CursorParam = None,
 ) -> list[Any]:
+    """The service's releases and other deployment events, newest first; page on with
+    ``cursor``."""
     with container.db.read() as session:
         registry.get_service(session=session, name=service)
-        return registry.history(session=session, service=service, limit=limit)
+        page = registry.history(session=session, service=service, limit=limit, cursor=cursor)
+        return paged(request, response, page)
 
 
 @router.post("/services/{service}/rollback", status_code=202)
@@ -136,13 +146,18 @@ def rollback(
 
 @router.get("/rollbacks", response_model=list[RollbackRead])
 def list_rollbacks(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _: Viewer,
     service: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
+    cursor: CursorParam = None,
 ) -> list[Any]:
+    """Rollbacks, newest first; page on with ``cursor``."""
     with container.db.read() as session:
-        return rollbacks.history(session=session, service=service, limit=limit)
+        page = rollbacks.history(session=session, service=service, limit=limit, cursor=cursor)
+        return paged(request, response, page)
 
 
 @router.get("/rollbacks/{rollback_id}", response_model=RollbackRead)

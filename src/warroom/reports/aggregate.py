@@ -1,0 +1,322 @@
+"""The response figures computed by the database: each query aggregates the incidents of a
+period and returns a handful of numbers, so a report costs about the same whether the
+history holds a hundred incidents or a year of them (the period is bounded and indexed).
+
+The definitions are those of :mod:`warroom.reports.metrics` (whose pure functions state
+them and are the reference the tests compare these queries against). Durations are taken
+to the millisecond, the precision SQLite's date arithmetic keeps exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, Numeric, and_, case, cast, extract, func, literal, or_, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement, TextClause
+
+from warroom.incidents.models import Incident, TimelineEvent
+from warroom.playbook.schema import PostmortemPolicy
+from warroom.postmortem.models import ActionItem, Postmortem
+from warroom.reports.metrics import SEVERITIES, Target, rate
+from warroom.storage.base import UTCDateTime
+
+#: Ids a report lists (missed deadlines, overdue postmortems and items): the oldest first,
+#: at most this many; the counts beside them are always complete.
+IDS_SHOWN = 100
+#: Stands for "not resolved yet" where an outage's end is compared: later than any time.
+NEVER = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[float]:
+    """``later - earlier`` in seconds, rounded to the millisecond, on either database."""
+    if session.get_bind().dialect.name == "sqlite":
+        days = func.julianday(later) - func.julianday(earlier)
+        return func.round(days * 86400.0, 3)
+    return cast(func.round(cast(extract("epoch", later - earlier), Numeric), 3), Float)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Incidents detected in [since, until); either end may be open. ``drills`` false
+    leaves out incidents raised by a drill."""
+
+    since: datetime | None
+    until: datetime | None
+    incident_ids: Sequence[str] | None = None
+    drills: bool = True
+
+    def where(self) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            clauses.append(Incident.detected_at >= self.since)
+        if self.until is not None:
+            clauses.append(Incident.detected_at < self.until)
+        if self.incident_ids is not None:
+            clauses.append(Incident.id.in_(list(self.incident_ids)))
+        return clauses
+
+
+#: Incidents raised by a drill, written exactly as the partial index ix_incidents_drill's
+#: predicate (a planner uses a partial index only for its own predicate).
+DRILL_PREDICATE = {
+    "sqlite": "json_extract(incidents.labels, '$.drill') = 'true'",
+    "postgresql": "(incidents.labels ->> 'drill') = 'true'",
+}
+
+
+def drill_only(session: Session) -> TextClause:
+    return text(DRILL_PREDICATE[session.get_bind().dialect.name])
+
+
+def duration_blocks(session: Session, period: Period, key: Any) -> dict[Any, dict[str, Any]]:
+    """Per value of ``key`` (an expression over Incident): the count, MTTD/MTTA/MTTR sums and
+    counts, never acknowledged and unresolved. Merge with :func:`block`."""
+    mttd = seconds(session, Incident.detected_at, Incident.started_at)
+    mtta = seconds(session, Incident.acknowledged_at, Incident.detected_at)
+    mttr = seconds(session, Incident.resolved_at, Incident.detected_at)
+    query = (
+        select(
+            key.label("k"),
+            func.count(),
+            func.sum(mttd),
+            func.sum(mtta),
+            func.count(Incident.acknowledged_at),
+            func.sum(mttr),
+            func.count(Incident.resolved_at),
+        )
+        .where(*period.where())
+        .group_by(key)
+    )
+    out: dict[Any, dict[str, Any]] = {}
+    for k, n, d_sum, a_sum, acked, r_sum, resolved in session.execute(query):
+        out[k] = {"n": n, "d": d_sum or 0.0, "a": a_sum or 0.0, "an": acked, "r": r_sum or 0.0,
+                  "rn": resolved}  # fmt: skip
+    if not period.drills:
+        # Every incident (from the report index) less the drills (from their partial index):
+        # filtering on the labels instead would read every row.
+        for k, n, d_sum, a_sum, acked, r_sum, resolved in session.execute(
+            query.where(drill_only(session))
+        ):
+            mine = out[k]
+            for field, value in zip(
+                "n d a an r rn".split(), (n, d_sum, a_sum, acked, r_sum, resolved), strict=True
+            ):
+                mine[field] -= value or 0  # fmt: skip
+            if not mine["n"]:
+                del out[k]
+    return out
+
+
+def block(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The response block (count and means) of the groups ``parts`` together."""
+    n = sum(p["n"] for p in parts)
+    acked = sum(p["an"] for p in parts)
+    resolved = sum(p["rn"] for p in parts)
+    return {
+        "count": n,
+        "mttd_seconds": sum(p["d"] for p in parts) / n if n else None,
+        "mtta_seconds": sum(p["a"] for p in parts) / acked if acked else None,
+        "mttr_seconds": sum(p["r"] for p in parts) / resolved if resolved else None,
+        "never_acknowledged": n - acked,
+        "unresolved": n - resolved,
+    }
+
+
+def durations(session: Session, period: Period) -> tuple[dict[str, Any], dict[str, int]]:
+    """The report's ``response`` section, and the count per severity."""
+    parts = duration_blocks(session, period, Incident.severity)
+    by_severity = {}
+    for s in SEVERITIES:
+        one = block([parts[s]] if s in parts else [])
+        by_severity[s] = {k: one[k] for k in ("count", "mttd_seconds", "mtta_seconds",
+                                             "mttr_seconds")}  # fmt: skip
+    return {**block(list(parts.values())), "by_severity": by_severity}, {
+        s: parts[s]["n"] if s in parts else 0 for s in SEVERITIES
+    }
+
+
+def count_by(session: Session, period: Period, key: Any, join: Any = None) -> dict[str | None, int]:
+    """Incidents of the period per value of ``key`` (None counted under its own key)."""
+    query = select(key, func.count()).select_from(Incident)
+    if join is not None:
+        query = query.outerjoin(*join)
+    rows = session.execute(query.where(*period.where()).group_by(key))
+    return {value: n for value, n in rows}
+
+
+def mtbf(session: Session, period: Period) -> dict[str, float | None]:
+    """Mean time between failures per service, over non-overlapping downtime: incidents
+    of a service that overlap in time are one outage (from the first start to the last
+    resolution), and MTBF is the mean gap from the end of one outage to the start of the
+    next. It is never negative; None with fewer than two outages."""
+    end = func.coalesce(Incident.resolved_at, literal(NEVER, UTCDateTime()))
+    window = func.max(end).over(
+        partition_by=Incident.service,
+        order_by=(Incident.started_at, Incident.id),
+        rows=(None, -1),
+    )
+    ordered = (
+        select(Incident.service, Incident.started_at, window.label("prev_end"))
+        .where(Incident.service.is_not(None), *period.where())
+        .subquery()
+    )
+    gap = seconds(session, ordered.c.started_at, ordered.c.prev_end)
+    starts_outage = ordered.c.started_at > ordered.c.prev_end
+    query = select(
+        ordered.c.service,
+        func.avg(case((starts_outage, gap))),
+        func.count(case((starts_outage, 1))),
+    ).group_by(ordered.c.service)
+    return {
+        service: (float(avg) if gaps else None)
+        for service, avg, gaps in sorted(session.execute(query), key=lambda r: r[0])
+    }
+
+
+def per_severity(values: dict[str, Any], type_: Any = None) -> Any:
+    """The value for the incident's severity (NULL for a severity not in ``values``).
+
+    A CASE rather than an OR per severity: with an OR the planners pick the severity index
+    and read every row, where the CASE leaves them on the report index."""
+    if not values:
+        return literal(None)
+    whens = [(Incident.severity == s, literal(v, type_)) for s, v in values.items()]
+    return case(*whens)
+
+
+def _met(
+    session: Session, deadlines: dict[str, timedelta], done: Any, now: datetime
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Whether an incident is eligible (done, or its deadline has passed) and whether it
+    met its deadline, for the severities in ``deadlines`` (measured from detection)."""
+    if not deadlines:
+        return literal(False), literal(False)
+    cutoff = per_severity({s: now - d for s, d in deadlines.items()}, UTCDateTime())
+    limit = per_severity({s: d.total_seconds() for s, d in deadlines.items()}, Float())
+    taken = seconds(session, done, Incident.detected_at)
+    eligible = and_(limit.is_not(None), or_(done.is_not(None), Incident.detected_at < cutoff))
+    return eligible, and_(done.is_not(None), taken <= limit)
+
+
+def sla(
+    session: Session, period: Period, targets: dict[str, Target], now: datetime
+) -> dict[str, Any]:
+    """Acknowledgement and resolution SLA compliance (see metrics.sla): the counts in one
+    pass over the period, then the missed incidents (oldest first, at most IDS_SHOWN)."""
+    ack = {s: t.response_time for s, t in targets.items()}
+    res = {s: t.resolution_target for s, t in targets.items() if t.resolution_target}
+    kinds = {
+        "acknowledgement": _met(session, ack, Incident.acknowledged_at, now),
+        "resolution": _met(session, res, Incident.resolved_at, now),
+    }
+    columns = []
+    for eligible, met in kinds.values():
+        columns += [func.count(case((eligible, 1))), func.count(case((and_(eligible, met), 1)))]
+    counts = list(session.execute(select(*columns).where(*period.where())).one())
+    out = {}
+    for n, (name, (eligible, met)) in enumerate(kinds.items()):
+        n_eligible, n_met = counts[2 * n], counts[2 * n + 1]
+        missed = (
+            select(Incident.id)
+            .where(*period.where(), eligible, ~met)
+            .order_by(Incident.detected_at, Incident.id)
+            .limit(IDS_SHOWN)
+        )
+        out[name] = {
+            "eligible": n_eligible,
+            "met": n_met,
+            "rate": rate(n_met, n_eligible),
+            "missed": list(session.scalars(missed)),
+        }
+    return out
+
+
+def postmortems(
+    session: Session, period: Period, policy: PostmortemPolicy, now: datetime
+) -> dict[str, Any]:
+    """Postmortems published by their due date (see metrics.postmortem_completion).
+
+    Counted from two sides so that no query visits every incident's postmortem: incidents
+    whose due date has passed (from the incidents' report index), and postmortems
+    published before their due date (from the postmortems, joined by primary key)."""
+    published = Postmortem.published_at
+    delays = {s: d for s, d in policy.due_after.items() if d is not None}
+    if not delays:
+        return {"eligible": 0, "on_time": 0, "rate": None, "target": 1.0, "overdue": []}
+    cutoff = per_severity({s: now - d for s, d in delays.items()}, UTCDateTime())
+    limit = per_severity({s: d.total_seconds() for s, d in delays.items()}, Float())
+    resolved = Incident.resolved_at
+    passed = [limit.is_not(None), resolved.is_not(None), resolved < cutoff]
+    early = resolved >= cutoff
+    on_time = seconds(session, published, resolved) <= limit
+    n_passed = session.scalar(select(func.count()).where(*period.where(), *passed))
+    pms = (
+        select(Postmortem)
+        .join(Incident, Incident.id == Postmortem.incident_id)
+        .where(*period.where(), published.is_not(None), limit.is_not(None), resolved.is_not(None))
+    )
+    n_early, n_on_time = session.execute(
+        pms.with_only_columns(func.count(case((early, 1))), func.count(case((on_time, 1))))
+    ).one()
+    done = select(Postmortem.id).where(
+        Postmortem.incident_id == Incident.id, published.is_not(None)
+    )
+    late = (
+        select(Incident.id)
+        .where(*period.where(), *passed, ~done.exists())
+        .order_by(Incident.detected_at, Incident.id)
+        .limit(IDS_SHOWN)
+    )
+    n_eligible = (n_passed or 0) + n_early
+    return {
+        "eligible": n_eligible,
+        "on_time": n_on_time,
+        "rate": rate(n_on_time, n_eligible),
+        "target": 1.0,
+        "overdue": list(session.scalars(late)),
+    }
+
+
+def action_items(session: Session, period: Period, now: datetime) -> dict[str, Any]:
+    """Action items done by their due date (see metrics.action_completion)."""
+    status, due, done_at = ActionItem.status, ActionItem.due_at, ActionItem.completed_at
+    is_open = status.in_(("open", "in_progress"))
+    eligible = and_(status != "wont_do", or_(status == "done", and_(due.is_not(None), due < now)))
+    on_time = and_(status == "done", done_at.is_not(None), or_(due.is_(None), done_at <= due))
+    # Items are few: each finds its incident by primary key (an IN over every incident id
+    # of the period would read them all).
+    joined = select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
+    counts = joined.with_only_columns(
+        func.count(),
+        func.count(case((is_open, 1))),
+        func.count(case((eligible, 1))),
+        func.count(case((on_time, 1))),
+    ).where(*period.where())
+    total, n_open, n_eligible, n_on_time = session.execute(counts).one()
+    overdue = joined.with_only_columns(ActionItem.id).where(
+        *period.where(), is_open, due.is_not(None), due < now
+    )
+    return {
+        "total": total,
+        "open": n_open,
+        "eligible": n_eligible,
+        "on_time": n_on_time,
+        "rate": rate(n_on_time, n_eligible),
+        "target": 0.9,
+        "overdue": list(session.scalars(overdue.order_by(ActionItem.id).limit(IDS_SHOWN))),
+    }
+
+
+def rollback_data(session: Session, period: Period) -> list[dict[str, Any]]:
+    """The concluded-rollback timeline events' data of the period's incidents, oldest
+    first (one per rollback: a handful, whatever the number of incidents)."""
+    query = (
+        select(TimelineEvent.data)
+        .join(Incident, Incident.id == TimelineEvent.incident_id)
+        .where(TimelineEvent.kind == "rollback", *period.where())
+    )
+    return list(session.scalars(query.order_by(TimelineEvent.at, TimelineEvent.id)))
