@@ -225,7 +225,5 @@ def build_server(container: Container) -> Server:
         rollback_runner=rollback_runner,
         intake_metrics=intake_metrics,
         integration_keys=KnownKeys(ttl=container.settings.integration_key_cache),
-        release_runner=ReleaseRunner(
-            container, GatewayTraffic(parts["gateway"]), rollback_runner
-        ),
+        release_runner=ReleaseRunner(container, GatewayTraffic(parts["gateway"]), rollback_runner),
     )

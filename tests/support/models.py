@@ -78,6 +78,9 @@ class Faulty:
             time.sleep(0.03)
         if cls.mode == "wrong":
             proba = proba[:, ::-1]
+        if cls.mode == "worse":  # a quarter of the answers wrong: 20+ points less accurate
+            flip = np.random.random(len(proba)) < 0.25
+            proba[flip] = proba[flip][:, ::-1]
         return proba
 
 

@@ -44,7 +44,13 @@ def weight_at(steps: tuple[float, ...], step: int) -> float:
 
 def enter(pos: Position, step: int, reason: str) -> Move:
     """Go to ``step`` (promotion past the last), through its approval gate if it has one."""
-    gated = weight_at(pos.steps, step) in pos.approve_before and step not in pos.approved
+    # Promotion past a last step of 100 % changes no traffic: its gate was that step's.
+    promotion_only = step >= len(pos.steps) and pos.steps[-1] >= 100
+    gated = (
+        not promotion_only
+        and weight_at(pos.steps, step) in pos.approve_before
+        and step not in pos.approved
+    )
     if gated:
         return Move("await_approval", step, f"{reason}; waiting for approval")
     if step >= len(pos.steps):
