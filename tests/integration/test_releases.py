@@ -3,6 +3,7 @@ shadow → every step → promoted; bad ones are stopped at the first stage that
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 import threading
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import LiveServer
+from tests.integration.test_cli import run
 from tests.integration.test_rollback import fast_playbook
 from tests.support.models import Faulty, sample_rows, train
 from warroom.config import Settings
@@ -279,3 +281,38 @@ def test_release_requests_are_checked(live_server: LiveServer, fraud: httpx.Clie
     assert anonymous.status_code == 401
     versions = {v["version"] for v in fraud.get("/api/v1/services/fraud/versions").json()}
     assert versions == {"v1"}
+
+
+def test_release_from_the_cli(live_server: LiveServer, fraud: httpx.Client, tmp_path: Path) -> None:
+    good = str(train(tmp_path / "v2.joblib", seed=1))
+    started = run(
+        live_server,
+        "release", "fraud", "v2", "--artifact", good, "--steps", "10,50,100",
+        "--interval", "1m", "--approve-before", "10", "--json",
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    row = json.loads(started.stdout)
+    assert (row["steps"], row["interval_seconds"], row["approve_before"]) == (
+        [10.0, 50.0, 100.0],
+        60.0,
+        [10.0],
+    )
+    waiting = wait_for(fraud, row["id"], lambda r: r["state"] == "awaiting_approval")
+    assert waiting["step"] == 0
+    status = run(live_server, "release", "status", "fraud")
+    assert status.returncode == 0 and "awaiting_approval" in status.stdout, status.stdout
+    paused = run(live_server, "release", "pause", str(row["id"]), "--json")
+    assert json.loads(paused.stdout)["paused"] is True
+    run(live_server, "release", "resume", str(row["id"]))
+    bad = run(live_server, "release", "fraud", "v3", "--artifact", good, "--steps", "ten")
+    assert bad.returncode != 0 and "--steps" in bad.stderr + bad.stdout
+    busy = run(live_server, "release", "fraud", "v3", "--artifact", good)
+    assert busy.returncode != 0 and "in flight" in busy.stderr + busy.stdout
+    aborted = run(live_server, "release", "abort", str(row["id"]), "--reason", "not today")
+    assert aborted.returncode == 0, aborted.stderr
+    done = wait_for(fraud, row["id"], final)
+    assert done["state"] == "aborted" and done["rollback_id"] is None
+    assert fraud.get("/api/v1/services/fraud").json()["weights"] == {"v1": 100.0}
+    admin = live_server.client(live_server.admin_token)
+    audit = admin.get("/api/v1/audit", params={"action": "release.abort"}).json()
+    assert audit and audit[0]["actor"] == "token:responder"

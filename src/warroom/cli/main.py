@@ -26,6 +26,7 @@ from warroom.cli import (
     playbook,
     postmortem,
     readiness,
+    release,
     report,
     review,
     rollback,
@@ -49,6 +50,7 @@ app = typer.Typer(
 app.command("deploy")(service.deploy)
 app.command("versions")(service.versions)
 app.command("rollback")(rollback.rollback)
+app.command("release")(release.release)
 app.command("report")(report.report)
 app.command("drill")(drill.drill)
 app.command("worker")(server.worker)
