@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.test_rollback_crash import Server
 from tests.integration.test_releases import RELEASE, Users, final, wait_for
 from tests.integration.test_rollback import fast_playbook
+from tests.integration.test_rollback_crash import Server
 from tests.support.models import train
 from warroom.auth import service as auth
 from warroom.bootstrap import bootstrap
