@@ -54,7 +54,7 @@ def test_bad_candidates_fail_on_a_small_sample() -> None:
         bad = {
             "errors": traffic(rng, 100, error_rate=0.3),
             "latency": traffic(rng, 100, latency=60.0),
-            "accuracy": traffic(rng, 300, accuracy=0.72, labels=250),
+            "accuracy": traffic(rng, 400, accuracy=0.72, labels=400),
             "drift": traffic(rng, 300, shift=0.3),
         }
         for name, cand in bad.items():
