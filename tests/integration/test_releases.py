@@ -121,6 +121,16 @@ def final(release: dict[str, Any]) -> bool:
     return release["state"] in ("promoted", "aborted")
 
 
+def wait_for_rollback(api: httpx.Client, rollback_id: int) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rb = api.get(f"/api/v1/rollbacks/{rollback_id}").json()
+        if rb["state"] in ("succeeded", "failed", "timed_out", "error"):
+            return dict(rb)
+        time.sleep(0.05)
+    raise AssertionError(f"rollback {rollback_id} did not finish")
+
+
 @pytest.fixture
 def fraud(live_server: LiveServer, tmp_path: Path) -> Iterator[httpx.Client]:
     """Service `fraud` serving v1, a real model, to all of its traffic."""
@@ -135,8 +145,8 @@ def fraud(live_server: LiveServer, tmp_path: Path) -> Iterator[httpx.Client]:
     api.close()
 
 
-def release(api: httpx.Client, **body: Any) -> dict[str, Any]:
-    r = api.post("/api/v1/services/fraud/releases", json=body)
+def release(api: httpx.Client, service: str = "fraud", **body: Any) -> dict[str, Any]:
+    r = api.post(f"/api/v1/services/{service}/releases", json=body)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -318,3 +328,45 @@ def test_release_from_the_cli(live_server: LiveServer, fraud: httpx.Client, tmp_
     admin = live_server.client(live_server.admin_token)
     audit = admin.get("/api/v1/audit", params={"action": "release.abort"}).json()
     assert audit and audit[0]["actor"] == "token:responder"
+
+
+def command_service(api: httpx.Client, tmp_path: Path) -> Path:
+    """Service `scorer` deployed by a user's script (the `command` backend); warroom's
+    gateway serves its traffic, so the analysis reads the gateway's per-version samples."""
+    state = tmp_path / "serving.txt"
+    script = tmp_path / "switch.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$2" > {state}\n')
+    script.chmod(0o755)
+    spec = {"name": "scorer", "backend": "command", "backend_config": {"command": str(script)}}
+    assert api.post("/api/v1/services", json=spec).status_code == 201
+    model = str(train(tmp_path / "s1.joblib"))
+    r = api.post("/api/v1/services/scorer/versions", json={"version": "v1", "artifact": model})
+    assert r.status_code == 201, r.text
+    return state
+
+
+@pytest.mark.parametrize("good", [True, False])
+def test_command_service_switches_once_and_reverts_on_failure(
+    live_server: LiveServer, fraud: httpx.Client, tmp_path: Path, good: bool
+) -> None:
+    state = command_service(fraud, tmp_path)
+    candidate = str(train(tmp_path / "s2.joblib", seed=1)) if good else "tests.support.models:flaky"
+    with Users(live_server.url, "scorer") as users:
+        # The previous version's figures before the switch: some traffic first.
+        deadline = time.monotonic() + 30
+        while len(users.answers) < 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = release(fraud, service="scorer", version="v2", artifact=candidate,
+                          interval="3s", steps=[10, 50])  # fmt: skip
+        assert started["steps"] == [100.0]
+        done = wait_for(fraud, started["id"], final)
+        if not good:
+            rb = wait_for_rollback(fraud, done["rollback_id"])
+    assert [j["stage"] for j in done["judgements"]][:1] == ["before"]
+    if good:
+        assert done["state"] == "promoted", (done["reason"], done["judgements"])
+        assert state.read_text() == "v2"
+        return
+    assert done["state"] == "aborted", done
+    assert rb["state"] == "succeeded", rb
+    assert state.read_text() == "v1"

@@ -285,3 +285,32 @@ def agreement(p: Paired, c: Criteria) -> Check:
     if n < c.min_requests:
         return Check("agreement", "inconclusive", f"{n} of {c.min_requests} paired", figures)
     return Check("agreement", "pass", f"{differ / n:.1%} of decisions differ", figures)
+
+
+def switched(
+    requests: float,
+    values: dict[str, float],
+    before_requests: float,
+    before: dict[str, float],
+    c: Criteria,
+) -> Judgement:
+    """A kubernetes, mlflow or command service after its one switch: the new version's
+    error rate and p95 over the analysis window against the previous version's over the
+    same length before the switch (no previous figures: against an error-free version)."""
+    n, base_n = int(requests), int(before_requests)
+    cand_errors = round(values.get("error_rate", 0.0) * n)
+    if base_n < c.fail_requests:
+        base_n, base_errors = max(n, 1), 0
+    else:
+        base_errors = round(before.get("error_rate", 0.0) * base_n)
+    checks = [errors(cand_errors, n, base_errors, base_n, c)]
+    p95, base_p95 = values.get("latency_p95_ms"), before.get("latency_p95_ms")
+    figures: dict[str, float | None] = {"candidate_p95_ms": p95, "stable_p95_ms": base_p95}
+    if p95 is None or base_p95 is None or n < c.min_requests:
+        checks.append(Check("latency", "inconclusive" if p95 is None else "skipped", "", figures))
+    else:
+        limit = base_p95 + max(c.latency_increase * base_p95, c.latency_min_increase_ms)
+        figures["limit_ms"] = limit
+        verdict = "fail" if p95 > limit else "pass"
+        checks.append(Check("latency", verdict, f"p95 {p95:.1f} ms (line {limit:.1f} ms)", figures))
+    return combine(checks)

@@ -42,6 +42,11 @@ def start(
         raise Conflict(f"{service} serves no version yet: deploy its first version directly")
     steps = spec.steps if spec.steps is not None else list(policy.steps)
     gates = spec.approve_before if spec.approve_before is not None else policy.approve_before
+    interval = _seconds(spec.interval, policy.interval)
+    if svc.backend != "gateway":
+        # Progressive traffic needs the gateway: elsewhere one switch, then an analysis window.
+        steps, gates = [100.0], [g for g in gates if g == 100]
+        interval = _seconds(spec.interval, policy.analysis_window)
     unknown = [g for g in gates if g not in steps and g != 100]
     if unknown:
         raise InvalidInput(f"approve_before: {unknown} are not steps of this release {steps}")
@@ -61,7 +66,7 @@ def start(
         state="planned",
         step=-1,
         steps=[float(s) for s in steps],
-        interval_seconds=_seconds(spec.interval, policy.interval),
+        interval_seconds=interval,
         shadow_seconds=_seconds(spec.shadow, policy.shadow) if svc.backend == "gateway" else 0.0,
         shadow_share=spec.shadow_share or policy.shadow_share,
         approve_before=[float(g) for g in gates],

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from warroom.detect.drift import DriftThresholds
 from warroom.intake.batch import IntakeEnv
@@ -20,7 +21,7 @@ from warroom.releases import analysis, machine
 from warroom.releases import service as releases
 from warroom.releases.models import Release
 from warroom.releases.traffic import Traffic
-from warroom.runners.release_actions import Actions, candidate_share
+from warroom.runners.release_actions import Actions, candidate_share, observe
 from warroom.runners.rollback import RollbackRunner
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ class ReleaseRunner:
                 if row.runner != self.owner or row.state in ("promoted", "aborted"):
                     return row.state
                 session.expunge(row)
-            judged = self.judge(row, now.timestamp())
+            judged = self.judge(row, now)
             if row.abort_requested_by:
                 return self.actions.abort(row, judged, by=row.abort_requested_by, now=now)
             move = machine.next_move(
@@ -143,17 +144,23 @@ class ReleaseRunner:
                 self.actions.record_judgement(row, judged, now)
             return self.actions.apply(row, move, judged, now)
 
-    def judge(self, row: Release, now: float) -> analysis.Judgement | None:
+    def judge(self, row: Release, now: datetime) -> analysis.Judgement | None:
         """The current stage's judgement, or None where there is nothing to judge."""
+        c = criteria(self.env)
+        if candidate_share(row) > 0 and row.backend != "gateway":
+            before: dict[str, Any] = next(
+                (j for j in row.judgements if j.get("stage") == "before"), {}
+            )
+            obs = observe(self.env, row.service, row.version, row.state_since, now)
+            return analysis.switched(
+                obs.requests, obs.values, before.get("requests", 0), before.get("values", {}), c
+            )
         if self.traffic is None:
             return None
-        c = criteria(self.env)
         since = row.state_since.timestamp()
         if row.state == "shadow":
             return analysis.shadow(self.traffic.paired(row.service, row.version, since=since), c)
         if candidate_share(row) <= 0 or row.stable_version is None:
-            return None
-        if row.backend != "gateway":
             return None
         cand = self.traffic.sample(row.service, row.version, since=since)
         stable = self.traffic.sample(row.service, row.stable_version, since=since)

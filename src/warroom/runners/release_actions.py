@@ -5,7 +5,7 @@ rollback engine, with an incident carrying the analysis)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from warroom.alerts.models import AlertCreate
@@ -20,6 +20,8 @@ from warroom.releases import service as releases
 from warroom.releases.models import Release
 from warroom.releases.traffic import Traffic
 from warroom.rollback import service as rollbacks
+from warroom.rollback import verify
+from warroom.samples import service as samples
 from warroom.runners.rollback import RollbackRunner
 
 log = logging.getLogger(__name__)
@@ -117,6 +119,7 @@ class Actions:
         if weight < 100:
             weights[row.stable_version] = 100 - weight
         if row.backend != "gateway":
+            self._before(row, now)
             self._switch(row, row.stable_version, row.version)
         with self.env.db.session() as session:
             registry.apply_weights(
@@ -130,6 +133,26 @@ class Actions:
                 details={"release_id": row.id},
             )
         self.env.routing_changed(row.service, weights)
+
+    def _before(self, row: Release, now: datetime) -> None:
+        """The previous version's figures over one analysis window before the switch."""
+        assert row.stable_version is not None
+        since = now - timedelta(seconds=row.interval_seconds)
+        before = observe(self.env, row.service, row.stable_version, since, now)
+        entry = {
+            "stage": "before",
+            "step": -1,
+            "verdict": "pass",
+            "summary": f"{row.stable_version} before the switch: {before.requests:g} requests",
+            "requests": before.requests,
+            "values": before.values,
+            "checks": [],
+            "at": now.isoformat(),
+        }
+        with self.env.db.session() as session:
+            found = releases.get(session=session, release_id=row.id)
+            found.judgements = [*found.judgements, entry]
+        row.judgements = [*row.judgements, entry]
 
     def _switch(self, row: Release, from_version: str | None, to_version: str) -> None:
         """The one switch of a release on a kubernetes, mlflow or command service."""
@@ -278,6 +301,49 @@ class Actions:
                 f"{judged.summary()}",
                 judgement=judged.as_dict(),
             )
+
+
+def observe(
+    env: IntakeEnv, service: str, version: str, since: datetime, until: datetime
+) -> verify.Observation:
+    """A version's error rate and latency from the rollback verification's source."""
+    policy = env.playbook.rollback.verification
+    if policy.source == "prometheus" and policy.prometheus_url:
+        return verify.from_prometheus(
+            policy.prometheus_url, policy.queries, service=service, version=version
+        )
+    with env.db.read() as session:
+        data = samples.series(
+            session=session,
+            service=service,
+            start=since,
+            end=until,
+            names=["requests", "errors", "latency_p95_ms"],
+            version=version,
+            source="gateway",
+        )
+    return typical(data)
+
+
+def typical(data: dict[str, list[tuple[datetime, float]]]) -> verify.Observation:
+    """Totals of the per-second samples, and their p95 weighted by requests at its median:
+    one slow second (a garbage collection) must not decide a release, as a maximum would."""
+    requests = [v for _, v in data.get("requests", [])]
+    total = sum(requests)
+    values: dict[str, float] = {}
+    if total:
+        values["error_rate"] = sum(v for _, v in data.get("errors", [])) / total
+        values["availability"] = 1 - values["error_rate"]
+    p95 = [v for _, v in data.get("latency_p95_ms", [])]
+    if p95 and len(p95) == len(requests):
+        order = sorted(range(len(p95)), key=p95.__getitem__)
+        seen = 0.0
+        for i in order:
+            seen += requests[i]
+            if seen >= total / 2:
+                values["latency_p95_ms"] = p95[i]
+                break
+    return verify.Observation(requests=total, values=values)
 
 
 def candidate_share(row: Release) -> float:
