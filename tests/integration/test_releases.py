@@ -18,7 +18,9 @@ import pytest
 from tests.conftest import LiveServer
 from tests.integration.test_cli import run
 from tests.integration.test_rollback import fast_playbook
+from tests.support.console import console, csrf_of
 from tests.support.models import Faulty, sample_rows, train
+from warroom.audit import service as audit
 from warroom.config import Settings
 from warroom.detect import baselines
 
@@ -370,3 +372,30 @@ def test_command_service_switches_once_and_reverts_on_failure(
     assert done["state"] == "aborted", done
     assert rb["state"] == "succeeded", rb
     assert state.read_text() == "v1"
+
+
+def test_console_release_page_and_buttons(
+    live_server: LiveServer, fraud: httpx.Client, tmp_path: Path
+) -> None:
+    good = str(train(tmp_path / "v2.joblib", seed=1))
+    started = release(fraud, version="v2", artifact=good, approve_before=[25], interval="10m")
+    wait_for(fraud, started["id"], lambda r: r["state"] == "awaiting_approval")
+    page_url = f"/releases/{started['id']}"
+    with console(live_server.url, live_server.viewer_token) as web:
+        seen = web.get(page_url)
+        assert seen.status_code == 200 and "awaiting approval" in seen.text
+        assert "Approve" not in seen.text  # a viewer gets no buttons
+        assert f'href="{page_url}"' in web.get("/services").text
+    with console(live_server.url, live_server.responder_token) as web:
+        shown = web.get(page_url)
+        assert "Approve" in shown.text and "25% of traffic, after a person" in shown.text
+        r = web.post(f"{page_url}/approve", data={"csrf": csrf_of(shown.text)})
+        assert r.status_code == 303 and "error:" not in r.headers.get("set-cookie", "")
+        refused = web.post(f"{page_url}/approve", data={"csrf": "forged"})
+        assert refused.status_code == 403
+    moved = wait_for(fraud, started["id"], lambda r: r["state"] == "canary")
+    assert moved["step"] == 0 and moved["approved"] == [0]
+    assert fraud.get("/api/v1/services/fraud").json()["weights"] == {"v1": 75.0, "v2": 25.0}
+    with live_server.container.db.read() as session:
+        approvals = audit.list_events(session=session, action="release.approve")
+    assert [e.actor for e in approvals] == ["token:responder"]

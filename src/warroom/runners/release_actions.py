@@ -21,8 +21,8 @@ from warroom.releases.models import Release
 from warroom.releases.traffic import Traffic
 from warroom.rollback import service as rollbacks
 from warroom.rollback import verify
-from warroom.samples import service as samples
 from warroom.runners.rollback import RollbackRunner
+from warroom.samples import service as samples
 
 log = logging.getLogger(__name__)
 
