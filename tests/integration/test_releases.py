@@ -157,6 +157,7 @@ def test_good_candidate_goes_through_shadow_and_every_step(
     live_server: LiveServer, fraud: httpx.Client, tmp_path: Path
 ) -> None:
     good = str(train(tmp_path / "v2.joblib", seed=1))
+    assert fraud.post("/api/v1/services/fraud/versions/v1/stable").status_code == 200
     with Users(live_server.url, "fraud") as users:
         started = release(fraud, version="v2", artifact=good, shadow="1s")
         in_shadow = wait_for(fraud, started["id"], lambda r: r["state"] != "planned")
@@ -179,8 +180,9 @@ def test_good_candidate_goes_through_shadow_and_every_step(
     assert agreement["figures"]["paired"] >= 40
     detail = fraud.get("/api/v1/services/fraud").json()
     assert detail["weights"] == {"v2": 100.0}
-    # The previous version stays the rollback target until v2 has been stable long enough.
-    assert detail["stable_target"] is None or detail["stable_target"] == "v1"
+    # The previous version stays the rollback target; v2 is not vouched for by the release.
+    assert detail["stable_target"] == "v1"
+    assert not next(v for v in detail["versions"] if v["version"] == "v2")["marked_stable"]
     with live_server.container.db.read() as session:
         baseline = baselines.latest(session=session, service="fraud")
         assert baseline is not None and baseline.version == "v2"
@@ -399,3 +401,18 @@ def test_console_release_page_and_buttons(
     with live_server.container.db.read() as session:
         approvals = audit.list_events(session=session, action="release.approve")
     assert [e.actor for e in approvals] == ["token:responder"]
+
+
+def test_a_rollback_from_outside_ends_the_release(
+    live_server: LiveServer, fraud: httpx.Client, tmp_path: Path
+) -> None:
+    good = str(train(tmp_path / "v2.joblib", seed=1))
+    assert fraud.post("/api/v1/services/fraud/versions/v1/stable").status_code == 200
+    started = release(fraud, version="v2", artifact=good, interval="10m", steps=[50, 100])
+    wait_for(fraud, started["id"], lambda r: r["state"] == "canary")
+    with Users(live_server.url, "fraud"):
+        r = fraud.post("/api/v1/services/fraud/rollback", json={"to_version": "v1"})
+        assert r.status_code == 202, r.text
+        done = wait_for(fraud, started["id"], final)
+    assert done["state"] == "aborted" and "rolled back from outside" in done["reason"]
+    assert done["rollback_id"] is None

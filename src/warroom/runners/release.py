@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from warroom.deploy import registry
 from warroom.detect.drift import DriftThresholds
 from warroom.intake.batch import IntakeEnv
 from warroom.releases import analysis, machine
@@ -134,6 +135,9 @@ class ReleaseRunner:
                 if row.runner != self.owner or row.state in ("promoted", "aborted"):
                     return row.state
                 session.expunge(row)
+            rolled_back = self.rolled_back(row)
+            if rolled_back:  # a rollback (automatic or a person's) already moved the traffic
+                return self.actions.conclude_rolled_back(row, rolled_back, now)
             judged = self.judge(row, now)
             if row.abort_requested_by:
                 return self.actions.abort(row, judged, by=row.abort_requested_by, now=now)
@@ -143,6 +147,18 @@ class ReleaseRunner:
             if judged is not None and move.kind in ("wait", "await_approval"):
                 self.actions.record_judgement(row, judged, now)
             return self.actions.apply(row, move, judged, now)
+
+    def rolled_back(self, row: Release) -> str | None:
+        """Why the candidate no longer takes its traffic, when a rollback took it away."""
+        if candidate_share(row) <= 0:
+            return None
+        with self.env.db.read() as session:
+            version = registry.get_version(
+                session=session, service=row.service, version=row.version
+            )
+            if version.rolled_back_from or version.state == "bad":
+                return f"{row.version} was rolled back from outside the release"
+        return None
 
     def judge(self, row: Release, now: datetime) -> analysis.Judgement | None:
         """The current stage's judgement, or None where there is nothing to judge."""

@@ -260,6 +260,22 @@ class Actions:
             self.traffic.refresh(row.service)
         return "aborted"
 
+    def conclude_rolled_back(self, row: Release, why: str, now: datetime) -> str:
+        """The candidate was rolled back by a rollback the release did not start."""
+        with self.env.db.session() as session:
+            found = releases.get(session=session, release_id=row.id)
+            found.reason = why
+            releases.transition(
+                session=session,
+                row=found,
+                state="aborted",
+                step=found.step,
+                actor=self.actor,
+                now=now,
+                message=f"Release {row.id} of {row.service} {row.version} aborted: {why}",
+            )
+        return "aborted"
+
     def _incident(
         self,
         row: Release,
