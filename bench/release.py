@@ -122,10 +122,13 @@ def bad(api: httpx.Client, url: str, name: str, artifact: str, args: Any) -> dic
         abort_s = time.monotonic() - t0
         time.sleep(0.5)  # answers still in flight when the abort was seen
         rate = users.observed_rate()
-    served = users.served.get("v2", 0)
+    # Every user request the candidate handled, answered or failed (the gateway's count).
+    stats = api.get(f"/v1/admin/services/{name}/stats", params={"version": "v2"}).json()
+    served = int(stats["versions"]["v2"]["count"])
     print(
         f"{name}: {row['state']} after {abort_s:.1f} s at step {row['step'] + 1} "
-        f"({row['reason'][:120]}); the candidate answered {served} user requests"
+        f"({row['reason'][:120]}); the candidate handled {served} user requests "
+        f"({users.served.get('v2', 0)} answered)"
     )
     return {
         "abort_s": abort_s,

@@ -99,3 +99,18 @@ def test_shadow_agreement_false_alarms_and_power() -> None:
         for s in range(SEEDS)
     )
     assert (twins, bad) == (0, SEEDS)
+
+
+def test_accuracy_passes_only_once_the_labels_can_tell() -> None:
+    """A 25-point drop on 57 labels is not significant at the detectors' alpha, but neither
+    can 57 labels vouch that the drop is within 5 points: inconclusive, so the step waits
+    for more labels instead of passing (found live by bench/release.py)."""
+    rng = np.random.default_rng(3)
+    stable = traffic(rng, 2000, accuracy=0.957, labels=500)
+    few = Sample(requests=60, errors=0, latencies=stable.latencies[:60],
+                 probabilities=stable.probabilities[:60], labels=57, correct=40)  # fmt: skip
+    check = next(c for c in canary(few, stable, C).checks if c.name == "accuracy")
+    assert check.verdict in ("inconclusive", "fail")
+    twin = traffic(rng, 400, accuracy=0.957, labels=400)
+    check = next(c for c in canary(twin, stable, C).checks if c.name == "accuracy")
+    assert check.verdict == "pass", check

@@ -38,6 +38,9 @@ class Criteria:
     drift_min_samples: int = 200
     max_disagreement: float = 0.05
     max_probability_distance: float = 0.10
+    #: Accuracy passes only once the drop's upper bound at this level is within
+    #: ``accuracy_drop``: too few labels to tell is inconclusive, never a pass.
+    pass_alpha: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,17 @@ def accuracy(cand: Sample, base: Sample, c: Criteria) -> Check:
             "fail",
             f"accuracy {figures['candidate_accuracy']:.1%} vs stable "
             f"{figures['stable_accuracy']:.1%} on {cand.labels} labels",
+            figures,
+        )
+    _, high = drop_interval(
+        base.correct, base.labels, cand.correct, cand.labels, alpha=c.pass_alpha
+    )
+    figures["drop_upper_bound"] = high
+    if high > c.accuracy_drop:
+        return Check(
+            "accuracy",
+            "inconclusive",
+            f"{cand.labels} labels cannot yet tell a drop of {c.accuracy_drop:.0%}",
             figures,
         )
     return Check("accuracy", "pass", f"accuracy {figures['candidate_accuracy']:.1%}", figures)
