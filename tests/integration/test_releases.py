@@ -18,8 +18,10 @@ import pytest
 from tests.conftest import LiveServer
 from tests.integration.test_cli import run
 from tests.integration.test_rollback import fast_playbook
+from tests.support.chat import ALICE, use_slack
 from tests.support.console import console, csrf_of
 from tests.support.models import Faulty, sample_rows, train
+from tests.support.slack import SlackServer, command
 from warroom.audit import service as audit
 from warroom.config import Settings
 from warroom.detect import baselines
@@ -416,3 +418,22 @@ def test_a_rollback_from_outside_ends_the_release(
         done = wait_for(fraud, started["id"], final)
     assert done["state"] == "aborted" and "rolled back from outside" in done["reason"]
     assert done["rollback_id"] is None
+
+
+def test_approve_from_chat(
+    live_server: LiveServer, fraud: httpx.Client, tmp_path: Path, slack: SlackServer
+) -> None:
+    use_slack(live_server.container, slack)
+    good = str(train(tmp_path / "v2.joblib", seed=1))
+    started = release(fraud, version="v2", artifact=good, approve_before=[25], interval="10m")
+    wait_for(fraud, started["id"], lambda r: r["state"] == "awaiting_approval")
+    answer = command(live_server.url, slack, user=ALICE, text=f"release approve {started['id']}")
+    assert answer.status_code == 200, answer.text
+    assert "awaiting_approval" in answer.json()["text"]
+    moved = wait_for(fraud, started["id"], lambda r: r["state"] == "canary")
+    assert moved["approved"] == [0]
+    bad = command(live_server.url, slack, user=ALICE, text="release approve nine")
+    assert "usage: /warroom release" in bad.json()["text"]
+    with live_server.container.db.read() as session:
+        [approval] = audit.list_events(session=session, action="release.approve")
+    assert approval.actor == f"slack:{ALICE} (alice)"
