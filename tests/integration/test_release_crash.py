@@ -3,22 +3,52 @@ the release over when its lease expires and carries it on from the step it stood
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.conftest import free_port
+from tests.integration import test_rollback_crash
 from tests.integration.test_releases import RELEASE, Users, final, wait_for
 from tests.integration.test_rollback import fast_playbook
-from tests.integration.test_rollback_crash import Server
 from tests.support.models import train
 from warroom.auth import service as auth
 from warroom.bootstrap import bootstrap
 from warroom.config import Settings
 
 pytest.importorskip("sklearn")
+
+
+class Server(test_rollback_crash.Server):
+    """`warroom serve` in a subprocess, waited for as long as a busy machine needs."""
+
+    def __init__(self, home: Path, env: dict[str, str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environ = {**os.environ, **env, "WARROOM_HOME": str(home), "WARROOM_PORT": str(self.port)}
+        environ.pop("WARROOM_DATABASE_URL", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "warroom", "serve"],
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.proc.kill()
+        raise RuntimeError("server did not start")
 
 
 @pytest.fixture
