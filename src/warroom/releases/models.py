@@ -129,15 +129,3 @@ class ReleaseRead(BaseModel):
     reason: str
     created_at: datetime
     finished_at: datetime | None
-
-    @property
-    def weight(self) -> float:
-        """The candidate's share of traffic in its current state."""
-        if self.state == "promoted":
-            return 100.0
-        if self.state in ("canary", "awaiting_approval") and 0 <= self.step < len(self.steps):
-            return float(self.steps[self.step]) if self.state == "canary" else self._before()
-        return 0.0
-
-    def _before(self) -> float:
-        return float(self.steps[self.step - 1]) if self.step > 0 else 0.0
