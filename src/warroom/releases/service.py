@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as audit
@@ -40,16 +41,7 @@ def start(
     live = target.current(registry.facts(registry.versions(session=session, service=service)))
     if live is None:
         raise Conflict(f"{service} serves no version yet: deploy its first version directly")
-    steps = spec.steps if spec.steps is not None else list(policy.steps)
-    gates = spec.approve_before if spec.approve_before is not None else policy.approve_before
-    interval = _seconds(spec.interval, policy.interval)
-    if svc.backend != "gateway":
-        # Progressive traffic needs the gateway: elsewhere one switch, then an analysis window.
-        steps, gates = [100.0], [g for g in gates if g == 100]
-        interval = _seconds(spec.interval, policy.analysis_window)
-    unknown = [g for g in gates if g not in steps and g != 100]
-    if unknown:
-        raise InvalidInput(f"approve_before: {unknown} are not steps of this release {steps}")
+    plan = _plan(spec, policy, svc.backend)
     deploy = DeployRequest(
         version=spec.version,
         artifact=spec.artifact,
@@ -57,7 +49,6 @@ def start(
         weight=0,
         threshold=spec.threshold,
     )
-    registry.deploy(session=session, service=service, spec=deploy, actor=actor, now=now)
     row = Release(
         service=service,
         version=spec.version,
@@ -65,11 +56,6 @@ def start(
         backend=svc.backend,
         state="planned",
         step=-1,
-        steps=[float(s) for s in steps],
-        interval_seconds=interval,
-        shadow_seconds=_seconds(spec.shadow, policy.shadow) if svc.backend == "gateway" else 0.0,
-        shadow_share=spec.shadow_share or policy.shadow_share,
-        approve_before=[float(g) for g in gates],
         approved=[],
         paused=False,
         state_since=now,
@@ -79,14 +65,24 @@ def start(
         reason=spec.reason,
         created_at=now,
         in_flight_service=service,
+        **plan,
     )
-    session.add(row)
-    session.flush()
+    try:
+        registry.deploy(session=session, service=service, spec=deploy, actor=actor, now=now)
+        session.add(row)
+        session.flush()
+    except IntegrityError as exc:  # two requests for one service at the same moment
+        raise Conflict(f"another release of {service} started at the same moment") from exc
+    _record_start(session, row, now)
+    return row
+
+
+def _record_start(session: Session, row: Release, now: datetime) -> None:
     audit.record(
         session=session,
-        actor=actor,
+        actor=row.actor,
         action="release.start",
-        target=f"service:{service}",
+        target=f"service:{row.service}",
         now=now,
         release_id=row.id,
         version=row.version,
@@ -95,7 +91,29 @@ def start(
         shadow_seconds=row.shadow_seconds,
         approve_before=row.approve_before,
     )
-    return row
+
+
+def _plan(spec: ReleaseCreate, policy: ReleasePolicy, backend: str) -> dict[str, Any]:
+    """Steps, gates and durations: the request's, else the playbook's (InvalidInput when a
+    gate names no step)."""
+    steps = spec.steps if spec.steps is not None else list(policy.steps)
+    gates = spec.approve_before if spec.approve_before is not None else policy.approve_before
+    interval = _seconds(spec.interval, policy.interval)
+    shadow = _seconds(spec.shadow, policy.shadow)
+    if backend != "gateway":
+        # Progressive traffic needs the gateway: elsewhere one switch, then an analysis window.
+        steps, gates, shadow = [100.0], [g for g in gates if g == 100], 0.0
+        interval = _seconds(spec.interval, policy.analysis_window)
+    unknown = [g for g in gates if g not in steps and g != 100]
+    if unknown:
+        raise InvalidInput(f"approve_before: {unknown} are not steps of this release {steps}")
+    return {
+        "steps": [float(s) for s in steps],
+        "approve_before": [float(g) for g in gates],
+        "interval_seconds": interval,
+        "shadow_seconds": shadow,
+        "shadow_share": spec.shadow_share or policy.shadow_share,
+    }
 
 
 def _seconds(value: timedelta | None, default: timedelta) -> float:

@@ -22,7 +22,8 @@ from warroom.releases import analysis, machine
 from warroom.releases import service as releases
 from warroom.releases.models import Release
 from warroom.releases.traffic import Traffic
-from warroom.runners.release_actions import Actions, candidate_share, observe
+from warroom.runners.release_actions import Actions
+from warroom.runners.release_figures import candidate_share, observe
 from warroom.runners.rollback import RollbackRunner
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from warroom.alerts.models import AlertCreate
 from warroom.deploy import registry
 from warroom.deploy.backends.base import RollbackPlan
@@ -20,9 +22,8 @@ from warroom.releases import service as releases
 from warroom.releases.models import Release
 from warroom.releases.traffic import Traffic
 from warroom.rollback import service as rollbacks
-from warroom.rollback import verify
+from warroom.runners.release_figures import alert_metrics, candidate_share, observe, stamp
 from warroom.runners.rollback import RollbackRunner
-from warroom.samples import service as samples
 
 log = logging.getLogger(__name__)
 
@@ -228,19 +229,7 @@ class Actions:
             if judged is not None:
                 found.judgement = stamp(found, judged, now)
             if share > 0 and row.stable_version is not None:
-                try:
-                    rb = rollbacks.start_for_release(
-                        session=session,
-                        service=row.service,
-                        from_version=row.version,
-                        to_version=row.stable_version,
-                        actor=by or self.actor,
-                        reason=f"release {row.id} {reason}",
-                        now=now,
-                    )
-                    rollback_id = found.rollback_id = rb.id
-                except Conflict as exc:
-                    reason = f"{reason} ({exc})"
+                rollback_id, reason = self._send_back(session, found, by or self.actor, reason, now)
             found.reason = reason
             releases.transition(
                 session=session,
@@ -259,6 +248,27 @@ class Actions:
         if self.traffic is not None and row.backend == "gateway":
             self.traffic.refresh(row.service)
         return "aborted"
+
+    def _send_back(
+        self, session: Session, found: Release, actor: str, reason: str, now: datetime
+    ) -> tuple[int | None, str]:
+        """Record the rollback that takes the candidate's traffic back (in the abort's
+        transaction); the reason grows the conflict when one is already in flight."""
+        assert found.stable_version is not None
+        try:
+            rb = rollbacks.start_for_release(
+                session=session,
+                service=found.service,
+                from_version=found.version,
+                to_version=found.stable_version,
+                actor=actor,
+                reason=f"release {found.id} {reason}",
+                now=now,
+            )
+        except Conflict as exc:
+            return None, f"{reason} ({exc})"
+        found.rollback_id = rb.id
+        return rb.id, reason
 
     def conclude_rolled_back(self, row: Release, why: str, now: datetime) -> str:
         """The candidate was rolled back by a rollback the release did not start."""
@@ -317,83 +327,3 @@ class Actions:
                 f"{judged.summary()}",
                 judgement=judged.as_dict(),
             )
-
-
-def observe(
-    env: IntakeEnv, service: str, version: str, since: datetime, until: datetime
-) -> verify.Observation:
-    """A version's error rate and latency from the rollback verification's source."""
-    policy = env.playbook.rollback.verification
-    if policy.source == "prometheus" and policy.prometheus_url:
-        return verify.from_prometheus(
-            policy.prometheus_url, policy.queries, service=service, version=version
-        )
-    with env.db.read() as session:
-        data = samples.series(
-            session=session,
-            service=service,
-            start=since,
-            end=until,
-            names=["requests", "errors", "latency_p95_ms"],
-            version=version,
-            source="gateway",
-        )
-    return typical(data)
-
-
-def typical(data: dict[str, list[tuple[datetime, float]]]) -> verify.Observation:
-    """Totals of the per-second samples, and their p95 weighted by requests at its median:
-    one slow second (a garbage collection) must not decide a release, as a maximum would."""
-    requests = [v for _, v in data.get("requests", [])]
-    total = sum(requests)
-    values: dict[str, float] = {}
-    if total:
-        values["error_rate"] = sum(v for _, v in data.get("errors", [])) / total
-        values["availability"] = 1 - values["error_rate"]
-    p95 = [v for _, v in data.get("latency_p95_ms", [])]
-    if p95 and len(p95) == len(requests):
-        order = sorted(range(len(p95)), key=p95.__getitem__)
-        seen = 0.0
-        for i in order:
-            seen += requests[i]
-            if seen >= total / 2:
-                values["latency_p95_ms"] = p95[i]
-                break
-    return verify.Observation(requests=total, values=values)
-
-
-def candidate_share(row: Release) -> float:
-    if row.state == "canary":
-        return machine.weight_at(tuple(row.steps), row.step)
-    if row.state == "awaiting_approval" and row.step > 0:
-        return machine.weight_at(tuple(row.steps), row.step - 1)
-    return 0.0
-
-
-def stamp(row: Release, judged: analysis.Judgement, now: datetime) -> dict[str, Any]:
-    return {
-        **judged.as_dict(),
-        "stage": row.state,
-        "step": row.step,
-        "weight": candidate_share(row),
-        "at": now.isoformat(),
-    }
-
-
-def alert_metrics(judged: analysis.Judgement) -> dict[str, float]:
-    """The analysis as an alert's metrics, with the names the playbook classifies by."""
-    out = judged.metrics()
-    names = {
-        "errors_candidate_error_rate": "error_rate",
-        "accuracy_drop": "accuracy_drop",
-        "drift_drift_score": "drift_score",
-    }
-    for source, name in names.items():
-        if source in out:
-            out[name] = out[source]
-    if "error_rate" in out:
-        out["availability"] = 1 - out["error_rate"]
-    cand, stable = out.get("latency_candidate_p95_ms"), out.get("latency_stable_p95_ms")
-    if cand is not None and stable:
-        out["latency_increase_pct"] = (cand - stable) / stable
-    return out
