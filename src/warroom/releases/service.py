@@ -228,6 +228,9 @@ def transition(
     if row.judgement:
         row.judgements = [*row.judgements, {**row.judgement, "closed_at": now.isoformat()}]
     row.judgement = {}
+    if "shadow" in (row.state, state):
+        # Every gateway reloads a service whose row changed: mirroring starts or stops there.
+        registry.get_service(session=session, name=row.service).updated_at = now
     row.state, row.step, row.state_since = state, step, now
     if state in FINAL_STATES:
         row.finished_at, row.in_flight_service, row.lease_until = now, None, None
