@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from warroom.gateway.runtime import Gateway
     from warroom.gateway.sync import GatewaySync
     from warroom.intake.metrics import IntakeMetrics
+    from warroom.runners.release import ReleaseRunner
     from warroom.runners.rollback import RollbackRunner
 
 Clock = Callable[[], datetime]
@@ -180,12 +181,15 @@ class Server(GatewayServer):
     rollback_runner: RollbackRunner
     intake_metrics: IntakeMetrics
     integration_keys: KnownKeys
+    release_runner: ReleaseRunner
 
     def start(self) -> None:
         super().start()
         self.rollback_runner.start()
+        self.release_runner.start()
 
     def stop(self) -> None:
+        self.release_runner.stop()
         self.rollback_runner.stop()
         super().stop()
 
@@ -222,17 +226,22 @@ def build_server(container: Container) -> Server:
     from prometheus_client import ProcessCollector
 
     from warroom.auth.service import KnownKeys
+    from warroom.gateway.release_traffic import GatewayTraffic
     from warroom.intake.metrics import IntakeMetrics
     from warroom.reports.prometheus import ResponseMetrics
+    from warroom.runners.release import ReleaseRunner
     from warroom.runners.rollback import RollbackRunner
 
     intake_metrics = IntakeMetrics(container.db)
     registry = intake_metrics.registry
     registry.register(ResponseMetrics(container.db, container.playbook, container.clock))
     ProcessCollector(registry=registry)  # process_resident_memory_bytes, as runbooks expect
+    parts = _gateway_parts(container, registry)
+    rollback_runner = RollbackRunner(container)
     return Server(
-        **_gateway_parts(container, registry),
-        rollback_runner=RollbackRunner(container),
+        **parts,
+        rollback_runner=rollback_runner,
         intake_metrics=intake_metrics,
         integration_keys=KnownKeys(ttl=container.settings.integration_key_cache),
+        release_runner=ReleaseRunner(container, GatewayTraffic(parts["gateway"]), rollback_runner),
     )

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         description="seconds between scans for rollbacks to run (automatic ones, or orphans "
         "whose runner died)",
     )
+    release_tick: float = Field(
+        default=1.0, gt=0, description="seconds between rounds of the release runner"
+    )
+    release_lease: float = Field(
+        default=15.0, gt=0, description="seconds a release runner's claim lasts without renewal"
+    )
     worker_poll_interval: float = Field(
         default=0.5, gt=0, description="seconds a worker waits when no job is due"
     )

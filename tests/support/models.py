@@ -79,6 +79,9 @@ class Faulty:
             time.sleep(0.03)
         if cls.mode == "wrong":
             proba = proba[:, ::-1]
+        if cls.mode == "worse":  # a quarter of the answers wrong: 20+ points less accurate
+            flip = np.random.random(len(proba)) < 0.25
+            proba[flip] = proba[flip][:, ::-1]
         return proba
 
 
@@ -133,3 +136,30 @@ class Creeping(Noisy):
 
 
 creeping = Creeping
+
+
+class Erroring(Noisy):
+    """A release candidate whose calls fail 30 % of the time (on top of :class:`Noisy`)."""
+
+    @classmethod
+    def predict_proba(cls, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        if np.random.random() < 0.3:
+            raise RuntimeError("tensor shape mismatch in the new feature pipeline")
+        return Noisy.predict_proba(rows)
+
+
+erroring = Erroring
+
+
+class LessAccurate(Noisy):
+    """A release candidate about 20 points less accurate: a fifth of its answers flipped."""
+
+    @classmethod
+    def predict_proba(cls, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        proba = np.array(Noisy.predict_proba(rows))
+        flip = np.random.random(len(proba)) < 0.22
+        proba[flip] = proba[flip][:, ::-1]
+        return proba
+
+
+less_accurate = LessAccurate

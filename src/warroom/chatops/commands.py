@@ -24,6 +24,7 @@ from warroom.incidents import service as incidents
 from warroom.incidents.models import Role
 from warroom.intake.batch import IntakeEnv, ingest_batch
 from warroom.playbook.terms import SEVERITIES, STATUSES
+from warroom.releases import service as releases
 from warroom.response import handlers as paging
 from warroom.response import service as response
 from warroom.rollback import service as rollbacks
@@ -42,6 +43,7 @@ HELP = """/warroom commands (in an incident's room unless noted):
 • update <message> [public]: post a status update (public: also to customers)
 • rollback [dry-run]: roll the service back to its last stable version
 • page <team|person>: page someone now
+• release <approve|pause|resume|abort|status> <id>: steer a model release (anywhere)
 • help: this list"""
 
 
@@ -121,6 +123,8 @@ def command(env: IntakeEnv, asker: Asker, text: str, start_rollback: StartRollba
         return HELP
     if verb == "declare":
         return _declare(env, asker, args)
+    if verb == "release":
+        return _release(env, asker, args)
     incident_id = _room_incident(env, asker)
     now, playbook = env.clock(), env.playbook
     with env.db.session() as session:
@@ -154,6 +158,30 @@ def command(env: IntakeEnv, asker: Asker, text: str, start_rollback: StartRollba
     if verb == "rollback":
         return _rollback(env, asker, incident_id, args, start_rollback)
     raise InvalidInput(f"unknown command {verb!r}; try /warroom help")
+
+
+def _release(env: IntakeEnv, asker: Asker, args: list[str]) -> str:
+    """A person's action on a release (the release runner acts on it within a second)."""
+    actions = ("approve", "pause", "resume", "abort", "status")
+    if len(args) != 2 or args[0] not in actions or not args[1].isdigit():
+        raise InvalidInput(f"usage: /warroom release <{'|'.join(actions)}> <id>")
+    with env.db.session() as session:
+        if args[0] == "status":
+            row = releases.get(session=session, release_id=int(args[1]))
+        else:
+            row = releases.act(
+                session=session,
+                release_id=int(args[1]),
+                action=args[0],
+                actor=asker.actor,
+                reason="from chat",
+                now=env.clock(),
+            )
+        verdict = (row.judgement or {}).get("summary", "")
+        return (
+            f"Release {row.id} of {row.service} {row.version}: {row.state}"
+            f"{' (paused)' if row.paused else ''}{f'; {verdict}' if verdict else ''}"
+        )
 
 
 def _room_incident(env: IntakeEnv, asker: Asker) -> str:

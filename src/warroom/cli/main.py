@@ -28,6 +28,7 @@ from warroom.cli import (
     playbook,
     postmortem,
     readiness,
+    release,
     report,
     review,
     rollback,
@@ -72,6 +73,7 @@ app.command("deploy")(service.deploy)
 app.command("versions")(service.versions)
 app.command("rollback")(rollback.rollback)
 app.command("rollbacks")(rollback.rollbacks)
+app.command("release")(release.release)
 app.command("report")(report.report)
 app.command("drill")(drill.drill)
 app.command("worker")(server.worker)

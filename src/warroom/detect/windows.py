@@ -157,3 +157,11 @@ class OutcomeWindow:
             idx = self._slice(None, last)
             prob = self.probability[idx]
             return prob[~np.isnan(prob)].copy()
+
+    def answers_since(self, since: float) -> np.ndarray:
+        """Predicted probabilities of the successful requests since ``since`` (a release
+        compares its versions' answers over one stage)."""
+        with self.lock:
+            idx = self._slice(since, None)
+            prob = self.probability[idx]
+            return prob[~np.isnan(prob)].astype(np.float64)

@@ -41,6 +41,8 @@ class ServiceRuntime:
     #: loop for the thread pool, so one slow model does not stall every other request.
     slow: bool = False
     updated_at: datetime | None = None
+    #: A release in shadow: (candidate version, share of requests mirrored to it).
+    shadow: tuple[str, float] | None = None
 
     @property
     def choices(self) -> list[str]:

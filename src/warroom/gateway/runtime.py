@@ -23,7 +23,9 @@ from warroom.detect.windows import OutcomeWindow
 from warroom.errors import NotFound, PredictionFailed
 from warroom.gateway.faults import FaultTable
 from warroom.gateway.routing import ServiceRuntime, VersionRuntime
+from warroom.gateway.shadow import ShadowMirror
 from warroom.intake.batch import IntakeEnv
+from warroom.releases import service as releases
 from warroom.samples import service as samples
 
 
@@ -53,6 +55,7 @@ class Gateway:
         horizon = env.playbook.detection.label_horizon.total_seconds()
         self.ledger = Ledger(horizon=horizon)
         self.faults = FaultTable()
+        self.shadow = ShadowMirror()
 
     def window(self, service: str, version: str) -> OutcomeWindow:
         key = (service, version)
@@ -92,6 +95,7 @@ class Gateway:
                 degraded=svc.degraded,
                 fallback=svc.fallback,
                 updated_at=svc.updated_at,
+                shadow=releases.shadow_of(session=session, service=service),
             )
             for row in rows:
                 previous = old.versions.get(row.version) if old else None
@@ -185,6 +189,15 @@ class Gateway:
                 predicted=None,
                 request=request_id,
             )
+            if runtime.shadow is not None:
+                self.shadow.offer(
+                    runtime,
+                    features,
+                    ok=False,
+                    latency_ms=latency,
+                    probability=None,
+                    predicted=None,
+                )
             raise PredictionFailed(service, v.version, exc) from exc
         # Only the model call is timed: routing, queueing for a pool thread and recording
         # happen outside the timer, so the latency detector judges the model, not the host.
@@ -204,6 +217,15 @@ class Gateway:
             request=request_id, service=service, version=v.version, at=now, predicted=predicted
         )
         answer = Prediction(request_id, v.version, positive, predicted, proba.tolist(), latency)
+        if runtime.shadow is not None:  # a release's candidate in shadow: off the request path
+            self.shadow.offer(
+                runtime,
+                features,
+                ok=True,
+                latency_ms=latency,
+                probability=positive,
+                predicted=predicted,
+            )
         if v.review and max(positive, 1 - positive) < v.window.low_confidence:
             self._hold(service, v.version, request_id, features, positive, predicted)
             answer.held_for_review = True

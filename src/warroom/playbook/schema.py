@@ -18,6 +18,7 @@ from warroom.playbook.durations import Duration
 from warroom.playbook.guide import RunbookPolicy
 from warroom.playbook.oncall import ChannelConfig, Oncall
 from warroom.playbook.readiness import ReadinessPolicy
+from warroom.playbook.release import ReleasePolicy
 from warroom.playbook.tasks import Checklist, unique_names
 from warroom.playbook.terms import SEVERITIES, Severity
 
@@ -291,6 +292,7 @@ class Playbook(Strict):
     rollback: RollbackPolicy = Field(default_factory=RollbackPolicy)
     postmortem: PostmortemPolicy = Field(default_factory=PostmortemPolicy)
     detection: DetectionPolicy = Field(default_factory=DetectionPolicy)
+    release: ReleasePolicy = Field(default_factory=ReleasePolicy)
     oncall: Oncall = Field(default_factory=Oncall)
     channels: list[ChannelConfig] = Field(default_factory=list)
     runbooks: RunbookPolicy = Field(default_factory=RunbookPolicy)

@@ -162,3 +162,49 @@ def stale(*, session: Session, now: datetime) -> list[int]:
         (Rollback.lease_until.is_(None)) | (Rollback.lease_until < now),
     )
     return list(session.scalars(query))
+
+
+def start_for_release(
+    *,
+    session: Session,
+    service: str,
+    from_version: str,
+    to_version: str,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> Rollback:
+    """Record the rollback that aborts a release: the candidate (whatever its share of the
+    traffic) back to the version that served before it (Conflict with one in flight)."""
+    running = in_flight(session=session, service=service)
+    if running is not None:
+        raise Conflict(f"rollback {running.id} of {service} is already in flight")
+    rollback = Rollback(
+        service=service,
+        from_version=from_version,
+        to_version=to_version,
+        trigger="release",
+        incident_id=None,
+        state="planned",
+        actor=actor,
+        reason=reason,
+        requested_at=now,
+        snapshot={},
+        verification={},
+        steps=[],
+        in_flight_service=service,
+    )
+    session.add(rollback)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="rollback.start",
+        target=f"service:{service}",
+        now=now,
+        rollback_id=rollback.id,
+        to_version=to_version,
+        from_version=from_version,
+        trigger="release",
+    )
+    return rollback

@@ -15,7 +15,13 @@ from fastapi.staticfiles import StaticFiles
 
 from warroom.bootstrap import Container
 from warroom.errors import WarroomError
-from warroom.web import routes_actions, routes_console, routes_login, routes_public
+from warroom.web import (
+    routes_actions,
+    routes_console,
+    routes_login,
+    routes_public,
+    routes_releases,
+)
 from warroom.web.auth import Denied, LoginRequired, WebState
 from warroom.web.render import STATIC, make_templates, page, redirect
 from warroom.web.session import Signer, load_secret
@@ -52,6 +58,6 @@ def mount(app: FastAPI, container: Container, status_for: Callable[[WarroomError
             status_code=status,
         )
 
-    for module in (routes_public, routes_login, routes_console, routes_actions):
+    for module in (routes_public, routes_login, routes_console, routes_actions, routes_releases):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

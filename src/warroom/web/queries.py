@@ -25,6 +25,8 @@ from warroom.notify import service as outbox
 from warroom.notify.models import Notification
 from warroom.playbook.runbook import Runbook
 from warroom.postmortem.models import Postmortem
+from warroom.releases import service as releases
+from warroom.releases.models import Release
 from warroom.rollback import service as rollbacks
 from warroom.storage.paging import Page, paginate_segments
 from warroom.tasks import service as tasks
@@ -175,6 +177,7 @@ class ServiceView:
     why_no_target: list[str]
     open_incidents: list[Incident]
     rollbacks: list[Rollback] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
 
     @property
     def health(self) -> str:
@@ -205,6 +208,7 @@ def services_page(*, session: Session, now: datetime, stable_after: timedelta) -
                 why_no_target=skipped,
                 open_incidents=list(open_rows),
                 rollbacks=rollbacks.history(session=session, service=svc.name, limit=10),
+                releases=releases.history(session=session, service=svc.name, limit=10),
             )
         )
     return out

@@ -1,0 +1,2 @@
+"""Safe model releases: shadow traffic, canary steps judged by the detectors' statistics,
+approval gates, automatic promotion or abort."""
