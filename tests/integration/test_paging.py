@@ -216,7 +216,7 @@ def test_cli_lists_follow_the_cursors(live_server: LiveServer) -> None:
     assert [i["id"] for i in json.loads(some.stdout)] == [
         i["id"] for i in json.loads(every.stdout)[:1100]
     ]
-    audit = run(live_server, "audit", "list", "--all", "--json")
+    audit = run(live_server, "audit", "list", "--all", "--json", token=live_server.admin_token)
     assert audit.returncode == 0, audit.stderr
 
 
