@@ -68,9 +68,7 @@ def test_every_alert_of_one_version_joins_one_incident_raised_as_it_worsens(
         assert len(alerts) == len(SEQUENCE) + 1  # the re-fired alert is a new alert
 
 
-def test_another_version_or_service_is_another_incident(
-    container: Container, clock: Clock
-) -> None:
+def test_another_version_or_service_is_another_incident(container: Container, clock: Clock) -> None:
     errors = {"error_rate": 0.07, "availability": 0.93}
     send(container, clock, START, ("firing", "v2", "HighErrorRate", errors))
     send(container, clock, START + timedelta(seconds=1), ("firing", "v1", "HighLatency", {}))

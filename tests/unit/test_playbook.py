@@ -80,6 +80,7 @@ def test_default_encodes_the_classifier_as_data() -> None:
         ("p2-drift", "P2", "any", [("drift_score", ">", 0.30)]),
         ("p3-minor-issue", "P3", "any", [("accuracy_drop", ">", 0.05)]),
         ("p3-drift", "P3", "any", [("drift_score", ">", 0.15)]),
+        ("p3-input-drift", "P3", "any", [("input_drift_share", ">=", 0.5)]),
     ]
     assert policy.default_severity == "P4"
     assert policy.explicit_severity == "highest"
@@ -109,7 +110,8 @@ def test_default_grouping_and_auto_resolve() -> None:
     assert pb.version == 1 and pb.name == "default"
     assert pb.grouping.labels == ["service", "version", "alertname"]
     assert pb.grouping.family_of("ServiceDown") == pb.grouping.family_of("HighErrorRate")
-    assert pb.grouping.family_of("HighLatency") == "HighLatency"
+    assert pb.grouping.family_of("HighLatency") == pb.grouping.family_of("DriftDetected")
+    assert pb.grouping.family_of("HighMemoryUsage") == "HighMemoryUsage"
     assert pb.grouping.window == timedelta(hours=1)
     assert pb.auto_resolve is False
 

@@ -28,6 +28,7 @@ def capture(
     now: datetime,
     min_requests: int = 1,
     labels: int = 500,
+    inputs: int = 500,
 ) -> Baseline:
     """Save the version's current window as its baseline (Conflict without enough traffic):
     latency and answers over its last ``last`` requests, accuracy over its last ``labels``
@@ -53,6 +54,7 @@ def capture(
         low_confidence_ratio=prof.low_confidence_ratio,
         positive_ratio=prof.positive_ratio,
         probabilities=list(prof.probabilities),
+        inputs=input_sample(window, inputs),
     )
     session.add(row)
     audit.record(
@@ -67,6 +69,14 @@ def capture(
         labelled=labelled.labels,
     )
     return row
+
+
+def input_sample(window: OutcomeWindow, rows: int) -> list[list[float]] | None:
+    """The window's last ``rows`` inputs (at most 50,000 numbers), None without any."""
+    recent = window.recent_inputs(last=rows)
+    if recent.size == 0:
+        return None
+    return recent[-max(1, 50_000 // recent.shape[1]) :].tolist()
 
 
 def add_accuracy(
@@ -123,4 +133,5 @@ def view(row: Baseline | None) -> BaselineView | None:
         accuracy=row.accuracy,
         profile=prof,
         labelled=row.labelled or 0,
+        inputs=np.asarray(row.inputs, dtype=float) if row.inputs else None,
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from warroom.detect import burnrate, drift
+from warroom.detect import burnrate, drift, inputs
 from warroom.detect.labels import LabelStats
 from warroom.detect.stats import drop_interval, exceeds, wilson_interval, z_of
 from warroom.detect.windows import Stats
@@ -43,6 +43,7 @@ class Observation:
     latencies: tuple[np.ndarray, ...] = ()
     labels: LabelStats | None = None  # the last N labels to arrive
     confirm: Stats | None = None  # the confirmation window (e.g. last 60 s)
+    inputs: np.ndarray | None = None  # the last N inputs (rows × features)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Baseline:
     accuracy: float | None
     profile: drift.Profile | None
     labelled: int = 0
+    inputs: np.ndarray | None = None  # a sample of the baseline's inputs
 
 
 @dataclass(frozen=True)
@@ -184,22 +186,45 @@ def _accuracy(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> 
 
 
 def _drift(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> list[Finding]:
+    """Output drift (the answers) or input drift (the share of features that drifted): any
+    one strong indicator on enough samples."""
     p = policy.drift
-    if baseline.profile is None or obs.probabilities.size < p.min_samples:
-        return []
-    current = drift.profile(obs.probabilities[-p.window :], threshold=obs.threshold)
-    report = drift.compare(
-        baseline.profile,
-        current,
-        drift.DriftThresholds(p.probability, p.confidence, p.ratio, p.psi, p.ks_pvalue),
-    )
-    metrics = report.metrics()
-    summary = (
-        f"drift score {report.drift_score:.3f} ({', '.join(report.exceeded) or 'none'} "
-        f"over threshold; PSI {report.psi:.2f})"
-    )
-    if report.drift_score > p.critical_score:
+    metrics: dict[str, float] = {}
+    parts: list[str] = []
+    detected = critical = False
+    if baseline.profile is not None and obs.probabilities.size >= p.min_samples:
+        current = drift.profile(obs.probabilities[-p.window :], threshold=obs.threshold)
+        report = drift.compare(
+            baseline.profile,
+            current,
+            drift.DriftThresholds(p.probability, p.confidence, p.ratio, p.psi, p.ks_pvalue),
+        )
+        metrics |= report.metrics()
+        detected, critical = report.drift_detected, report.drift_score > p.critical_score
+        parts.append(
+            f"drift score {report.drift_score:.3f} ({', '.join(report.exceeded) or 'none'} "
+            f"over threshold; PSI {report.psi:.2f})"
+        )
+    found = _input_drift(obs, baseline, policy)
+    if found is not None:
+        metrics |= found.metrics()
+        if found.share >= p.feature_share:
+            detected = True
+            parts.append(found.describe())
+    summary = "; ".join(parts)
+    if critical:
         return [Finding("DriftCritical", summary, metrics)]
-    if report.drift_detected:
+    if detected:
         return [Finding("DriftDetected", summary, metrics)]
     return []
+
+
+def _input_drift(
+    obs: Observation, baseline: Baseline, policy: DetectionPolicy
+) -> inputs.InputDrift | None:
+    p = policy.drift
+    if baseline.inputs is None or obs.inputs is None or obs.inputs.shape[0] < p.min_samples:
+        return None
+    if baseline.inputs.shape[0] < p.min_samples:
+        return None
+    return inputs.compare(baseline.inputs, obs.inputs, alpha=policy.alpha, psi=p.feature_psi)

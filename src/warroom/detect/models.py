@@ -28,6 +28,8 @@ class Baseline(Base):
     low_confidence_ratio: Mapped[float | None] = mapped_column(Float)
     positive_ratio: Mapped[float | None] = mapped_column(Float)
     probabilities: Mapped[list[Any]]
+    # A sample of the inputs (rows of features) the baseline was taken from: input drift.
+    inputs: Mapped[list[Any] | None]
 
 
 class ReviewItem(Base):

@@ -60,6 +60,7 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
         labels=v.window.labels.stats(
             last=policy.accuracy_window, since=now - policy.label_horizon.total_seconds()
         ),
+        inputs=v.window.recent_inputs(last=policy.drift.inputs),
     )
 
 
@@ -211,6 +212,7 @@ class DetectorLoop:
                         actor="detector:warroom",
                         now=at,
                         labels=policy.baseline_labels,
+                        inputs=policy.drift.inputs,
                     )
             elif (
                 mine is not None

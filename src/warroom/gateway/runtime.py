@@ -200,6 +200,7 @@ class Gateway:
             predicted=predicted,
             request=request_id,
         )
+        v.window.add_input(features)
         self.ledger.add(
             request=request_id, service=service, version=v.version, at=now, predicted=predicted
         )
