@@ -42,6 +42,7 @@ class Observation:
     # Latencies (ms) of successful requests over the fast and the confirmation window.
     latencies: tuple[np.ndarray, ...] = ()
     labels: LabelStats | None = None  # the last N labels to arrive
+    recent_labels: LabelStats | None = None  # the last few labels (a sharp drop shows sooner)
     confirm: Stats | None = None  # the confirmation window (e.g. last 60 s)
     inputs: np.ndarray | None = None  # the last N inputs (rows × features)
 
@@ -145,41 +146,52 @@ def _latency(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> l
 
 
 def _accuracy(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> list[Finding]:
-    """Accuracy over the last labels to arrive (however late) below the baseline's by more
-    than ``accuracy_drop``, and significantly (Newcombe interval of the drop above 0)."""
-    labels = obs.labels
-    if (
-        labels is None
-        or baseline.accuracy is None
-        or baseline.labelled < policy.baseline_labels
-        or labels.labels < policy.min_labels
-    ):
+    """Accuracy over the last labels to arrive (however late; the last ``accuracy_window``,
+    and the last ``accuracy_recent``, each judged once it holds ``min_labels``) below the
+    baseline's by more than ``accuracy_drop``, and significantly (Newcombe interval of the
+    drop above 0). Multiclass answers count as right or wrong alike; per-class recall is
+    reported."""
+    if baseline.accuracy is None or baseline.labelled < policy.baseline_labels:
         return []
+    for labels in (obs.labels, obs.recent_labels):
+        if labels is not None and labels.labels >= policy.min_labels:
+            found = _accuracy_drop(labels, baseline, policy)
+            if found:
+                return found
+    return []
+
+
+def _accuracy_drop(
+    labels: LabelStats, baseline: Baseline, policy: DetectionPolicy
+) -> list[Finding]:
+    assert baseline.accuracy is not None
     base_hits = round(baseline.accuracy * baseline.labelled)
     low, _ = drop_interval(
         base_hits, baseline.labelled, labels.correct, labels.labels, alpha=policy.alpha
-    )
-    bound, _ = drop_interval(
-        base_hits, baseline.labelled, labels.correct, labels.labels, alpha=BOUND_ALPHA
     )
     accuracy = labels.correct / labels.labels
     dropped = baseline.accuracy - accuracy
     if dropped <= policy.accuracy_drop or low <= 0:
         return []
+    bound, _ = drop_interval(
+        base_hits, baseline.labelled, labels.correct, labels.labels, alpha=BOUND_ALPHA
+    )
     metrics = {
         "accuracy_drop": dropped,
         "accuracy_drop_lower_bound": bound,
         "accuracy": accuracy,
         "labels": float(labels.labels),
     }
-    for cls, (n, hits) in labels.per_class.items():
-        if n:
-            metrics[f"recall_class_{cls}"] = hits / n
+    recalls = {cls: hits / n for cls, (n, hits) in labels.per_class.items() if n}
+    for cls, recall in recalls.items():
+        metrics[f"recall_class_{cls}"] = recall
+    worst = min(recalls, key=lambda c: recalls[c]) if len(recalls) > 1 else None
+    weakest = f"; class {worst} recall {recalls[worst]:.0%}" if worst is not None else ""
     return [
         Finding(
             "HighPredictionErrorRate",
             f"accuracy {accuracy:.1%} vs baseline {baseline.accuracy:.1%} "
-            f"on the last {labels.labels} labels (drop at least {low:.1%})",
+            f"on the last {labels.labels} labels (drop at least {low:.1%}){weakest}",
             metrics,
         )
     ]

@@ -42,6 +42,7 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
     fast = policy.fast_window.total_seconds()
     confirm = max(fast, policy.latency_confirm_window.total_seconds())
     stats = v.window.stats(since=now - fast)
+    horizon = now - policy.label_horizon.total_seconds()
     if stats.count < policy.min_requests:
         # A quiet version (a canary at 10 %): its last requests of up to 5 minutes, so that
         # it is judged once it has served the minimum, not never.
@@ -57,9 +58,8 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
             v.window.latencies(since=now - fast),
             v.window.latencies(since=now - confirm),
         ),
-        labels=v.window.labels.stats(
-            last=policy.accuracy_window, since=now - policy.label_horizon.total_seconds()
-        ),
+        labels=v.window.labels.stats(last=policy.accuracy_window, since=horizon),
+        recent_labels=v.window.labels.stats(last=policy.accuracy_recent, since=horizon),
         inputs=v.window.recent_inputs(last=policy.drift.inputs),
     )
 
