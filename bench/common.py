@@ -77,7 +77,7 @@ def warroom_server(*serve_args: str, **env: str) -> Iterator[Warroom]:
     proc = subprocess.Popen([sys.executable, "-m", "warroom", "serve", *serve_args], env=environ)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"{url}/readyz")
+        wait_http(f"{url}/readyz", timeout=120)  # a busy machine starts slowly
         yield Warroom(url, home, token, key)
     finally:
         proc.terminate()

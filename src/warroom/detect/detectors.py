@@ -45,6 +45,9 @@ class Observation:
     recent_labels: LabelStats | None = None  # the last few labels (a sharp drop shows sooner)
     confirm: Stats | None = None  # the confirmation window (e.g. last 60 s)
     inputs: np.ndarray | None = None  # the last N inputs (rows × features)
+    # The last 100, 250, 500 requests (of up to 5 min): the evidence the reported error
+    # bound rests on grows with the fault, however slowly requests come.
+    recent: tuple[Stats, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def _errors(obs: Observation, policy: DetectionPolicy) -> list[Finding]:
         return []
     z = z_of(policy.alpha)
     low, _ = wilson_interval(s.errors, s.count, z)
-    bound, _ = wilson_interval(s.errors, s.count, BOUND_Z)
+    bound = max(wilson_interval(w.errors, w.count, BOUND_Z)[0] for w in (s, *obs.recent))
     metrics = {
         "error_rate": s.error_rate,
         "availability": s.availability,

@@ -50,6 +50,7 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
     return Observation(
         fast=stats,
         confirm=v.window.stats(since=now - confirm),
+        recent=tuple(v.window.stats(since=now - QUIET_SPAN, last=n) for n in RECENT),
         counts={s: v.window.counts.totals(now=now, window=s) for s in lengths},
         probabilities=v.window.probabilities(last=policy.drift.window),
         threshold=v.threshold,
@@ -77,6 +78,7 @@ MEASURES = {
 
 
 QUIET_SPAN = 300.0
+RECENT = (100, 250, 500)
 
 
 def fingerprint(service: str, version: str, name: str) -> str:
