@@ -132,3 +132,8 @@ class Creeping(Noisy):
 
 
 creeping = Creeping
+
+
+def price(rows: Sequence[Sequence[float]]) -> list[list[float]]:
+    """A regression model (a house price from its features): one value per row."""
+    return [[float(sum(row))] for row in rows]

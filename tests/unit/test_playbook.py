@@ -65,6 +65,7 @@ def test_default_encodes_the_classifier_as_data() -> None:
                 ("accuracy_drop", ">", 0.2),
                 ("latency_increase_pct", ">", 2.0),
                 ("error_rate", ">", 0.1),
+                ("mae_increase_pct", ">", 1.0),
             ],
         ),
         (
@@ -75,10 +76,16 @@ def test_default_encodes_the_classifier_as_data() -> None:
                 ("accuracy_drop", ">", 0.1),
                 ("latency_increase_pct", ">", 0.5),
                 ("error_rate", ">", 0.05),
+                ("mae_increase_pct", ">", 0.5),
             ],
         ),
         ("p2-drift", "P2", "any", [("drift_score", ">", 0.30)]),
-        ("p3-minor-issue", "P3", "any", [("accuracy_drop", ">", 0.05)]),
+        (
+            "p3-minor-issue",
+            "P3",
+            "any",
+            [("accuracy_drop", ">", 0.05), ("mae_increase_pct", ">", 0.2)],
+        ),
         ("p3-drift", "P3", "any", [("drift_score", ">", 0.15)]),
         ("p3-input-drift", "P3", "any", [("input_drift_share", ">=", 0.5)]),
     ]
@@ -184,7 +191,8 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
             "classification.rules[4].conditions[0].value: expected a valid number",
         ),
         (
-            '      conditions:\n        - {metric: accuracy_drop, op: ">", value: 0.05}\n',
+            '      conditions:\n        - {metric: accuracy_drop, op: ">", value: 0.05}\n'
+            '        - {metric: mae_increase_pct, op: ">", value: 0.2}\n',
             "      conditions: []\n",
             "classification.rules[4].conditions: expected at least 1 item(s), got []",
         ),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as audit
 from warroom.detect import drift
 from warroom.detect.detectors import Baseline as BaselineView
+from warroom.detect.labels import ErrorStats
 from warroom.detect.models import Baseline
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import Conflict
@@ -35,6 +36,7 @@ def capture(
     labels (the detectors use it only once it rests on enough of them)."""
     stats = window.stats(last=last)
     labelled = window.labels.stats(last=labels)
+    valued = window.labels.errors(last=labels)
     if stats.count < min_requests:
         raise Conflict(
             f"{service} {version} has {stats.count} requests in its window; "
@@ -55,6 +57,9 @@ def capture(
         positive_ratio=prof.positive_ratio,
         probabilities=list(prof.probabilities),
         inputs=input_sample(window, inputs),
+        mae=valued.mae if valued.labels else None,
+        rmse=valued.rmse if valued.labels else None,
+        valued=valued.labels,
     )
     session.add(row)
     audit.record(
@@ -95,6 +100,9 @@ def add_accuracy(
         raise Conflict(f"baseline {baseline_id} is gone")
     found = window.labels.stats(last=labels)
     row.accuracy, row.labelled = found.accuracy, found.labels
+    valued = window.labels.errors(last=labels)
+    if valued.labels:
+        row.mae, row.rmse, row.valued = valued.mae, valued.rmse, valued.labels
     audit.record(
         session=session,
         actor=actor,
@@ -104,6 +112,8 @@ def add_accuracy(
         version=row.version,
         accuracy=row.accuracy,
         labelled=row.labelled,
+        mae=row.mae,
+        valued=row.valued,
     )
     return row
 
@@ -134,4 +144,7 @@ def view(row: Baseline | None) -> BaselineView | None:
         profile=prof,
         labelled=row.labelled or 0,
         inputs=np.asarray(row.inputs, dtype=float) if row.inputs else None,
+        errors=ErrorStats(row.valued, row.mae, row.rmse or row.mae)
+        if row.valued and row.mae is not None
+        else None,
     )

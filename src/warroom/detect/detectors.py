@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from warroom.detect import burnrate, drift, inputs
-from warroom.detect.labels import LabelStats
-from warroom.detect.stats import drop_interval, exceeds, wilson_interval, z_of
+from warroom.detect.labels import ErrorStats, LabelStats
+from warroom.detect.stats import drop_interval, exceeds, increase_bound, wilson_interval, z_of
 from warroom.detect.windows import Stats
 from warroom.playbook.schema import DetectionPolicy
 
@@ -48,6 +48,7 @@ class Observation:
     # The last 100, 250, 500 requests (of up to 5 min): the evidence the reported error
     # bound rests on grows with the fault, however slowly requests come.
     recent: tuple[Stats, ...] = ()
+    errors: ErrorStats | None = None  # a regression model's, over the last N true values
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Baseline:
     profile: drift.Profile | None
     labelled: int = 0
     inputs: np.ndarray | None = None  # a sample of the baseline's inputs
+    errors: ErrorStats | None = None  # a regression model's MAE and RMSE
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ def detect(obs: Observation, baseline: Baseline | None, policy: DetectionPolicy)
     found = _errors(obs, policy)
     if baseline is not None:
         found += _latency(obs, baseline, policy) + _accuracy(obs, baseline, policy)
+        found += _regression(obs, baseline, policy)
         found += _drift(obs, baseline, policy)
     return found
 
@@ -195,6 +198,36 @@ def _accuracy_drop(
             "HighPredictionErrorRate",
             f"accuracy {accuracy:.1%} vs baseline {baseline.accuracy:.1%} "
             f"on the last {labels.labels} labels (drop at least {low:.1%}){weakest}",
+            metrics,
+        )
+    ]
+
+
+def _regression(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> list[Finding]:
+    """A regression model's mean absolute error over the last true values to arrive above
+    the baseline's by more than ``error_increase`` (relative), and significantly (the lower
+    bound of the increase, a one-sided Welch z at ``alpha``, above 0)."""
+    base, now = baseline.errors, obs.errors
+    if base is None or now is None or base.labels < policy.baseline_labels:
+        return []
+    if now.labels < policy.min_labels or base.mae <= 0:
+        return []
+    low = increase_bound(base, now, alpha=policy.alpha)
+    increase = (now.mae - base.mae) / base.mae
+    if increase <= policy.error_increase or low <= 0:
+        return []
+    metrics = {
+        "mae": now.mae,
+        "rmse": now.rmse,
+        "mae_increase_pct": increase,
+        "mae_increase_lower_bound": increase_bound(base, now, alpha=BOUND_ALPHA) / base.mae,
+        "labels": float(now.labels),
+    }
+    return [
+        Finding(
+            "HighPredictionErrorRate",
+            f"MAE {now.mae:.4g} vs baseline {base.mae:.4g} (+{increase:.0%}; RMSE "
+            f"{now.rmse:.4g}) on the last {now.labels} true values",
             metrics,
         )
     ]

@@ -61,6 +61,7 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
         ),
         labels=v.window.labels.stats(last=policy.accuracy_window, since=horizon),
         recent_labels=v.window.labels.stats(last=policy.accuracy_recent, since=horizon),
+        errors=v.window.labels.errors(last=policy.accuracy_window, since=horizon),
         inputs=v.window.recent_inputs(last=policy.drift.inputs),
     )
 
@@ -218,8 +219,8 @@ class DetectorLoop:
                     )
             elif (
                 mine is not None
-                and mine.labelled < policy.baseline_labels
-                and v.window.labels.total >= policy.baseline_labels
+                and max(mine.labelled, mine.valued) < policy.baseline_labels
+                and max(v.window.labels.total, v.window.labels.values) >= policy.baseline_labels
             ):
                 with self.env.db.session() as session:
                     row = baselines.add_accuracy(

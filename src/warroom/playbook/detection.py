@@ -99,6 +99,9 @@ class DetectionPolicy(Strict):
     accuracy_drop: float = Field(default=0.05, gt=0, description="HighPredictionErrorRate")
     min_labels: int = Field(default=100, ge=1, description="labels before accuracy is judged")
     accuracy_window: int = Field(default=500, ge=10, description="accuracy over the last N labels")
+    error_increase: float = Field(
+        default=0.2, gt=0, description="regression: MAE above the baseline's by this share"
+    )
     accuracy_recent: int = Field(
         default=100, ge=10, description="and over the last N labels (a sharp drop shows sooner)"
     )

@@ -1,4 +1,5 @@
-"""baselines keep a sample of the inputs they were taken from (per-feature input drift)
+"""baselines keep a sample of the inputs they were taken from (per-feature input drift),
+and a regression model's errors (MAE, RMSE over how many true values)
 
 Revision ID: 0015_baseline_inputs
 Revises: 0012
@@ -20,8 +21,14 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 def upgrade() -> None:
     with op.batch_alter_table("baselines") as batch:
         batch.add_column(sa.Column("inputs", JSON, nullable=True))
+        batch.add_column(sa.Column("mae", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("rmse", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("valued", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("baselines") as batch:
+        batch.drop_column("valued")
+        batch.drop_column("rmse")
+        batch.drop_column("mae")
         batch.drop_column("inputs")
