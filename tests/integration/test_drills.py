@@ -37,8 +37,11 @@ def drill_playbook(path: Path) -> Path:
         "fast_window": "2s",
         "min_requests": 10,
         "min_labels": 30,
-        # Well above what a busy test machine does to a healthy model's p95 (a few ms).
-        "latency_increase": 30.0,
+        # The absolute part of the latency line decides: a busy test machine may stall a
+        # healthy model call by tens of ms, never by 200 (the drill adds 400 ms). Both
+        # windows short, so that the slow calls soon dominate them however slow the traffic.
+        "latency_min_increase_ms": 200,
+        "latency_confirm_window": "4s",
         "accuracy_drop": 0.25,  # a 2 s window holds few labels: small drops are noise
         "drift": {"window": 200, "min_samples": 100},
     }

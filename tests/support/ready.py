@@ -9,9 +9,10 @@ import httpx
 
 
 def wait_ready(
-    url: str, *, what: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30
+    url: str, *, what: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 180
 ) -> None:
-    """Until ``url`` answers 200; fails when ``proc`` exits first or ``timeout`` passes."""
+    """Until ``url`` answers 200; fails when ``proc`` exits first or ``timeout`` passes (a
+    busy machine may take a minute to import and start a server)."""
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -18,18 +18,28 @@ class Alert:
     labels: dict[str, str] = field(default_factory=lambda: {"version": "v2"})
 
 
-def test_an_outage_after_errors_on_the_same_version_is_one_incident() -> None:
-    assert group_key(Alert("ServiceDown"), GROUPING) == group_key(Alert("HighErrorRate"), GROUPING)
-    drift, accuracy = Alert("DriftDetected"), Alert("HighPredictionErrorRate")
-    assert group_key(drift, GROUPING) == group_key(accuracy, GROUPING)
+DETECTOR_ALERTS = (
+    "HighErrorRate",
+    "ServiceDown",
+    "ModelNotLoaded",
+    "HighLatency",
+    "HighPredictionErrorRate",
+    "DriftDetected",
+    "DriftCritical",
+)
+
+
+def test_every_detector_alert_on_one_version_is_one_incident() -> None:
+    keys = {group_key(Alert(name), GROUPING) for name in DETECTOR_ALERTS}
+    assert len(keys) == 1
 
 
 def test_other_versions_services_and_faults_are_other_incidents() -> None:
     errors = group_key(Alert("HighErrorRate"), GROUPING)
     assert errors != group_key(Alert("HighErrorRate", labels={"version": "v1"}), GROUPING)
     assert errors != group_key(Alert("HighErrorRate", service="search"), GROUPING)
-    assert errors != group_key(Alert("HighLatency"), GROUPING)
-    assert errors != group_key(Alert("DriftDetected"), GROUPING)
+    assert errors != group_key(Alert("HighMemoryUsage"), GROUPING)
+    assert errors != group_key(Alert("DriftDetected", labels={"version": "v3"}), GROUPING)
 
 
 def test_families_are_a_setting() -> None:

@@ -65,6 +65,7 @@ def test_default_encodes_the_classifier_as_data() -> None:
                 ("accuracy_drop", ">", 0.2),
                 ("latency_increase_pct", ">", 2.0),
                 ("error_rate", ">", 0.1),
+                ("mae_increase_pct", ">", 1.0),
             ],
         ),
         (
@@ -75,11 +76,18 @@ def test_default_encodes_the_classifier_as_data() -> None:
                 ("accuracy_drop", ">", 0.1),
                 ("latency_increase_pct", ">", 0.5),
                 ("error_rate", ">", 0.05),
+                ("mae_increase_pct", ">", 0.5),
             ],
         ),
         ("p2-drift", "P2", "any", [("drift_score", ">", 0.30)]),
-        ("p3-minor-issue", "P3", "any", [("accuracy_drop", ">", 0.05)]),
+        (
+            "p3-minor-issue",
+            "P3",
+            "any",
+            [("accuracy_drop", ">", 0.05), ("mae_increase_pct", ">", 0.2)],
+        ),
         ("p3-drift", "P3", "any", [("drift_score", ">", 0.15)]),
+        ("p3-input-drift", "P3", "any", [("input_drift_share", ">=", 0.5)]),
     ]
     assert policy.default_severity == "P4"
     assert policy.explicit_severity == "highest"
@@ -109,7 +117,8 @@ def test_default_grouping_and_auto_resolve() -> None:
     assert pb.version == 1 and pb.name == "default"
     assert pb.grouping.labels == ["service", "version", "alertname"]
     assert pb.grouping.family_of("ServiceDown") == pb.grouping.family_of("HighErrorRate")
-    assert pb.grouping.family_of("HighLatency") == "HighLatency"
+    assert pb.grouping.family_of("HighLatency") == pb.grouping.family_of("DriftDetected")
+    assert pb.grouping.family_of("HighMemoryUsage") == "HighMemoryUsage"
     assert pb.grouping.window == timedelta(hours=1)
     assert pb.auto_resolve is False
 
@@ -182,7 +191,8 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
             "classification.rules[4].conditions[0].value: expected a valid number",
         ),
         (
-            '      conditions:\n        - {metric: accuracy_drop, op: ">", value: 0.05}\n',
+            '      conditions:\n        - {metric: accuracy_drop, op: ">", value: 0.05}\n'
+            '        - {metric: mae_increase_pct, op: ">", value: 0.2}\n',
             "      conditions: []\n",
             "classification.rules[4].conditions: expected at least 1 item(s), got []",
         ),

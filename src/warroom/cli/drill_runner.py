@@ -48,8 +48,9 @@ class Options:
     drift: float | None = None
     recovery_timeout: float = 600.0
     #: How long after the acknowledgement stage a rollback may still start (the policy is
-    #: asked again whenever the incident's alerts update).
-    rollback_grace: float = 5.0
+    #: asked again whenever the incident's alerts update; the error bound it judges rests on
+    #: up to the fault's last 500 requests, so a slow or busy service needs a while).
+    rollback_grace: float = 30.0
     poll: float = 0.2
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as audit
 from warroom.detect import drift
 from warroom.detect.detectors import Baseline as BaselineView
+from warroom.detect.labels import ErrorStats
 from warroom.detect.models import Baseline
 from warroom.detect.windows import OutcomeWindow
 from warroom.errors import Conflict
@@ -28,12 +29,14 @@ def capture(
     now: datetime,
     min_requests: int = 1,
     labels: int = 500,
+    inputs: int = 500,
 ) -> Baseline:
     """Save the version's current window as its baseline (Conflict without enough traffic):
     latency and answers over its last ``last`` requests, accuracy over its last ``labels``
     labels (the detectors use it only once it rests on enough of them)."""
     stats = window.stats(last=last)
     labelled = window.labels.stats(last=labels)
+    valued = window.labels.errors(last=labels)
     if stats.count < min_requests:
         raise Conflict(
             f"{service} {version} has {stats.count} requests in its window; "
@@ -53,6 +56,10 @@ def capture(
         low_confidence_ratio=prof.low_confidence_ratio,
         positive_ratio=prof.positive_ratio,
         probabilities=list(prof.probabilities),
+        inputs=input_sample(window, inputs),
+        mae=valued.mae if valued.labels else None,
+        rmse=valued.rmse if valued.labels else None,
+        valued=valued.labels,
     )
     session.add(row)
     audit.record(
@@ -67,6 +74,14 @@ def capture(
         labelled=labelled.labels,
     )
     return row
+
+
+def input_sample(window: OutcomeWindow, rows: int) -> list[list[float]] | None:
+    """The window's last ``rows`` inputs (at most 50,000 numbers), None without any."""
+    recent = window.recent_inputs(last=rows)
+    if recent.size == 0:
+        return None
+    return recent[-max(1, 50_000 // recent.shape[1]) :].tolist()
 
 
 def add_accuracy(
@@ -85,6 +100,9 @@ def add_accuracy(
         raise Conflict(f"baseline {baseline_id} is gone")
     found = window.labels.stats(last=labels)
     row.accuracy, row.labelled = found.accuracy, found.labels
+    valued = window.labels.errors(last=labels)
+    if valued.labels:
+        row.mae, row.rmse, row.valued = valued.mae, valued.rmse, valued.labels
     audit.record(
         session=session,
         actor=actor,
@@ -94,6 +112,8 @@ def add_accuracy(
         version=row.version,
         accuracy=row.accuracy,
         labelled=row.labelled,
+        mae=row.mae,
+        valued=row.valued,
     )
     return row
 
@@ -123,4 +143,8 @@ def view(row: Baseline | None) -> BaselineView | None:
         accuracy=row.accuracy,
         profile=prof,
         labelled=row.labelled or 0,
+        inputs=np.asarray(row.inputs, dtype=float) if row.inputs else None,
+        errors=ErrorStats(row.valued, row.mae, row.rmse or row.mae)
+        if row.valued and row.mae is not None
+        else None,
     )

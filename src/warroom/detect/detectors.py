@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from warroom.detect import burnrate, drift
-from warroom.detect.labels import LabelStats
-from warroom.detect.stats import drop_interval, exceeds, wilson_interval, z_of
+from warroom.detect import burnrate, drift, inputs
+from warroom.detect.labels import ErrorStats, LabelStats
+from warroom.detect.stats import drop_interval, exceeds, increase_bound, wilson_interval, z_of
 from warroom.detect.windows import Stats
 from warroom.playbook.schema import DetectionPolicy
 
@@ -42,7 +42,13 @@ class Observation:
     # Latencies (ms) of successful requests over the fast and the confirmation window.
     latencies: tuple[np.ndarray, ...] = ()
     labels: LabelStats | None = None  # the last N labels to arrive
+    recent_labels: LabelStats | None = None  # the last few labels (a sharp drop shows sooner)
     confirm: Stats | None = None  # the confirmation window (e.g. last 60 s)
+    inputs: np.ndarray | None = None  # the last N inputs (rows × features)
+    # The last 100, 250, 500 requests (of up to 5 min): the evidence the reported error
+    # bound rests on grows with the fault, however slowly requests come.
+    recent: tuple[Stats, ...] = ()
+    errors: ErrorStats | None = None  # a regression model's, over the last N true values
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class Baseline:
     accuracy: float | None
     profile: drift.Profile | None
     labelled: int = 0
+    inputs: np.ndarray | None = None  # a sample of the baseline's inputs
+    errors: ErrorStats | None = None  # a regression model's MAE and RMSE
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ def detect(obs: Observation, baseline: Baseline | None, policy: DetectionPolicy)
     found = _errors(obs, policy)
     if baseline is not None:
         found += _latency(obs, baseline, policy) + _accuracy(obs, baseline, policy)
+        found += _regression(obs, baseline, policy)
         found += _drift(obs, baseline, policy)
     return found
 
@@ -83,7 +92,7 @@ def _errors(obs: Observation, policy: DetectionPolicy) -> list[Finding]:
         return []
     z = z_of(policy.alpha)
     low, _ = wilson_interval(s.errors, s.count, z)
-    bound, _ = wilson_interval(s.errors, s.count, BOUND_Z)
+    bound = max(wilson_interval(w.errors, w.count, BOUND_Z)[0] for w in (s, *obs.recent))
     metrics = {
         "error_rate": s.error_rate,
         "availability": s.availability,
@@ -143,63 +152,127 @@ def _latency(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> l
 
 
 def _accuracy(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> list[Finding]:
-    """Accuracy over the last labels to arrive (however late) below the baseline's by more
-    than ``accuracy_drop``, and significantly (Newcombe interval of the drop above 0)."""
-    labels = obs.labels
-    if (
-        labels is None
-        or baseline.accuracy is None
-        or baseline.labelled < policy.baseline_labels
-        or labels.labels < policy.min_labels
-    ):
+    """Accuracy over the last labels to arrive (however late; the last ``accuracy_window``,
+    and the last ``accuracy_recent``, each judged once it holds ``min_labels``) below the
+    baseline's by more than ``accuracy_drop``, and significantly (Newcombe interval of the
+    drop above 0). Multiclass answers count as right or wrong alike; per-class recall is
+    reported."""
+    if baseline.accuracy is None or baseline.labelled < policy.baseline_labels:
         return []
+    for labels in (obs.labels, obs.recent_labels):
+        if labels is not None and labels.labels >= policy.min_labels:
+            found = _accuracy_drop(labels, baseline, policy)
+            if found:
+                return found
+    return []
+
+
+def _accuracy_drop(
+    labels: LabelStats, baseline: Baseline, policy: DetectionPolicy
+) -> list[Finding]:
+    assert baseline.accuracy is not None
     base_hits = round(baseline.accuracy * baseline.labelled)
     low, _ = drop_interval(
         base_hits, baseline.labelled, labels.correct, labels.labels, alpha=policy.alpha
-    )
-    bound, _ = drop_interval(
-        base_hits, baseline.labelled, labels.correct, labels.labels, alpha=BOUND_ALPHA
     )
     accuracy = labels.correct / labels.labels
     dropped = baseline.accuracy - accuracy
     if dropped <= policy.accuracy_drop or low <= 0:
         return []
+    bound, _ = drop_interval(
+        base_hits, baseline.labelled, labels.correct, labels.labels, alpha=BOUND_ALPHA
+    )
     metrics = {
         "accuracy_drop": dropped,
         "accuracy_drop_lower_bound": bound,
         "accuracy": accuracy,
         "labels": float(labels.labels),
     }
-    for cls, (n, hits) in labels.per_class.items():
-        if n:
-            metrics[f"recall_class_{cls}"] = hits / n
+    recalls = {cls: hits / n for cls, (n, hits) in labels.per_class.items() if n}
+    for cls, recall in recalls.items():
+        metrics[f"recall_class_{cls}"] = recall
+    worst = min(recalls, key=lambda c: recalls[c]) if len(recalls) > 1 else None
+    weakest = f"; class {worst} recall {recalls[worst]:.0%}" if worst is not None else ""
     return [
         Finding(
             "HighPredictionErrorRate",
             f"accuracy {accuracy:.1%} vs baseline {baseline.accuracy:.1%} "
-            f"on the last {labels.labels} labels (drop at least {low:.1%})",
+            f"on the last {labels.labels} labels (drop at least {low:.1%}){weakest}",
+            metrics,
+        )
+    ]
+
+
+def _regression(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> list[Finding]:
+    """A regression model's mean absolute error over the last true values to arrive above
+    the baseline's by more than ``error_increase`` (relative), and significantly (the lower
+    bound of the increase, a one-sided Welch z at ``alpha``, above 0)."""
+    base, now = baseline.errors, obs.errors
+    if base is None or now is None or base.labels < policy.baseline_labels:
+        return []
+    if now.labels < policy.min_labels or base.mae <= 0:
+        return []
+    low = increase_bound(base, now, alpha=policy.alpha)
+    increase = (now.mae - base.mae) / base.mae
+    if increase <= policy.error_increase or low <= 0:
+        return []
+    metrics = {
+        "mae": now.mae,
+        "rmse": now.rmse,
+        "mae_increase_pct": increase,
+        "mae_increase_lower_bound": increase_bound(base, now, alpha=BOUND_ALPHA) / base.mae,
+        "labels": float(now.labels),
+    }
+    return [
+        Finding(
+            "HighPredictionErrorRate",
+            f"MAE {now.mae:.4g} vs baseline {base.mae:.4g} (+{increase:.0%}; RMSE "
+            f"{now.rmse:.4g}) on the last {now.labels} true values",
             metrics,
         )
     ]
 
 
 def _drift(obs: Observation, baseline: Baseline, policy: DetectionPolicy) -> list[Finding]:
+    """Output drift (the answers) or input drift (the share of features that drifted): any
+    one strong indicator on enough samples."""
     p = policy.drift
-    if baseline.profile is None or obs.probabilities.size < p.min_samples:
-        return []
-    current = drift.profile(obs.probabilities[-p.window :], threshold=obs.threshold)
-    report = drift.compare(
-        baseline.profile,
-        current,
-        drift.DriftThresholds(p.probability, p.confidence, p.ratio, p.psi, p.ks_pvalue),
-    )
-    metrics = report.metrics()
-    summary = (
-        f"drift score {report.drift_score:.3f} ({', '.join(report.exceeded) or 'none'} "
-        f"over threshold; PSI {report.psi:.2f})"
-    )
-    if report.drift_score > p.critical_score:
+    metrics: dict[str, float] = {}
+    parts: list[str] = []
+    detected = critical = False
+    if baseline.profile is not None and obs.probabilities.size >= p.min_samples:
+        current = drift.profile(obs.probabilities[-p.window :], threshold=obs.threshold)
+        report = drift.compare(
+            baseline.profile,
+            current,
+            drift.DriftThresholds(p.probability, p.confidence, p.ratio, p.psi, p.ks_pvalue),
+        )
+        metrics |= report.metrics()
+        detected, critical = report.drift_detected, report.drift_score > p.critical_score
+        parts.append(
+            f"drift score {report.drift_score:.3f} ({', '.join(report.exceeded) or 'none'} "
+            f"over threshold; PSI {report.psi:.2f})"
+        )
+    found = _input_drift(obs, baseline, policy)
+    if found is not None:
+        metrics |= found.metrics()
+        if found.share >= p.feature_share:
+            detected = True
+            parts.append(found.describe())
+    summary = "; ".join(parts)
+    if critical:
         return [Finding("DriftCritical", summary, metrics)]
-    if report.drift_detected:
+    if detected:
         return [Finding("DriftDetected", summary, metrics)]
     return []
+
+
+def _input_drift(
+    obs: Observation, baseline: Baseline, policy: DetectionPolicy
+) -> inputs.InputDrift | None:
+    p = policy.drift
+    if baseline.inputs is None or obs.inputs is None or obs.inputs.shape[0] < p.min_samples:
+        return None
+    if baseline.inputs.shape[0] < p.min_samples:
+        return None
+    return inputs.compare(baseline.inputs, obs.inputs, alpha=policy.alpha, psi=p.feature_psi)

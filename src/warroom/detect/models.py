@@ -28,6 +28,12 @@ class Baseline(Base):
     low_confidence_ratio: Mapped[float | None] = mapped_column(Float)
     positive_ratio: Mapped[float | None] = mapped_column(Float)
     probabilities: Mapped[list[Any]]
+    # A sample of the inputs (rows of features) the baseline was taken from: input drift.
+    inputs: Mapped[list[Any] | None]
+    # A regression model's errors against the true values it was sent.
+    mae: Mapped[float | None] = mapped_column(Float)
+    rmse: Mapped[float | None] = mapped_column(Float)
+    valued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ReviewItem(Base):
@@ -62,6 +68,9 @@ class BaselineRead(BaseModel):
     mean_probability: float | None
     low_confidence_ratio: float | None
     positive_ratio: float | None
+    mae: float | None = None
+    rmse: float | None = None
+    valued: int = 0
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -7,6 +7,7 @@ KS); what is written here is only how they are combined.
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import numpy as np
 from scipy import stats as sps
@@ -43,6 +44,23 @@ def drop_interval(
     low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return low, high
+
+
+class ErrorLike(Protocol):
+    @property
+    def labels(self) -> int: ...
+    @property
+    def mae(self) -> float: ...
+    @property
+    def rmse(self) -> float: ...
+
+
+def increase_bound(base: ErrorLike, current: ErrorLike, *, alpha: float) -> float:
+    """One-sided lower bound at ``alpha`` of the increase of the mean absolute error (Welch:
+    each side's variance of |error| is RMSE² - MAE²)."""
+    var_b = max(base.rmse**2 - base.mae**2, 0.0) / base.labels
+    var_c = max(current.rmse**2 - current.mae**2, 0.0) / current.labels
+    return current.mae - base.mae - z_of(alpha) * math.sqrt(var_b + var_c)
 
 
 def exceeds(values: np.ndarray, limit: float, *, share: float, alpha: float) -> bool:

@@ -35,6 +35,7 @@ class Stats:
 
 
 EMPTY = Stats(0, 0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, None)
+INPUTS = 2000  # the last N inputs a window keeps
 
 
 class OutcomeWindow:
@@ -54,6 +55,11 @@ class OutcomeWindow:
         self.lock = threading.Lock()
         self.counts = SecondCounts()
         self.labels = LabelWindow()
+        # The inputs of the last successful requests (rows × features), for input drift;
+        # sized by the first request (a request of another width is not kept).
+        self.input_capacity = min(capacity, INPUTS)
+        self.inputs: np.ndarray | None = None
+        self.inputs_total = 0
 
     def add(
         self,
@@ -76,6 +82,29 @@ class OutcomeWindow:
             self.request[i] = request
             self.total += 1
         self.counts.add(at, ok)
+
+    def add_input(self, features: list[float]) -> None:
+        """Keep a successful request's features (numbers only; others are not kept)."""
+        try:
+            row = np.asarray(features, dtype=np.float64)
+        except (TypeError, ValueError):
+            return
+        with self.lock:
+            if self.inputs is None and row.ndim == 1 and row.size:
+                self.inputs = np.zeros((self.input_capacity, row.size), dtype=np.float64)
+            if self.inputs is None or row.shape != self.inputs.shape[1:]:
+                return
+            self.inputs[self.inputs_total % self.input_capacity] = row
+            self.inputs_total += 1
+
+    def recent_inputs(self, *, last: int) -> np.ndarray:
+        """The last ``last`` inputs kept (rows × features), oldest first."""
+        with self.lock:
+            if self.inputs is None:
+                return np.zeros((0, 0))
+            n = min(self.inputs_total, self.input_capacity, last)
+            idx = np.arange(self.inputs_total - n, self.inputs_total) % self.input_capacity
+            return self.inputs[idx].copy()
 
     def add_label(self, request: int, label: int) -> bool:
         """Record the true label of a request still in the window; False if it has left."""

@@ -42,6 +42,7 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
     fast = policy.fast_window.total_seconds()
     confirm = max(fast, policy.latency_confirm_window.total_seconds())
     stats = v.window.stats(since=now - fast)
+    horizon = now - policy.label_horizon.total_seconds()
     if stats.count < policy.min_requests:
         # A quiet version (a canary at 10 %): its last requests of up to 5 minutes, so that
         # it is judged once it has served the minimum, not never.
@@ -49,6 +50,7 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
     return Observation(
         fast=stats,
         confirm=v.window.stats(since=now - confirm),
+        recent=tuple(v.window.stats(since=now - QUIET_SPAN, last=n) for n in RECENT),
         counts={s: v.window.counts.totals(now=now, window=s) for s in lengths},
         probabilities=v.window.probabilities(last=policy.drift.window),
         threshold=v.threshold,
@@ -57,9 +59,10 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
             v.window.latencies(since=now - fast),
             v.window.latencies(since=now - confirm),
         ),
-        labels=v.window.labels.stats(
-            last=policy.accuracy_window, since=now - policy.label_horizon.total_seconds()
-        ),
+        labels=v.window.labels.stats(last=policy.accuracy_window, since=horizon),
+        recent_labels=v.window.labels.stats(last=policy.accuracy_recent, since=horizon),
+        errors=v.window.labels.errors(last=policy.accuracy_window, since=horizon),
+        inputs=v.window.recent_inputs(last=policy.drift.inputs),
     )
 
 
@@ -76,6 +79,7 @@ MEASURES = {
 
 
 QUIET_SPAN = 300.0
+RECENT = (100, 250, 500)
 
 
 def fingerprint(service: str, version: str, name: str) -> str:
@@ -211,11 +215,12 @@ class DetectorLoop:
                         actor="detector:warroom",
                         now=at,
                         labels=policy.baseline_labels,
+                        inputs=policy.drift.inputs,
                     )
             elif (
                 mine is not None
-                and mine.labelled < policy.baseline_labels
-                and v.window.labels.total >= policy.baseline_labels
+                and max(mine.labelled, mine.valued) < policy.baseline_labels
+                and max(v.window.labels.total, v.window.labels.values) >= policy.baseline_labels
             ):
                 with self.env.db.session() as session:
                     row = baselines.add_accuracy(

@@ -63,7 +63,8 @@ class GatewayMetrics:
         requests, latency, low = self._for(service, version)
         requests.inc()
         latency.observe(latency_ms / 1000)
-        key = (service, version, str(prediction))
+        # A regression model's values would make a series each: they count as "value".
+        key = (service, version, "value" if isinstance(prediction, float) else str(prediction))
         cls = self._classes.get(key)
         if cls is None:
             cls = self._classes[key] = self.predictions.labels(*key)

@@ -202,6 +202,8 @@ class Gateway:
         # Only the model call is timed: routing, queueing for a pool thread and recording
         # happen outside the timer, so the latency detector judges the model, not the host.
         latency = (time.perf_counter() - start) * 1000
+        if proba.size == 1:  # a regression model: one value per row, no classes
+            return self._value(service, v, request_id, features, float(proba[0]), latency)
         positive = float(proba[1]) if proba.size == 2 else float(proba.max())
         predicted = int(positive >= v.threshold) if proba.size == 2 else int(proba.argmax())
         now = time.time()
@@ -213,6 +215,7 @@ class Gateway:
             predicted=predicted,
             request=request_id,
         )
+        v.window.add_input(features)
         self.ledger.add(
             request=request_id, service=service, version=v.version, at=now, predicted=predicted
         )
@@ -230,6 +233,36 @@ class Gateway:
             self._hold(service, v.version, request_id, features, positive, predicted)
             answer.held_for_review = True
         return answer
+
+    def _value(
+        self,
+        service: str,
+        v: VersionRuntime,
+        request_id: int,
+        features: list[float],
+        value: float,
+        latency: float,
+    ) -> Prediction:
+        """Record a regression model's answer (judged later against true values)."""
+        now = time.time()
+        v.window.add(
+            at=now,
+            ok=True,
+            latency_ms=latency,
+            probability=None,
+            predicted=None,
+            request=request_id,
+        )
+        v.window.add_input(features)
+        self.ledger.add(
+            request=request_id,
+            service=service,
+            version=v.version,
+            at=now,
+            predicted=-1,
+            value=value,
+        )
+        return Prediction(request_id, v.version, None, value, None, latency)
 
     def _hold(
         self,
@@ -253,12 +286,19 @@ class Gateway:
                 now=self.env.clock(),
             )
 
-    def feedback(self, service: str, request_id: int, label: int) -> str:
-        """Attach a true label to an earlier request, however late within the label horizon;
-        returns its version (NotFound past the horizon, Conflict when labelled before)."""
+    def feedback(
+        self, service: str, request_id: int, label: int | None, value: float | None = None
+    ) -> str:
+        """Attach a true label (a class) or value (a regression model's) to an earlier request,
+        however late within the label horizon; returns its version (NotFound past the horizon,
+        Conflict when labelled before, InvalidInput when the kind does not fit the answer)."""
         now = time.time()
-        version, pending = self.ledger.claim(request_id, service, now=now)
+        version, pending = self.ledger.claim(request_id, service, now=now, value=value is not None)
         window = self.window(service, version)
+        if value is not None:
+            window.labels.add_value(at=now, predicted=pending.value, value=value)
+            return version
+        assert label is not None
         window.add_label(request_id, label)  # while still in the outcome ring: its stats
         window.labels.add(at=now, predicted_at=pending.at, predicted=pending.predicted, label=label)
         return version

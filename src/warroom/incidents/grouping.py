@@ -4,9 +4,10 @@ Alerts with the same grouping key (the playbook's grouping labels, by default se
 version and alert name) join the open incident of that key whose last alert arrived within
 the playbook's grouping window; otherwise they open a new incident, classified by its worst
 alert. In the key an alert's name counts as its family when the playbook's
-``grouping.families`` lists it (by default ``availability``: ServiceDown, ModelNotLoaded,
-HighErrorRate; ``quality``: DriftCritical, HighPredictionErrorRate, DriftDetected), so one
-fault on one version that shows under several names is one incident, raised as it worsens.
+``grouping.families`` lists it (by default one family, ``version-fault``, holds every
+detector alert: ServiceDown, ModelNotLoaded, HighErrorRate, HighLatency, DriftCritical,
+HighPredictionErrorRate, DriftDetected), so one fault on one version that shows under several
+names, or resolves and fires again, is one incident, raised as it worsens.
 Alerts only ever raise an incident's severity; people may lower it.
 
 This is the incidents domain's part of the intake: it knows incidents and their timeline,

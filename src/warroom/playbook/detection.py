@@ -46,8 +46,9 @@ def _drift_actions() -> list[DriftAction]:
 
 
 class DriftPolicy(Strict):
-    """Any one strong indicator is enough: one of the three shifts past its threshold, or the
-    distribution of answers moved (PSI above ``psi`` and KS p-value below ``ks_pvalue``)."""
+    """Any one strong indicator is enough: one of the three shifts past its threshold, the
+    distribution of answers moved (PSI above ``psi`` and KS p-value below ``ks_pvalue``), or
+    at least ``feature_share`` of the input features drifted."""
 
     window: int = Field(default=1000, ge=10, description="last N predictions")
     min_samples: int = Field(default=200, ge=10)
@@ -57,6 +58,14 @@ class DriftPolicy(Strict):
     psi: float = Field(default=0.1, gt=0, description="population stability index")
     ks_pvalue: float = Field(default=1e-6, gt=0, lt=1)
     critical_score: float = 0.40
+    # Input drift (per feature, against the baseline's sample of inputs; detect/inputs.py).
+    inputs: int = Field(default=500, ge=50, description="last N inputs judged, and kept")
+    feature_psi: float = Field(
+        default=0.2, gt=0, description="a feature drifted: test significant and PSI above this"
+    )
+    feature_share: float = Field(
+        default=0.5, gt=0, le=1, description="DriftDetected when this share of features drifted"
+    )
     actions: list[DriftAction] = Field(default_factory=_drift_actions)
 
 
@@ -91,6 +100,12 @@ class DetectionPolicy(Strict):
     accuracy_drop: float = Field(default=0.05, gt=0, description="HighPredictionErrorRate")
     min_labels: int = Field(default=100, ge=1, description="labels before accuracy is judged")
     accuracy_window: int = Field(default=500, ge=10, description="accuracy over the last N labels")
+    error_increase: float = Field(
+        default=0.2, gt=0, description="regression: MAE above the baseline's by this share"
+    )
+    accuracy_recent: int = Field(
+        default=100, ge=10, description="and over the last N labels (a sharp drop shows sooner)"
+    )
     baseline_labels: int = Field(
         default=500, ge=10, description="labels a baseline's accuracy needs"
     )

@@ -112,11 +112,20 @@ class Classification(Strict):
 
 
 def _families() -> dict[str, list[str]]:
-    # One fault shows under several names as it worsens: errors become an outage; wrong
-    # answers show as drift and as an accuracy drop.
+    # One fault on one version shows under several names as it worsens or changes: errors
+    # become an outage, a slow dependency also fails requests, wrong answers show as drift
+    # and as an accuracy drop. A version is one deploy: whatever its detectors report about
+    # it is one incident, raised to the worst severity seen.
     return {
-        "availability": ["ServiceDown", "ModelNotLoaded", "HighErrorRate"],
-        "quality": ["DriftCritical", "HighPredictionErrorRate", "DriftDetected"],
+        "version-fault": [
+            "ServiceDown",
+            "ModelNotLoaded",
+            "HighErrorRate",
+            "HighLatency",
+            "DriftCritical",
+            "HighPredictionErrorRate",
+            "DriftDetected",
+        ],
     }
 
 

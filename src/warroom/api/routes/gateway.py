@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.bootstrap import GatewayServer
@@ -20,10 +20,20 @@ router = APIRouter(tags=["gateway"])
 
 
 class FeedbackRequest(BaseModel):
+    """The truth about an earlier answer: ``label`` (the class) for a classifier, ``value``
+    (the true number) for a regression model."""
+
     model_config = ConfigDict(extra="forbid")
 
     request_id: Int64
-    label: int = Field(ge=0, le=127)
+    label: int | None = Field(default=None, ge=0, le=127)
+    value: FiniteFloat | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> FeedbackRequest:
+        if (self.label is None) == (self.value is None):
+            raise ValueError("send exactly one of label (a class) and value (a true value)")
+        return self
 
 
 class WeightsRequest(BaseModel):
@@ -52,7 +62,7 @@ def gateway_of(request: Request) -> Gateway:
 
 @router.post("/v1/models/{service}/feedback")
 def feedback(service: str, body: FeedbackRequest, request: Request) -> dict[str, Any]:
-    version = gateway_of(request).feedback(service, body.request_id, body.label)
+    version = gateway_of(request).feedback(service, body.request_id, body.label, body.value)
     return {"request_id": body.request_id, "version": version, "recorded": True}
 
 
