@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import LiveServer
 from tests.support.models import sample_rows, train
 from warroom.config import Settings
+from warroom.deploy.models import FINAL_STATES
 from warroom.playbook.loader import default_playbook_text
 
 pytest.importorskip("sklearn")
@@ -28,9 +29,8 @@ def fast_playbook(
     off unless asked for, so these tests decide when a rollback starts."""
     text = (
         default_playbook_text()
-        .replace(
-            "    window: 10s\n    min_requests: 20", f"    window: {window}\n    min_requests: 10"
-        )
+        .replace("    window: 10s ", f"    window: {window} ")
+        .replace("    min_requests: 50 ", "    min_requests: 10 ")
         .replace("  timeout: 120s", f"  timeout: {timeout}")
         # These tests check the rollback flow, not speed: a loaded CI machine must not turn
         # a verified rollback into a failed one on latency (errors still decide).
@@ -95,7 +95,7 @@ def wait_final(api: httpx.Client, rollback_id: int, timeout: float = 30) -> dict
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         rb = api.get(f"/api/v1/rollbacks/{rollback_id}").json()
-        if rb["state"] in ("succeeded", "failed", "timed_out", "error"):
+        if rb["state"] in FINAL_STATES:
             return rb
         time.sleep(0.05)
     raise AssertionError(f"rollback {rollback_id} did not finish: {rb}")

@@ -35,7 +35,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
             "    source: gateway ",
             f"    prometheus_url: http://127.0.0.1:{PROM_PORT}\n    source: prometheus ",
         )
-        .replace("    window: 10s\n    min_requests: 20", "    window: 4s\n    min_requests: 10")
+        .replace("    window: 10s ", "    window: 4s ")
+        .replace("    min_requests: 50 ", "    min_requests: 10 ")
     )
     path = tmp_path / "playbook.yaml"
     path.write_text(text + "\ndetection:\n  enabled: false\n")

@@ -14,9 +14,24 @@ from warroom.storage.bounds import JsonObject
 
 VersionState = Literal["active", "standby", "retired", "bad"]
 RollbackState = Literal[
-    "planned", "snapshotted", "switched", "verifying", "succeeded", "failed", "timed_out", "error"
+    "planned",
+    "snapshotted",
+    "switched",
+    "verifying",
+    "succeeded",
+    "inconclusive",
+    "reverted",
+    "failed",
+    "timed_out",
+    "error",
 ]
-FINAL_STATES = ("succeeded", "failed", "timed_out", "error")
+#: succeeded: switched and verified. inconclusive: switched, but too little traffic reached
+#: the target to judge it. reverted: a step failed and the routing was put back as it was.
+#: failed: nothing moved (prepare failed) or the verification found the target unhealthy.
+#: timed_out / error: the hard timeout or an unexpected error (routing put back if it moved).
+FINAL_STATES = ("succeeded", "inconclusive", "reverted", "failed", "timed_out", "error")
+#: The endings that did not mitigate anything: a person must act.
+UNSUCCESSFUL_STATES = ("reverted", "failed", "timed_out", "error")
 
 
 class ModelService(Base):
@@ -94,6 +109,9 @@ class Rollback(Base):
     snapshot: Mapped[dict[str, Any]]
     verification: Mapped[dict[str, Any]]
     steps: Mapped[list[dict[str, Any]]]
+    # The traffic weights before the first step: put back when a step fails, so that a
+    # rollback either completes or leaves routing as it was.
+    previous_weights: Mapped[dict[str, float] | None]
     # Only one rollback per service may be in flight: a unique slot that final states free.
     in_flight_service: Mapped[str | None] = mapped_column(String(200), unique=True)
 
@@ -201,3 +219,4 @@ class RollbackRead(BaseModel):
     snapshot: dict[str, Any]
     verification: dict[str, Any]
     steps: list[dict[str, Any]]
+    previous_weights: dict[str, float] | None = None

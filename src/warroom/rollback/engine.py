@@ -1,6 +1,7 @@
 """The rollback engine: a resumable state machine, one durable state per step.
 
-    planned → snapshotted → switched → verifying → succeeded | failed | timed_out | error
+    planned → snapshotted → switched → verifying → succeeded | inconclusive | failed
+    (any step) → reverted (routing put back) | failed (nothing moved) | timed_out | error
 
 Each step's result is committed before the next starts, and a runner holds a lease on the
 rollback while it works. If the runner dies, the rollback is claimed again once the lease has
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_, update
@@ -27,6 +29,7 @@ from warroom.deploy.models import FINAL_STATES, Rollback
 from warroom.env.port import Env
 from warroom.rollback import verify
 from warroom.rollback.conclude import conclude
+from warroom.rollback.restore import end_after_failure
 
 
 def lease(env: Env) -> timedelta:
@@ -149,16 +152,22 @@ def _drive(
                 environment=policy.environment,
                 config=dict(svc.backend_config),
                 timeout_seconds=max(1.0, (started + policy.timeout - now).total_seconds()),
+                previous_weights=dict(rb.previous_weights or {}),
             )
             backend_name, switched_at = svc.backend, rb.switched_at
+            snapshot = dict(rb.snapshot)
+        fail = partial(
+            end_after_failure,
+            env,
+            plan,
+            backend=backend_name,
+            state=state,
+            snapshot=snapshot,
+            owner=owner,
+        )
         if now >= started + policy.timeout:
-            conclude(
-                env,
-                rollback_id,
-                "timed_out",
-                f"hard timeout of {policy.timeout.total_seconds():g}s reached in {state}",
-                owner=owner,
-            )
+            seconds = policy.timeout.total_seconds()
+            fail(ending="timed_out", reason=f"hard timeout of {seconds:g}s reached in {state}")
             continue
         try:
             backend = backend_for(backend_name, env=env, config=plan.config)
@@ -168,16 +177,10 @@ def _drive(
         except Lost:
             raise
         except BackendError as exc:
-            conclude(env, rollback_id, "failed", f"{state}: {exc}", owner=owner)
+            fail(ending="failed", reason=f"{state}: {exc}")
             continue
         except Exception as exc:  # anything unexpected ends the rollback, with the reason
-            conclude(
-                env,
-                rollback_id,
-                "error",
-                f"{state}: {type(exc).__name__}: {exc}",
-                owner=owner,
-            )
+            fail(ending="error", reason=f"{state}: {type(exc).__name__}: {exc}")
             continue
         stopping.wait(poll)
         if not renew(env, rollback_id, owner=owner):
@@ -204,7 +207,8 @@ def _step(
             _record_switch(env, plan)
         _advance(env, plan, owner, state, "switched", "switch", t0, switched_at=env.clock())
     elif state == "switched":
-        backend.retire(plan)
+        if plan.from_version and plan.from_version != plan.to_version:
+            backend.retire(plan)
         _advance(env, plan, owner, state, "verifying", "retire", t0)
     elif state == "verifying":
         return _verify(env, plan, switched_at or now, now, owner)
@@ -215,6 +219,7 @@ def _verify(env: Env, plan: RollbackPlan, since: datetime, now: datetime, owner:
     policy = env.playbook.rollback.verification
     if now < since + policy.window:
         return False
+    baseline = None
     if policy.source == "prometheus":
         if not policy.prometheus_url:
             raise BackendError("verification source prometheus needs prometheus_url")
@@ -225,26 +230,53 @@ def _verify(env: Env, plan: RollbackPlan, since: datetime, now: datetime, owner:
         obs = verify.from_gateway(
             env, service=plan.service, version=plan.to_version, since=since, until=now
         )
-    criteria = [c.model_dump() for c in policy.criteria]
-    outcome = verify.judge(obs, criteria, min_requests=policy.min_requests)
-    results = {**outcome.results, "window_seconds": (now - since).total_seconds()}
+        baseline = verify.baseline_from_gateway(
+            env, service=plan.service, version=plan.to_version, before=since, span=policy.baseline
+        )
+    rules = verify.Rules(
+        criteria=[c.model_dump() for c in policy.criteria],
+        min_requests=policy.min_requests,
+        alpha=policy.alpha,
+        tolerance=policy.tolerance,
+    )
+    outcome = verify.judge(obs, rules, baseline)
+    waited = (now - since).total_seconds()
+    results = {**outcome.results, "window_seconds": waited}
     assert plan.rollback_id is not None
     if outcome.passed:
-        conclude(env, plan.rollback_id, "succeeded", "verification passed", results, owner=owner)
-        return True
-    if outcome.enough:
-        failed = [c["metric"] for c in results["checks"] if not c["ok"]]
         conclude(
             env,
             plan.rollback_id,
-            "failed",
-            f"verification failed: {', '.join(failed)}",
+            "succeeded",
+            f"verification passed: {results['compared']}",
+            results,
+            owner=owner,
+        )
+        return True
+    if outcome.enough:
+        failed = [c for c in results["checks"] if not c["ok"]]
+        why = "; ".join(f"{c['metric']}: {c.get('compared') or _criterion(c)}" for c in failed)
+        conclude(
+            env, plan.rollback_id, "failed", f"verification failed: {why}", results, owner=owner
+        )
+        return True
+    if now >= since + policy.window + policy.max_wait:
+        conclude(
+            env,
+            plan.rollback_id,
+            "inconclusive",
+            f"switched to {plan.to_version}, but only {obs.requests:g} requests reached it in "
+            f"{waited:.0f}s ({policy.min_requests} needed to judge it): not verified",
             results,
             owner=owner,
         )
         return True
     _note_verification(env, plan.rollback_id, results)
     return False
+
+
+def _criterion(check: dict[str, Any]) -> str:
+    return f"observed {check['observed']}, needs {check['op']} {check['value']}"
 
 
 def _note_verification(env: Env, rollback_id: int, results: dict[str, Any]) -> None:

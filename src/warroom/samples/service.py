@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.samples.models import MetricSample
@@ -63,6 +63,32 @@ def series(
     for row in session.scalars(query.order_by(MetricSample.at, MetricSample.id)):
         out[row.name].append((row.at, row.value))
     return dict(out)
+
+
+def totals(
+    *,
+    session: Session,
+    service: str,
+    version: str,
+    start: datetime,
+    end: datetime,
+    names: list[str],
+    source: str,
+) -> dict[str, float]:
+    """The sum of each named metric over [start, end) (names without samples are absent)."""
+    query = (
+        select(MetricSample.name, func.sum(MetricSample.value))
+        .where(
+            MetricSample.service == service,
+            MetricSample.version == version,
+            MetricSample.source == source,
+            MetricSample.at >= start,
+            MetricSample.at < end,
+            MetricSample.name.in_(names),
+        )
+        .group_by(MetricSample.name)
+    )
+    return {name: float(total) for name, total in session.execute(query) if total is not None}
 
 
 def saved_counts(
