@@ -143,13 +143,15 @@ def _errors_of(obs: Observation) -> float | None:
 
 
 def _error_limit(criteria: list[dict[str, Any]]) -> float | None:
-    """The strictest error rate the criteria allow (availability > 0.99 allows 1 %)."""
+    """The error rate the criteria allow (availability > 0.99 allows 1 %). Both say the same
+    thing; the more lenient governs, or a healthy version's normal 1 % would sit on the line
+    and fail by chance as often as not."""
     limits = [
         c["value"] if c["metric"] == "error_rate" else 1 - c["value"]
         for c in criteria
         if c["metric"] in ERROR_METRICS and c["op"] in ("<", "<=", ">", ">=")
     ]
-    return min(limits) if limits else None
+    return max(limits) if limits else None
 
 
 def from_gateway(
