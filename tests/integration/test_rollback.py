@@ -23,7 +23,12 @@ pytest.importorskip("sklearn")
 
 
 def fast_playbook(
-    tmp_path: Path, *, window: str = "1s", timeout: str = "120s", detection: bool = False
+    tmp_path: Path,
+    *,
+    window: str = "1s",
+    timeout: str = "120s",
+    detection: bool = False,
+    max_wait: str = "60s",
 ) -> Path:
     """The default playbook with a short verification window; warroom's own detectors are
     off unless asked for, so these tests decide when a rollback starts."""
@@ -31,6 +36,7 @@ def fast_playbook(
         default_playbook_text()
         .replace("    window: 10s ", f"    window: {window} ")
         .replace("    min_requests: 50 ", "    min_requests: 10 ")
+        .replace("    max_wait: 60s ", f"    max_wait: {max_wait} ")
         .replace("  timeout: 120s", f"  timeout: {timeout}")
         # These tests check the rollback flow, not speed: a loaded CI machine must not turn
         # a verified rollback into a failed one on latency (errors still decide).

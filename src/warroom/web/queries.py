@@ -179,9 +179,15 @@ def services_page(*, session: Session, now: datetime, stable_after: timedelta) -
 
 
 def rollback_plan(
-    *, session: Session, service: str, now: datetime, stable_after: timedelta
+    *, session: Session, incident: Incident, service: str, now: datetime, stable_after: timedelta
 ) -> dict[str, Any]:
-    """The dry-run plan shown before someone confirms a rollback."""
+    """The dry-run plan shown before someone confirms a rollback (away from the version the
+    incident is about, when it names one)."""
     return rollbacks.plan(
-        session=session, service=service, to_version=None, stable_after=stable_after, now=now
+        session=session,
+        service=service,
+        to_version=None,
+        stable_after=stable_after,
+        now=now,
+        reported=rollbacks.reported_version(session=session, incident=incident),
     )
