@@ -95,9 +95,7 @@ def test_readme_canary_plans_and_rolls_back_to_the_stable_side(
     assert versions["v1"]["enabled"]
 
 
-def test_a_bad_canary_is_rolled_back_automatically(
-    live_server: LiveServer, tmp_path: Path
-) -> None:
+def test_a_bad_canary_is_rolled_back_automatically(live_server: LiveServer, tmp_path: Path) -> None:
     api = live_server.client(live_server.responder_token)
     model = str(train(tmp_path / "m.joblib"))
     api.post("/api/v1/services", json={"name": "canary"})

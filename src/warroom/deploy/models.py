@@ -162,6 +162,9 @@ class ServiceDetail(ServiceRead):
     versions: list[VersionRead]
     weights: dict[str, float]
     stable_target: str | None
+    #: Per version: requests whose input the model refused over the last 24 h (the
+    #: client's mistake, 422; not part of the error rate).
+    rejected_inputs_24h: dict[str, int] = Field(default_factory=dict)
 
 
 class DeploymentEventRead(BaseModel):

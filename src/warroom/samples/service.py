@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -89,6 +89,25 @@ def totals(
         .group_by(MetricSample.name)
     )
     return {name: float(total) for name, total in session.execute(query) if total is not None}
+
+
+def rejected_inputs(
+    *, session: Session, service: str, end: datetime, span: timedelta = timedelta(hours=24)
+) -> dict[str, int]:
+    """Per version: inputs its model refused over ``span`` up to ``end`` (the gateway's
+    ``rejected`` samples)."""
+    query = (
+        select(MetricSample.version, func.sum(MetricSample.value))
+        .where(
+            MetricSample.service == service,
+            MetricSample.name == "rejected",
+            MetricSample.source == "gateway",
+            MetricSample.at >= end - span,
+            MetricSample.at <= end,
+        )
+        .group_by(MetricSample.version)
+    )
+    return {str(v): int(n) for v, n in session.execute(query) if v is not None and n}
 
 
 def saved_counts(

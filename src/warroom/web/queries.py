@@ -26,6 +26,7 @@ from warroom.notify.models import Notification
 from warroom.playbook.runbook import Runbook
 from warroom.postmortem.models import Postmortem
 from warroom.rollback import service as rollbacks
+from warroom.samples import service as samples
 from warroom.tasks import service as tasks
 from warroom.tasks.models import IncidentTask
 from warroom.updates import service as updates
@@ -143,6 +144,8 @@ class ServiceView:
     why_no_target: list[str]
     open_incidents: list[Incident]
     rollbacks: list[Rollback] = field(default_factory=list)
+    #: Per version: inputs its model refused over the last 24 h (clients' mistakes).
+    rejected: dict[str, int] = field(default_factory=dict)
 
     @property
     def health(self) -> str:
@@ -173,6 +176,7 @@ def services_page(*, session: Session, now: datetime, stable_after: timedelta) -
                 why_no_target=skipped,
                 open_incidents=list(open_rows),
                 rollbacks=rollbacks.history(session=session, service=svc.name, limit=10),
+                rejected=samples.rejected_inputs(session=session, service=svc.name, end=now),
             )
         )
     return out

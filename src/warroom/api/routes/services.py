@@ -20,6 +20,7 @@ from warroom.deploy.models import (
     VersionRead,
 )
 from warroom.rollback import service as rollbacks
+from warroom.samples import service as samples
 from warroom.storage.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
@@ -39,6 +40,9 @@ def _detail(container: ContainerDep, name: str) -> ServiceDetail:
             versions=[VersionRead.model_validate(v) for v in rows],
             weights=registry.weights_of(rows),
             stable_target=chosen.version if chosen else None,
+            rejected_inputs_24h=samples.rejected_inputs(
+                session=session, service=name, end=container.clock()
+            ),
         )
 
 
