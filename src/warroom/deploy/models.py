@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.storage.base import Base
-from warroom.storage.bounds import JsonObject
+from warroom.storage.bounds import FiniteFloat, JsonObject
 
 VersionState = Literal["active", "standby", "retired", "bad"]
 RollbackState = Literal[
@@ -42,6 +42,8 @@ class ModelService(Base):
     backend: Mapped[str] = mapped_column(String(32), default="gateway")
     backend_config: Mapped[dict[str, Any]]
     fallback: Mapped[dict[str, Any] | None]
+    # One row of features every new version must answer before it gets traffic.
+    probe: Mapped[list[Any] | None]
     degraded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -116,6 +118,13 @@ class Rollback(Base):
     in_flight_service: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
+#: One row of features that a new version must answer before any traffic moves to it.
+Probe = Annotated[
+    list[FiniteFloat],
+    Field(min_length=1, max_length=10_000, description="one row of features"),
+]
+
+
 class ServiceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -124,6 +133,7 @@ class ServiceCreate(BaseModel):
     backend: Literal["gateway", "kubernetes", "mlflow", "command"] = "gateway"
     backend_config: JsonObject = Field(default_factory=dict)
     fallback: JsonObject | None = None
+    probe: Probe | None = None
 
 
 class VersionRead(BaseModel):
@@ -154,6 +164,7 @@ class ServiceRead(BaseModel):
     backend: str
     degraded: bool
     fallback: dict[str, Any] | None
+    probe: list[float] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -191,6 +202,9 @@ class DeployRequest(BaseModel):
     weight: float = Field(default=100.0, ge=0, le=100)
     threshold: float = Field(default=0.5, gt=0, lt=1)
     labels: dict[str, str] = Field(default_factory=dict)
+    probe: Probe | None = Field(
+        default=None, description="features to check the version with (default: the service's)"
+    )
 
 
 class RollbackRequest(BaseModel):

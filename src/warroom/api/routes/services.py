@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.bootstrap import Server
-from warroom.deploy import registry, target
+from warroom.deploy import probe, registry, target
 from warroom.deploy.models import (
     DeploymentEventRead,
     DeployRequest,
@@ -68,9 +68,20 @@ def get_service(service: str, container: ContainerDep, _: Viewer) -> ServiceDeta
 def deploy(
     service: str, body: DeployRequest, request: Request, container: ContainerDep, who: Responder
 ) -> ServiceDetail:
+    with container.db.read() as session:
+        probe_input = body.probe or registry.get_service(session=session, name=service).probe
+    # Before any traffic moves: a version that cannot serve is refused, weights unchanged.
+    checked = probe.check(
+        version=body.version, artifact=body.artifact, endpoint=body.endpoint, probe=probe_input
+    )
     with container.db.session() as session:
         registry.deploy(
-            session=session, service=service, spec=body, actor=who.actor, now=container.clock()
+            session=session,
+            service=service,
+            spec=body,
+            actor=who.actor,
+            now=container.clock(),
+            checked=checked,
         )
     # This process's gateway routes to the new version before the answer goes out.
     Server.of(request.app).gateway.reload(service)

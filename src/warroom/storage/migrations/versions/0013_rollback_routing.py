@@ -1,4 +1,5 @@
-"""rollbacks: the routing before the first step, put back when a step fails
+"""rollbacks: the routing before the first step, put back when a step fails; model
+services: the probe input every new version must answer before it gets traffic
 
 Revision ID: 0013_rollback_routing
 Revises: 0012
@@ -20,8 +21,12 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 def upgrade() -> None:
     with op.batch_alter_table("rollbacks") as batch:
         batch.add_column(sa.Column("previous_weights", JSON, nullable=True))
+    with op.batch_alter_table("model_services") as batch:
+        batch.add_column(sa.Column("probe", JSON, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("model_services") as batch:
+        batch.drop_column("probe")
     with op.batch_alter_table("rollbacks") as batch:
         batch.drop_column("previous_weights")
