@@ -97,8 +97,8 @@ def test_rollback_verified_through_promql(
         rb = wait_final(api, rollback_id, timeout=60)
     assert rb["state"] == "succeeded", rb
     checks = {c["metric"]: c for c in rb["verification"]["checks"]}
-    assert checks["error_rate"]["observed"] == 0
-    assert checks["availability"]["observed"] == 1
+    assert checks["error_rate"]["observed"] == 0  # availability is judged with it
+    assert "availability" not in checks
     assert 0 < checks["latency_p95_ms"]["observed"] < 200
     assert rb["verification"]["requests"] >= 10
     # Prometheus really saw the failing version's errors before the rollback.
