@@ -219,20 +219,7 @@ def _verify(env: Env, plan: RollbackPlan, since: datetime, now: datetime, owner:
     policy = env.playbook.rollback.verification
     if now < since + policy.window:
         return False
-    baseline = None
-    if policy.source == "prometheus":
-        if not policy.prometheus_url:
-            raise BackendError("verification source prometheus needs prometheus_url")
-        obs = verify.from_prometheus(
-            policy.prometheus_url, policy.queries, service=plan.service, version=plan.to_version
-        )
-    else:
-        obs = verify.from_gateway(
-            env, service=plan.service, version=plan.to_version, since=since, until=now
-        )
-        baseline = verify.baseline_from_gateway(
-            env, service=plan.service, version=plan.to_version, before=since, span=policy.baseline
-        )
+    obs, baseline = _observe(env, plan, since, now)
     rules = verify.Rules(
         criteria=[c.model_dump() for c in policy.criteria],
         min_requests=policy.min_requests,
@@ -273,6 +260,27 @@ def _verify(env: Env, plan: RollbackPlan, since: datetime, now: datetime, owner:
         return True
     _note_verification(env, plan.rollback_id, results)
     return False
+
+
+def _observe(
+    env: Env, plan: RollbackPlan, since: datetime, now: datetime
+) -> tuple[verify.Observation, verify.Observation | None]:
+    """The target since the switch, and its own baseline before it (gateway source only)."""
+    policy = env.playbook.rollback.verification
+    if policy.source == "prometheus":
+        if not policy.prometheus_url:
+            raise BackendError("verification source prometheus needs prometheus_url")
+        obs = verify.from_prometheus(
+            policy.prometheus_url, policy.queries, service=plan.service, version=plan.to_version
+        )
+        return obs, None
+    obs = verify.from_gateway(
+        env, service=plan.service, version=plan.to_version, since=since, until=now
+    )
+    baseline = verify.baseline_from_gateway(
+        env, service=plan.service, version=plan.to_version, before=since, span=policy.baseline
+    )
+    return obs, baseline
 
 
 def _criterion(check: dict[str, Any]) -> str:
