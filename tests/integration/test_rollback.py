@@ -132,7 +132,10 @@ def test_rollback_switches_verifies_and_records(
     plan = api.post("/api/v1/services/fraud/rollback", json={"dry_run": True}).json()
     assert (plan["from_version"], plan["to_version"]) == ("v2", "v1")
     with Traffic(live_server.url, "fraud") as traffic:
-        time.sleep(0.3)
+        deadline = time.monotonic() + 60
+        while not traffic.answers:  # v2 has answered (failed) before the rollback is asked
+            assert time.monotonic() < deadline, "no prediction was answered"
+            time.sleep(0.01)
         asked = time.time()
         r = api.post("/api/v1/services/fraud/rollback", json={"incident_id": incident_id})
         assert r.status_code == 202, r.text
