@@ -82,3 +82,15 @@ def test_a_short_baseline_falls_back_to_the_limits() -> None:
     after = Observation(requests=400, values={"error_rate": 0.0}, errors=0)
     outcome = judge(after, RULES, base)
     assert outcome.passed and "vs the limit 5.00%" in outcome.results["compared"]
+
+
+def test_a_target_as_slow_as_before_is_at_its_own_normal() -> None:
+    base = Observation(requests=1000, values={"latency_p95_ms": 260.0}, errors=5)
+    same = Observation(requests=200, values={"latency_p95_ms": 280.0}, errors=1)
+    outcome = judge(same, RULES, base)
+    assert outcome.passed
+    (latency,) = [c for c in outcome.results["checks"] if c["metric"] == "latency_p95_ms"]
+    assert latency["baseline"] == 260.0
+    slower = Observation(requests=200, values={"latency_p95_ms": 900.0}, errors=1)
+    assert not judge(slower, RULES, base).passed
+    assert not judge(same, RULES, None).passed  # no baseline: the 200 ms criterion holds

@@ -219,7 +219,19 @@ def _verify(env: Env, plan: RollbackPlan, since: datetime, now: datetime, owner:
     policy = env.playbook.rollback.verification
     if now < since + policy.window:
         return False
-    obs, baseline = _observe(env, plan, since, now)
+    obs = _observe(env, plan, since, now)
+    waited = (now - since).total_seconds()
+    patient = now < since + policy.window + policy.max_wait
+    if obs.requests < policy.min_requests and patient:
+        _note_verification(
+            env, plan.rollback_id, {"requests": obs.requests, "min_requests": policy.min_requests}
+        )
+        return False
+    baseline = None
+    if policy.source == "gateway":  # read once, when there is enough to judge
+        baseline = verify.baseline_from_gateway(
+            env, service=plan.service, version=plan.to_version, before=since, span=policy.baseline
+        )
     rules = verify.Rules(
         criteria=[c.model_dump() for c in policy.criteria],
         min_requests=policy.min_requests,
@@ -227,67 +239,50 @@ def _verify(env: Env, plan: RollbackPlan, since: datetime, now: datetime, owner:
         tolerance=policy.tolerance,
     )
     outcome = verify.judge(obs, rules, baseline)
-    waited = (now - since).total_seconds()
-    results = {**outcome.results, "window_seconds": waited}
+    _conclude_verification(env, plan, outcome, waited, owner)
+    return True
+
+
+def _conclude_verification(
+    env: Env, plan: RollbackPlan, outcome: verify.Outcome, waited: float, owner: str
+) -> None:
+    """Succeeded, failed (enough requests to tell), or inconclusive (waited long enough)."""
     assert plan.rollback_id is not None
+    results = {**outcome.results, "window_seconds": waited}
     if outcome.passed:
-        conclude(
-            env,
-            plan.rollback_id,
-            "succeeded",
-            f"verification passed: {results['compared']}",
-            results,
-            owner=owner,
-        )
-        return True
-    if outcome.enough:
+        state, reason = "succeeded", f"verification passed: {results['compared']}"
+    elif outcome.enough:
         failed = [c for c in results["checks"] if not c["ok"]]
         why = "; ".join(f"{c['metric']}: {c.get('compared') or _criterion(c)}" for c in failed)
-        conclude(
-            env, plan.rollback_id, "failed", f"verification failed: {why}", results, owner=owner
+        state, reason = "failed", f"verification failed: {why}"
+    else:
+        state = "inconclusive"
+        reason = (
+            f"switched to {plan.to_version}, but only {results['requests']:g} requests reached "
+            f"it in {waited:.0f}s ({results['min_requests']} needed to judge it): not verified"
         )
-        return True
-    if now >= since + policy.window + policy.max_wait:
-        conclude(
-            env,
-            plan.rollback_id,
-            "inconclusive",
-            f"switched to {plan.to_version}, but only {obs.requests:g} requests reached it in "
-            f"{waited:.0f}s ({policy.min_requests} needed to judge it): not verified",
-            results,
-            owner=owner,
-        )
-        return True
-    _note_verification(env, plan.rollback_id, results)
-    return False
+    conclude(env, plan.rollback_id, state, reason, results, owner=owner)
 
 
-def _observe(
-    env: Env, plan: RollbackPlan, since: datetime, now: datetime
-) -> tuple[verify.Observation, verify.Observation | None]:
-    """The target since the switch, and its own baseline before it (gateway source only)."""
+def _observe(env: Env, plan: RollbackPlan, since: datetime, now: datetime) -> verify.Observation:
+    """The target since the switch (through PromQL, or the gateway's samples)."""
     policy = env.playbook.rollback.verification
     if policy.source == "prometheus":
         if not policy.prometheus_url:
             raise BackendError("verification source prometheus needs prometheus_url")
-        obs = verify.from_prometheus(
+        return verify.from_prometheus(
             policy.prometheus_url, policy.queries, service=plan.service, version=plan.to_version
         )
-        return obs, None
-    obs = verify.from_gateway(
+    return verify.from_gateway(
         env, service=plan.service, version=plan.to_version, since=since, until=now
     )
-    baseline = verify.baseline_from_gateway(
-        env, service=plan.service, version=plan.to_version, before=since, span=policy.baseline
-    )
-    return obs, baseline
 
 
 def _criterion(check: dict[str, Any]) -> str:
     return f"observed {check['observed']}, needs {check['op']} {check['value']}"
 
 
-def _note_verification(env: Env, rollback_id: int, results: dict[str, Any]) -> None:
+def _note_verification(env: Env, rollback_id: int | None, results: dict[str, Any]) -> None:
     with env.db.session(durable=False) as session:
         rb = session.get(Rollback, rollback_id)
         assert rb is not None

@@ -56,6 +56,8 @@ class Rules:
 
 
 ERROR_METRICS = ("error_rate", "availability")
+#: A target's p95 above the criterion still passes within this factor of its own baseline.
+LATENCY_SLACK = 1.5
 
 
 def judge(obs: Observation, rules: Rules, baseline: Observation | None = None) -> Outcome:
@@ -74,13 +76,7 @@ def judge(obs: Observation, rules: Rules, baseline: Observation | None = None) -
     for c in rules.criteria:
         if c["metric"] in ERROR_METRICS and errors is not None:
             continue
-        value = obs.values.get(c["metric"])
-        ok = (
-            value is None
-            and c["metric"] not in ERROR_METRICS
-            or (value is not None and OPS[c["op"]](value, c["value"]))
-        )
-        checks.append({**c, "observed": value, "ok": ok})
+        checks.append(_criterion_check(c, obs, baseline))
     passed = enough and all(c["ok"] for c in checks)
     results: dict[str, Any] = {
         "requests": obs.requests,
@@ -89,6 +85,21 @@ def judge(obs: Observation, rules: Rules, baseline: Observation | None = None) -
         "compared": errors["compared"] if errors else "criteria only",
     }
     return Outcome(passed=passed, enough=enough, results=results)
+
+
+def _criterion_check(
+    c: dict[str, Any], obs: Observation, baseline: Observation | None
+) -> dict[str, Any]:
+    """One criterion; a target as slow as it was before the switch is at its own normal."""
+    value = obs.values.get(c["metric"])
+    if value is None:
+        return {**c, "observed": None, "ok": c["metric"] not in ERROR_METRICS}
+    ok = OPS[c["op"]](value, c["value"])
+    before = baseline.values.get(c["metric"]) if baseline is not None else None
+    if not ok and before is not None and c["metric"] == "latency_p95_ms":
+        ok = value <= LATENCY_SLACK * before
+        return {**c, "observed": value, "baseline": before, "ok": ok}
+    return {**c, "observed": value, "ok": ok}
 
 
 def _error_check(
@@ -188,20 +199,8 @@ def from_gateway(
 def baseline_from_gateway(
     env: Env, *, service: str, version: str, before: datetime, span: timedelta
 ) -> Observation:
-    """The version's own requests and errors over ``span`` before the switch."""
-    with env.db.read() as session:
-        sums = samples.totals(
-            session=session,
-            service=service,
-            version=version,
-            start=before - span,
-            end=before,
-            names=["requests", "errors"],
-            source="gateway",
-        )
-    return Observation(
-        requests=sums.get("requests", 0.0), values={}, errors=sums.get("errors", 0.0)
-    )
+    """The version's own requests, errors and p95 over ``span`` before the switch."""
+    return from_gateway(env, service=service, version=version, since=before - span, until=before)
 
 
 def from_prometheus(
