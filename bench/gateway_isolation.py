@@ -53,7 +53,8 @@ def main() -> None:
         for i in range(args.requests)
     ]
     with warroom_server() as wr:
-        api = httpx.Client(base_url=wr.url, headers={"Authorization": f"Bearer {wr.token}"})
+        headers = {"Authorization": f"Bearer {wr.token}"}
+        api = httpx.Client(base_url=wr.url, headers=headers, timeout=60)
         for name, artifact in (("fast", str(model)), ("slow", "tests.support.models:slow")):
             api.post("/api/v1/services", json={"name": name}).raise_for_status()
             body = {"version": "v1", "artifact": artifact}
