@@ -6,14 +6,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import Clock, LiveServer
 from tests.support.models import sample_rows, train
 from warroom.config import Settings
 from warroom.deploy.models import FINAL_STATES
@@ -170,7 +170,10 @@ def test_rollback_switches_verifies_and_records(
     assert refused.status_code == 409
 
 
-def test_no_stable_version_is_refused(live_server: LiveServer, tmp_path: Path) -> None:
+def test_no_stable_version_is_refused(
+    live_server: LiveServer, tmp_path: Path, clock: Clock
+) -> None:
+    clock.set(datetime.now(UTC))  # a busy machine must not age version a between deploys
     api = live_server.client(live_server.responder_token)
     api.post("/api/v1/services", json={"name": "churn"})
     model = str(train(tmp_path / "m.joblib"))
