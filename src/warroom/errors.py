@@ -13,6 +13,7 @@
     │   └── RateLimited           the platform said 429: retry after ``retry_after`` seconds
     ├── BackendError              a deployment backend step failed (prepare, switch, retire)
     ├── PredictionFailed          a model version raised, or is not loaded, on a prediction
+    ├── InputRejected             the model refused the request's input (the client's mistake)
     ├── DiagnosticError           a runbook diagnostic step could not give an answer
     ├── AuthError                 missing or unknown token / integration key
     └── Forbidden                 the token's role may not do this
@@ -97,6 +98,18 @@ class PredictionFailed(WarroomError):
     def __init__(self, service: str, version: str, cause: Exception):
         self.service, self.version = service, version
         super().__init__(f"model {service} {version} failed: {type(cause).__name__}: {cause}")
+
+
+class InputRejected(WarroomError):
+    """The model refused the input (wrong number of features, wrong type, failed validation):
+    the client's mistake, answered 4xx and never counted as a failure of the model."""
+
+    def __init__(self, service: str, version: str, cause: Exception):
+        self.service, self.version = service, version
+        super().__init__(
+            f"model {service} {version} rejected the input: {type(cause).__name__}: "
+            f"{str(cause)[:500]} (check the request's features: number, order and types)"
+        )
 
 
 class DiagnosticError(WarroomError):

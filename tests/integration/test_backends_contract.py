@@ -169,3 +169,18 @@ def test_backend_refuses_a_missing_target(case: Case) -> None:
     with pytest.raises(BackendError):
         case.backend.prepare(missing)
         case.backend.switch(missing)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_backend_puts_the_routing_back_or_says_it_cannot(case: Case) -> None:
+    snapshot = case.backend.prepare(case.plan)
+    case.backend.switch(case.plan)
+    case.backend.retire(case.plan)
+    if "restore" not in case.backend.capabilities or case.plan.config.get("mode") == "undo":
+        with pytest.raises(BackendError, match="cannot put"):
+            case.backend.restore(case.plan, snapshot)
+        return
+    case.backend.restore(case.plan, snapshot)
+    case.backend.restore(case.plan, snapshot)  # idempotent
+    assert case.serving() == "v2"
+    assert not case.retired()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -168,3 +169,35 @@ less_accurate = LessAccurate
 def price(rows: Sequence[Sequence[float]]) -> list[list[float]]:
     """A regression model (a house price from its features): one value per row."""
     return [[float(sum(row))] for row in rows]
+
+
+class Gate:
+    """A model stuck on a dependency: each call waits until the test opens the gate, so a
+    test can hold calls in flight for as long as it needs, without timing anything."""
+
+    _cond = threading.Condition()
+    waiting = 0
+    opened = threading.Event()
+
+    @classmethod
+    def reset(cls) -> None:
+        with cls._cond:
+            cls.waiting = 0
+        cls.opened.clear()
+
+    @classmethod
+    def wait_for(cls, calls: int, timeout: float = 60) -> bool:
+        """Until ``calls`` calls are held at the gate (False if that never happens)."""
+        with cls._cond:
+            return cls._cond.wait_for(lambda: cls.waiting >= calls, timeout=timeout)
+
+    @classmethod
+    def predict_proba(cls, rows: Sequence[Sequence[float]]) -> list[list[float]]:
+        with cls._cond:
+            cls.waiting += 1
+            cls._cond.notify_all()
+        cls.opened.wait(timeout=120)
+        return [[0.5, 0.5] for _ in rows]
+
+
+gate = Gate

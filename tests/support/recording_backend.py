@@ -9,6 +9,7 @@ from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
 
 class RecordingBackend(Backend):
     name = "recording"
+    capabilities = frozenset({"prepare", "switch", "retire", "restore"})
 
     def __init__(self, versions: set[str], serving: str):
         self.versions = set(versions)
@@ -30,3 +31,9 @@ class RecordingBackend(Backend):
         self.calls.append("retire")
         if plan.from_version:
             self.scaled_down.add(plan.from_version)
+
+    def restore(self, plan: RollbackPlan, snapshot: dict[str, Any]) -> None:
+        self.calls.append("restore")
+        self.serving = snapshot["serving"]
+        if plan.from_version:
+            self.scaled_down.discard(plan.from_version)

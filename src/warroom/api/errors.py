@@ -23,6 +23,7 @@ from warroom.errors import (
     Conflict,
     DeliveryError,
     Forbidden,
+    InputRejected,
     InvalidInput,
     NotFound,
     PlaybookError,
@@ -42,6 +43,7 @@ STATUS: dict[type[WarroomError], int] = {
     BackendError: 502,
     ChatError: 502,
     PredictionFailed: 502,
+    InputRejected: 422,
 }
 
 

@@ -12,16 +12,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from warroom.api.errors import encodable, status_for
-from warroom.errors import PredictionFailed, WarroomError
+from warroom.errors import InputRejected, PredictionFailed, WarroomError
 from warroom.gateway.metrics import GatewayMetrics
 from warroom.gateway.runtime import Gateway, Prediction
 
 PREFIX = "/v1/models/"
+#: Worker threads one service's predictions may hold at once (anyio's own default limit is
+#: 40 for the whole process: a stuck model would take them all).
+THREADS_PER_SERVICE = 32
 SUFFIX = "/predict"
 
 
@@ -51,6 +55,7 @@ class PredictEndpoint:
         self.app = app
         self.gateway = gateway
         self.metrics = metrics
+        self.limiters: dict[str, anyio.CapacityLimiter] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         service = service_of(scope)
@@ -74,21 +79,29 @@ class PredictEndpoint:
         await _answer(send, 200, _payload(answer))
 
     async def _predict(self, service: str, features: list[float]) -> Prediction:
-        """In-process models run on the event loop: one thread doing CPU-bound predictions
-        beats forty contending for the GIL; HTTP upstreams and slow models use the pool."""
-        runtime = self.gateway.services.get(service)
+        """No model call runs on the event loop: each goes to a worker thread, under a limit
+        per service, so a slow or stuck model holds only its own service's threads and every
+        other service keeps answering."""
         try:
-            if runtime is None or runtime.remote or runtime.slow:
-                answer = await run_in_threadpool(self.gateway.predict, service, features)
-            else:
-                answer = self.gateway.predict(service, features)
+            answer = await anyio.to_thread.run_sync(
+                self.gateway.predict, service, features, limiter=self._limiter(service)
+            )
         except PredictionFailed as failed:
             self.metrics.record_error(service, failed.version)
+            raise
+        except InputRejected as rejected:
+            self.metrics.record_rejected(service, rejected.version)
             raise
         self.metrics.record(
             service, answer.version, answer.latency_ms, answer.prediction, answer.probability
         )
         return answer
+
+    def _limiter(self, service: str) -> anyio.CapacityLimiter:
+        found = self.limiters.get(service)
+        if found is None:
+            found = self.limiters[service] = anyio.CapacityLimiter(THREADS_PER_SERVICE)
+        return found
 
 
 def _payload(answer: Prediction) -> dict[str, Any]:

@@ -302,7 +302,8 @@ def _rollback(
 ) -> str:
     now, playbook = env.clock(), env.playbook
     with env.db.session() as session:
-        service = incidents.get(session=session, incident_id=incident_id).service
+        incident = incidents.get(session=session, incident_id=incident_id)
+        service = incident.service
         if service is None:
             raise InvalidInput(f"{incident_id} names no service to roll back")
         if args and args[0] in ("dry-run", "--dry-run"):
@@ -312,6 +313,7 @@ def _rollback(
                 to_version=None,
                 stable_after=playbook.rollback.stable_after,
                 now=now,
+                reported=rollbacks.reported_version(session=session, incident=incident),
             )
             return (
                 f"Dry run: {service} {plan['from_version']} → {plan['to_version']}\n"

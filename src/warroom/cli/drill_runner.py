@@ -34,7 +34,7 @@ from warroom.drills.kinds import KINDS
 from warroom.errors import WarroomError
 
 SCENARIOS = KINDS
-FINAL = ("succeeded", "failed", "timed_out", "error")
+FINAL = ("succeeded", "inconclusive", "reverted", "failed", "timed_out", "error")
 
 
 @dataclass(frozen=True)

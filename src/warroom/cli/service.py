@@ -27,6 +27,9 @@ def service_create(
     backend: str = typer.Option("gateway", help="gateway, kubernetes, mlflow or command"),
     config: str = typer.Option("{}", help="backend configuration as JSON"),
     description: str = typer.Option("", help="what the model does"),
+    probe: str = typer.Option(
+        None, help="one row of features (JSON list or a,b,c) every new version must answer"
+    ),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
@@ -40,6 +43,7 @@ def service_create(
         "backend": backend,
         "backend_config": backend_config,
         "description": description,
+        "probe": _features(probe),
     }
     Api(url, token).call("POST", "/api/v1/services", json=body)
     console.print(f"service {name} created ({backend})")
@@ -117,19 +121,37 @@ def deploy(
     endpoint: str = typer.Option(None, help="HTTP upstream URL instead of an artifact"),
     weight: float = typer.Option(100, min=0, max=100, help="percent of traffic for it"),
     threshold: float = typer.Option(0.5, help="decision threshold"),
+    probe: str = typer.Option(
+        None, help="features to check it with before traffic moves (default: the service's)"
+    ),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
-    """Deploy a version of a model service with a share of traffic (canary: --weight 10)."""
+    """Deploy a version of a model service with a share of traffic (canary: --weight 10).
+
+    The version is checked first (its model loads and answers the probe input, or its
+    endpoint answers); one that cannot serve is refused and traffic stays as it was."""
     body = {
         "version": version,
         "artifact": artifact,
         "endpoint": endpoint,
         "weight": weight,
         "threshold": threshold,
+        "probe": _features(probe),
     }
     detail = Api(url, token).call("POST", f"/api/v1/services/{service}/versions", json=body)
     console.print(f"deployed {service} {version}; weights now {detail['weights']}")
+
+
+def _features(text: str | None) -> list[float] | None:
+    """A row of features from ``[1, 2.5]`` or ``1,2.5``; None when not given."""
+    if text is None:
+        return None
+    try:
+        values = json.loads(text) if text.lstrip().startswith("[") else text.split(",")
+        return [float(v) for v in values]
+    except (ValueError, TypeError):
+        fail(f"--probe {text!r}: expected numbers, as a JSON list or separated by commas")
 
 
 def versions(

@@ -24,7 +24,7 @@ from warroom.demo.setup import Pager
 from warroom.demo.view import View
 
 SERVICE = "loan-approval"
-FINAL = ("succeeded", "failed", "timed_out", "error")
+FINAL = ("succeeded", "inconclusive", "reverted", "failed", "timed_out", "error")
 
 
 def train(home: Path) -> tuple[Path, Path, Any, Any]:

@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.storage.base import Base
-from warroom.storage.bounds import JsonObject
+from warroom.storage.bounds import FiniteFloat, JsonObject
 
 VersionState = Literal["active", "standby", "retired", "bad"]
 RollbackState = Literal[
-    "planned", "snapshotted", "switched", "verifying", "succeeded", "failed", "timed_out", "error"
+    "planned",
+    "snapshotted",
+    "switched",
+    "verifying",
+    "succeeded",
+    "inconclusive",
+    "reverted",
+    "failed",
+    "timed_out",
+    "error",
 ]
-FINAL_STATES = ("succeeded", "failed", "timed_out", "error")
+#: succeeded: switched and verified. inconclusive: switched, but too little traffic reached
+#: the target to judge it. reverted: a step failed and the routing was put back as it was.
+#: failed: nothing moved (prepare failed) or the verification found the target unhealthy.
+#: timed_out / error: the hard timeout or an unexpected error (routing put back if it moved).
+FINAL_STATES = ("succeeded", "inconclusive", "reverted", "failed", "timed_out", "error")
+#: The endings that did not mitigate anything: a person must act.
+UNSUCCESSFUL_STATES = ("reverted", "failed", "timed_out", "error")
 
 
 class ModelService(Base):
@@ -27,6 +42,8 @@ class ModelService(Base):
     backend: Mapped[str] = mapped_column(String(32), default="gateway")
     backend_config: Mapped[dict[str, Any]]
     fallback: Mapped[dict[str, Any] | None]
+    # One row of features every new version must answer before it gets traffic.
+    probe: Mapped[list[Any] | None]
     degraded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -94,8 +111,18 @@ class Rollback(Base):
     snapshot: Mapped[dict[str, Any]]
     verification: Mapped[dict[str, Any]]
     steps: Mapped[list[dict[str, Any]]]
+    # The traffic weights before the first step: put back when a step fails, so that a
+    # rollback either completes or leaves routing as it was.
+    previous_weights: Mapped[dict[str, float] | None]
     # Only one rollback per service may be in flight: a unique slot that final states free.
     in_flight_service: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+#: One row of features that a new version must answer before any traffic moves to it.
+Probe = Annotated[
+    list[FiniteFloat],
+    Field(min_length=1, max_length=10_000, description="one row of features"),
+]
 
 
 class ServiceCreate(BaseModel):
@@ -106,6 +133,7 @@ class ServiceCreate(BaseModel):
     backend: Literal["gateway", "kubernetes", "mlflow", "command"] = "gateway"
     backend_config: JsonObject = Field(default_factory=dict)
     fallback: JsonObject | None = None
+    probe: Probe | None = None
 
 
 class VersionRead(BaseModel):
@@ -136,6 +164,7 @@ class ServiceRead(BaseModel):
     backend: str
     degraded: bool
     fallback: dict[str, Any] | None
+    probe: list[float] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -144,6 +173,9 @@ class ServiceDetail(ServiceRead):
     versions: list[VersionRead]
     weights: dict[str, float]
     stable_target: str | None
+    #: Per version: requests whose input the model refused over the last 24 h (the
+    #: client's mistake, 422; not part of the error rate).
+    rejected_inputs_24h: dict[str, int] = Field(default_factory=dict)
 
 
 class DeploymentEventRead(BaseModel):
@@ -170,6 +202,9 @@ class DeployRequest(BaseModel):
     weight: float = Field(default=100.0, ge=0, le=100)
     threshold: float = Field(default=0.5, gt=0, lt=1)
     labels: dict[str, str] = Field(default_factory=dict)
+    probe: Probe | None = Field(
+        default=None, description="features to check the version with (default: the service's)"
+    )
 
 
 class RollbackRequest(BaseModel):
@@ -201,3 +236,4 @@ class RollbackRead(BaseModel):
     snapshot: dict[str, Any]
     verification: dict[str, Any]
     steps: list[dict[str, Any]]
+    previous_weights: dict[str, float] | None = None

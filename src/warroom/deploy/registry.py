@@ -32,6 +32,7 @@ def create_service(
         backend=spec.backend,
         backend_config=spec.backend_config,
         fallback=spec.fallback,
+        probe=spec.probe,
         degraded=False,
         created_at=now,
         updated_at=now,
@@ -99,9 +100,16 @@ def facts(rows: list[ModelVersion]) -> list[VersionFacts]:
 
 
 def deploy(
-    *, session: Session, service: str, spec: DeployRequest, actor: str, now: datetime
+    *,
+    session: Session,
+    service: str,
+    spec: DeployRequest,
+    actor: str,
+    now: datetime,
+    checked: str | None = None,
 ) -> ModelVersion:
-    """Add a version and give it ``spec.weight`` % of traffic (the rest keeps its proportions)."""
+    """Add a version and give it ``spec.weight`` % of traffic (the rest keeps its proportions);
+    ``checked`` says how it was checked beforehand (see ``probe.check``), for the record."""
     get_service(session=session, name=service)
     if (spec.artifact is None) == (spec.endpoint is None):
         raise InvalidInput(
@@ -138,6 +146,7 @@ def deploy(
         now=now,
         kind="deploy",
         version=spec.version,
+        details={"checked": checked} if checked else None,
     )
     return row
 

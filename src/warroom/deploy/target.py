@@ -47,19 +47,48 @@ def why_not(v: VersionFacts, *, now: datetime, stable_after: timedelta) -> str |
     return None
 
 
+def suspect(
+    versions: list[VersionFacts], *, reported: str | None = None, exclude: str | None = None
+) -> VersionFacts | None:
+    """The version a rollback moves traffic away from.
+
+    The version the incident is about (``reported``, e.g. a detector's ``version`` label)
+    when it is known and takes traffic; else the newest deploy taking traffic, whatever its
+    share (a 10 % canary is the suspect, not the 90 % it runs beside)."""
+    serving = [v for v in versions if v.weight > 0 and v.version != exclude]
+    named = next((v for v in serving if v.version == reported), None)
+    if named is not None:
+        return named
+    return max(serving, key=lambda v: v.deployed_at, default=None)
+
+
 def choose(
-    versions: list[VersionFacts], *, now: datetime, stable_after: timedelta
+    versions: list[VersionFacts],
+    *,
+    now: datetime,
+    stable_after: timedelta,
+    reported: str | None = None,
 ) -> tuple[VersionFacts | None, list[str]]:
-    """The newest earlier stable version than the current one, and why others were skipped."""
-    live = current(versions)
+    """The version to roll back to, and why others were skipped.
+
+    Candidates are the versions deployed before the suspect (see ``suspect``), whatever
+    traffic they take now (the stable side of a canary may already serve 90 %): the newest
+    one an operator marked stable, else the newest that served at full traffic for
+    ``stable_after``."""
+    bad = suspect(versions, reported=reported)
     earlier = [
         v
         for v in versions
-        if live is None or (v.version != live.version and v.deployed_at <= live.deployed_at)
+        if bad is None or (v.version != bad.version and v.deployed_at <= bad.deployed_at)
     ]
+    newest_first = sorted(earlier, key=lambda v: v.deployed_at, reverse=True)
     skipped: list[str] = []
-    for v in sorted(earlier, key=lambda v: v.deployed_at, reverse=True):
-        reason = why_not(v, now=now, stable_after=stable_after)
+    reasons = {v.version: why_not(v, now=now, stable_after=stable_after) for v in newest_first}
+    marked = [v for v in newest_first if v.marked_stable and reasons[v.version] is None]
+    if marked:
+        return marked[0], skipped
+    for v in newest_first:
+        reason = reasons[v.version]
         if reason is None:
             return v, skipped
         skipped.append(f"{v.version}: {reason}")

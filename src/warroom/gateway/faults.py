@@ -128,10 +128,7 @@ class FaultTable(dict[str, Fault]):
             raise NotFound(f"model {runtime.name} {v.version} is not loaded: {fault.message}")
         if fault.kind == "error-burst" and random.random() < fault.error_rate:
             raise InjectedFault("upstream feature store timed out (drill)")
-        if fault.kind == "latency":
-            # Sleeping on the event loop would stall every request: move this service's
-            # predictions to the thread pool (the sync thread keeps it so while it is slow).
-            runtime.slow = True
+        if fault.kind == "latency":  # predictions run in the thread pool, never on the loop
             time.sleep(fault.delay_ms / 1000)
         proba = np.asarray(v.predictor.predict_proba([features]), dtype=float)[0]
         return shifted(proba, fault.drift) if fault.kind == "drift" else proba

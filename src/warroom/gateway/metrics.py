@@ -33,6 +33,13 @@ class GatewayMetrics:
         self.predictions = Counter(
             "warroom_model_predictions", "Predictions by class", [*labels, "cls"], registry=registry
         )
+        self.rejected = Counter(
+            "warroom_model_rejected_inputs",
+            "Requests whose input the model refused (the client's error, not counted as "
+            "requests or errors)",
+            labels,
+            registry=registry,
+        )
         self.low_confidence = Counter(
             "warroom_model_low_confidence",
             "Predictions whose confidence is below the low-confidence bound",
@@ -75,3 +82,6 @@ class GatewayMetrics:
     def record_error(self, service: str, version: str) -> None:
         self._for(service, version)[0].inc()
         self.errors.labels(service, version).inc()
+
+    def record_rejected(self, service: str, version: str) -> None:
+        self.rejected.labels(service, version).inc()

@@ -37,9 +37,6 @@ class ServiceRuntime:
     #: (version names, cumulative weights), replaced as one object so readers never mix.
     table: tuple[list[str], list[float]] = field(default_factory=lambda: ([], []))
     remote: bool = False
-    #: Set when a live version's model is slow (p50 > 2 ms): its calls then leave the event
-    #: loop for the thread pool, so one slow model does not stall every other request.
-    slow: bool = False
     updated_at: datetime | None = None
     #: A release in shadow: (candidate version, share of requests mirrored to it).
     shadow: tuple[str, float] | None = None

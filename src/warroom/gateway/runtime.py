@@ -20,8 +20,9 @@ from warroom.deploy.loaders import load
 from warroom.detect import review
 from warroom.detect.labels import Ledger
 from warroom.detect.windows import OutcomeWindow
-from warroom.errors import NotFound, PredictionFailed
+from warroom.errors import InputRejected, NotFound, PredictionFailed
 from warroom.gateway.faults import FaultTable
+from warroom.gateway.rejects import Rejections, refused_by_model
 from warroom.gateway.routing import ServiceRuntime, VersionRuntime
 from warroom.gateway.shadow import ShadowMirror
 from warroom.intake.batch import IntakeEnv
@@ -56,6 +57,7 @@ class Gateway:
         self.ledger = Ledger(horizon=horizon)
         self.faults = FaultTable()
         self.shadow = ShadowMirror()
+        self.rejections = Rejections()
 
     def window(self, service: str, version: str) -> OutcomeWindow:
         key = (service, version)
@@ -173,12 +175,9 @@ class Gateway:
         v = runtime.pick()
         start = time.perf_counter()
         try:
-            if v.predictor is None:
-                raise NotFound(f"model {service} {v.version} is not loaded: {v.load_error}")
-            if self.faults:  # a drill's fault is active (gateway/faults.py)
-                proba = self.faults.predict(runtime, v, features)
-            else:
-                proba = np.asarray(v.predictor.predict_proba([features]), dtype=float)[0]
+            proba = self._call(runtime, v, features)
+        except InputRejected:
+            raise
         except Exception as exc:
             latency = (time.perf_counter() - start) * 1000
             v.window.add(
@@ -199,6 +198,7 @@ class Gateway:
                     predicted=None,
                 )
             raise PredictionFailed(service, v.version, exc) from exc
+        self.rejections.answered_ok(service, v.version, len(features))
         # Only the model call is timed: routing, queueing for a pool thread and recording
         # happen outside the timer, so the latency detector judges the model, not the host.
         latency = (time.perf_counter() - start) * 1000
@@ -263,6 +263,23 @@ class Gateway:
             value=value,
         )
         return Prediction(request_id, v.version, None, value, None, latency)
+
+    def _call(self, runtime: ServiceRuntime, v: VersionRuntime, features: list[float]) -> Any:
+        """The model's probabilities for one row; InputRejected when it refused the input."""
+        if v.predictor is None:
+            raise NotFound(f"model {runtime.name} {v.version} is not loaded: {v.load_error}")
+        try:
+            if self.faults:  # a drill's fault is active (gateway/faults.py)
+                return self.faults.predict(runtime, v, features)
+            raw = v.predictor.predict_proba([features])
+        except Exception as exc:
+            if refused_by_model(exc, remote=bool(v.endpoint)) and self.rejections.client_error(
+                runtime.name, v.version, len(features)
+            ):
+                self.rejections.count(runtime.name, v.version)
+                raise InputRejected(runtime.name, v.version, exc) from exc
+            raise
+        return np.asarray(raw, dtype=float)[0]
 
     def _hold(
         self,

@@ -28,6 +28,7 @@ class GatewaySync:
         self.settings = gateway.env.settings
         self.seen: dict[str, datetime] = {}
         self.last_snapshot = time.time()
+        self.rejected_seen: dict[tuple[str, str], int] = {}
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="gateway-sync", daemon=True)
 
@@ -63,17 +64,12 @@ class GatewaySync:
         self.last_snapshot = now
         at = datetime.fromtimestamp(now, UTC)
         rows = []
-        slow: dict[str, bool] = {}
         for (service, version), window in list(self.gateway.windows.items()):
             stats = window.stats(since=since)
             if stats.count:
                 rows.append((service, version, stats))
-                slow[service] = slow.get(service, False) or stats.latency_p50_ms > 2.0
-        for service, is_slow in slow.items():
-            runtime = self.gateway.services.get(service)
-            if runtime is not None:
-                runtime.slow = is_slow
-        if not rows:
+        rejected = self._rejected_since_last()
+        if not rows and not rejected:
             return
         with self.gateway.env.db.session() as session:
             for service, version, stats in rows:
@@ -94,3 +90,20 @@ class GatewaySync:
                     values=values,
                     source="gateway",
                 )
+            for (service, version), count in rejected.items():
+                samples.record(
+                    session=session,
+                    service=service,
+                    version=version,
+                    at=at,
+                    values={"rejected": count},
+                    source="gateway",
+                )
+
+    def _rejected_since_last(self) -> dict[tuple[str, str], int]:
+        """Inputs each version refused since the previous snapshot (a sample of their own:
+        never part of the requests and errors that detection and verification judge)."""
+        totals = self.gateway.rejections.totals()
+        fresh = {k: n - self.rejected_seen.get(k, 0) for k, n in totals.items()}
+        self.rejected_seen = totals
+        return {k: n for k, n in fresh.items() if n > 0}

@@ -186,9 +186,18 @@ def _promql() -> dict[str, str]:
 
 
 class Verification(Strict):
+    """How a rollback's target is judged after the switch: its error rate against its own
+    recent baseline (one-sided test at ``alpha``, a rise above ``tolerance`` fails), or
+    against the criteria when it has no baseline; ``min_requests`` needed, awaited for up to
+    ``max_wait`` after ``window``, else the outcome is inconclusive (never an escalation)."""
+
     source: Literal["gateway", "prometheus"] = "gateway"
     window: Duration = Field(default="10s", validate_default=True)
-    min_requests: int = Field(default=20, ge=0)
+    min_requests: int = Field(default=50, ge=1)
+    max_wait: Duration = Field(default="60s", validate_default=True)
+    baseline: Duration = Field(default="1h", validate_default=True)
+    alpha: float = Field(default=0.001, gt=0, lt=0.5)
+    tolerance: float = Field(default=0.02, ge=0, lt=1)
     criteria: list[Criterion] = Field(default_factory=_seed_criteria)
     prometheus_url: str | None = None
     queries: dict[str, str] = Field(default_factory=_promql)

@@ -141,10 +141,10 @@ def service_checks(env: Env, *, now: datetime) -> list[Check]:
         chosen, skipped = target.choose(facts, now=now, stable_after=policy.stable_after)
         error = None
         if chosen is not None:
-            live = target.current(facts)
+            bad = target.suspect(facts, exclude=chosen.version)
             plan = RollbackPlan(
                 service=name,
-                from_version=live.version if live else None,
+                from_version=bad.version if bad else None,
                 to_version=chosen.version,
                 environment=policy.environment,
                 config=config,

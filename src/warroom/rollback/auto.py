@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from warroom.alerts.models import Alert
 from warroom.chat import service as chat
 from warroom.deploy import registry, target
-from warroom.deploy.models import ModelService, Rollback
+from warroom.deploy.models import UNSUCCESSFUL_STATES, ModelService, Rollback
 from warroom.deploy.policy import Decision, Facts, decide
 from warroom.errors import Conflict
 from warroom.incidents import service as incidents
@@ -72,6 +72,7 @@ def _ask_in_chat(
             to_version=None,
             stable_after=playbook.rollback.stable_after,
             now=now,
+            reported=rollbacks.reported_version(session=session, incident=incident),
         )
     except Conflict:
         return  # the decision already says there is no safe target
@@ -92,7 +93,10 @@ def _facts(session: Session, incident: Incident, playbook: Playbook, now: dateti
     assert incident.service is not None
     rows = registry.versions(session=session, service=incident.service)
     chosen, skipped = target.choose(
-        registry.facts(rows), now=now, stable_after=playbook.rollback.stable_after
+        registry.facts(rows),
+        now=now,
+        stable_after=playbook.rollback.stable_after,
+        reported=rollbacks.reported_version(session=session, incident=incident),
     )
     autos = list(
         session.scalars(
@@ -130,7 +134,7 @@ def _already_rolled_back(session: Session, incident: Incident) -> bool:
     found = session.scalars(
         select(Rollback.id).where(
             Rollback.incident_id == incident.id,
-            Rollback.state.not_in(("failed", "timed_out", "error")),
+            Rollback.state.not_in(UNSUCCESSFUL_STATES),
         )
     ).first()
     return found is not None

@@ -17,6 +17,11 @@ from warroom.response import service as response
 from warroom.rollback import stability
 
 ACTOR = "warroom:rollback"
+VERDICTS = {
+    "succeeded": "verified",
+    "inconclusive": "switched, not verified (too little traffic)",
+    "reverted": "failed, routing put back as it was",
+}
 
 
 def conclude(
@@ -86,7 +91,7 @@ def _on_incident(session: Any, rb: Rollback, now: Any, playbook: Playbook) -> No
     incident = session.get(Incident, rb.incident_id)
     if incident is None:
         return
-    verdict = "verified" if rb.state == "succeeded" else rb.state.replace("_", " ")
+    verdict = VERDICTS.get(rb.state, rb.state.replace("_", " "))
     incidents.add_event(
         session=session,
         incident_id=incident.id,
@@ -97,7 +102,8 @@ def _on_incident(session: Any, rb: Rollback, now: Any, playbook: Playbook) -> No
         now=now,
         data=timeline_data(rb),
     )
-    if not lifecycle.is_open(incident.status):
+    # Too little traffic to judge is no sign that the target is unhealthy: no escalation.
+    if not lifecycle.is_open(incident.status) or rb.state == "inconclusive":
         return
     if rb.state == "succeeded":
         if lifecycle.RANK[incident.status] < lifecycle.RANK["monitoring"]:

@@ -1,6 +1,7 @@
 """The rollback engine: a resumable state machine, one durable state per step.
 
-    planned → snapshotted → switched → verifying → succeeded | failed | timed_out | error
+    planned → snapshotted → switched → verifying → succeeded | inconclusive | failed
+    (any step) → reverted (routing put back) | failed (nothing moved) | timed_out | error
 
 Each step's result is committed before the next starts, and a runner holds a lease on the
 rollback while it works. If the runner dies, the rollback is claimed again once the lease has
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_, update
@@ -27,6 +29,7 @@ from warroom.deploy.models import FINAL_STATES, Rollback
 from warroom.env.port import Env
 from warroom.rollback import verify
 from warroom.rollback.conclude import conclude
+from warroom.rollback.restore import end_after_failure
 
 
 def lease(env: Env) -> timedelta:
@@ -149,16 +152,22 @@ def _drive(
                 environment=policy.environment,
                 config=dict(svc.backend_config),
                 timeout_seconds=max(1.0, (started + policy.timeout - now).total_seconds()),
+                previous_weights=dict(rb.previous_weights or {}),
             )
             backend_name, switched_at = svc.backend, rb.switched_at
+            snapshot = dict(rb.snapshot)
+        fail = partial(
+            end_after_failure,
+            env,
+            plan,
+            backend=backend_name,
+            state=state,
+            snapshot=snapshot,
+            owner=owner,
+        )
         if now >= started + policy.timeout:
-            conclude(
-                env,
-                rollback_id,
-                "timed_out",
-                f"hard timeout of {policy.timeout.total_seconds():g}s reached in {state}",
-                owner=owner,
-            )
+            seconds = policy.timeout.total_seconds()
+            fail(ending="timed_out", reason=f"hard timeout of {seconds:g}s reached in {state}")
             continue
         try:
             backend = backend_for(backend_name, env=env, config=plan.config)
@@ -168,16 +177,10 @@ def _drive(
         except Lost:
             raise
         except BackendError as exc:
-            conclude(env, rollback_id, "failed", f"{state}: {exc}", owner=owner)
+            fail(ending="failed", reason=f"{state}: {exc}")
             continue
         except Exception as exc:  # anything unexpected ends the rollback, with the reason
-            conclude(
-                env,
-                rollback_id,
-                "error",
-                f"{state}: {type(exc).__name__}: {exc}",
-                owner=owner,
-            )
+            fail(ending="error", reason=f"{state}: {type(exc).__name__}: {exc}")
             continue
         stopping.wait(poll)
         if not renew(env, rollback_id, owner=owner):
@@ -204,7 +207,8 @@ def _step(
             _record_switch(env, plan)
         _advance(env, plan, owner, state, "switched", "switch", t0, switched_at=env.clock())
     elif state == "switched":
-        backend.retire(plan)
+        if plan.from_version and plan.from_version != plan.to_version:
+            backend.retire(plan)
         _advance(env, plan, owner, state, "verifying", "retire", t0)
     elif state == "verifying":
         return _verify(env, plan, switched_at or now, now, owner)
@@ -215,39 +219,70 @@ def _verify(env: Env, plan: RollbackPlan, since: datetime, now: datetime, owner:
     policy = env.playbook.rollback.verification
     if now < since + policy.window:
         return False
+    obs = _observe(env, plan, since, now)
+    waited = (now - since).total_seconds()
+    patient = now < since + policy.window + policy.max_wait
+    if obs.requests < policy.min_requests and patient:
+        _note_verification(
+            env, plan.rollback_id, {"requests": obs.requests, "min_requests": policy.min_requests}
+        )
+        return False
+    baseline = None
+    if policy.source == "gateway":  # read once, when there is enough to judge
+        baseline = verify.baseline_from_gateway(
+            env, service=plan.service, version=plan.to_version, before=since, span=policy.baseline
+        )
+    rules = verify.Rules(
+        criteria=[c.model_dump() for c in policy.criteria],
+        min_requests=policy.min_requests,
+        alpha=policy.alpha,
+        tolerance=policy.tolerance,
+    )
+    outcome = verify.judge(obs, rules, baseline)
+    _conclude_verification(env, plan, outcome, waited, owner)
+    return True
+
+
+def _conclude_verification(
+    env: Env, plan: RollbackPlan, outcome: verify.Outcome, waited: float, owner: str
+) -> None:
+    """Succeeded, failed (enough requests to tell), or inconclusive (waited long enough)."""
+    assert plan.rollback_id is not None
+    results = {**outcome.results, "window_seconds": waited}
+    if outcome.passed:
+        state, reason = "succeeded", f"verification passed: {results['compared']}"
+    elif outcome.enough:
+        failed = [c for c in results["checks"] if not c["ok"]]
+        why = "; ".join(f"{c['metric']}: {c.get('compared') or _criterion(c)}" for c in failed)
+        state, reason = "failed", f"verification failed: {why}"
+    else:
+        state = "inconclusive"
+        reason = (
+            f"switched to {plan.to_version}, but only {results['requests']:g} requests reached "
+            f"it in {waited:.0f}s ({results['min_requests']} needed to judge it): not verified"
+        )
+    conclude(env, plan.rollback_id, state, reason, results, owner=owner)
+
+
+def _observe(env: Env, plan: RollbackPlan, since: datetime, now: datetime) -> verify.Observation:
+    """The target since the switch (through PromQL, or the gateway's samples)."""
+    policy = env.playbook.rollback.verification
     if policy.source == "prometheus":
         if not policy.prometheus_url:
             raise BackendError("verification source prometheus needs prometheus_url")
-        obs = verify.from_prometheus(
+        return verify.from_prometheus(
             policy.prometheus_url, policy.queries, service=plan.service, version=plan.to_version
         )
-    else:
-        obs = verify.from_gateway(
-            env, service=plan.service, version=plan.to_version, since=since, until=now
-        )
-    criteria = [c.model_dump() for c in policy.criteria]
-    outcome = verify.judge(obs, criteria, min_requests=policy.min_requests)
-    results = {**outcome.results, "window_seconds": (now - since).total_seconds()}
-    assert plan.rollback_id is not None
-    if outcome.passed:
-        conclude(env, plan.rollback_id, "succeeded", "verification passed", results, owner=owner)
-        return True
-    if outcome.enough:
-        failed = [c["metric"] for c in results["checks"] if not c["ok"]]
-        conclude(
-            env,
-            plan.rollback_id,
-            "failed",
-            f"verification failed: {', '.join(failed)}",
-            results,
-            owner=owner,
-        )
-        return True
-    _note_verification(env, plan.rollback_id, results)
-    return False
+    return verify.from_gateway(
+        env, service=plan.service, version=plan.to_version, since=since, until=now
+    )
 
 
-def _note_verification(env: Env, rollback_id: int, results: dict[str, Any]) -> None:
+def _criterion(check: dict[str, Any]) -> str:
+    return f"observed {check['observed']}, needs {check['op']} {check['value']}"
+
+
+def _note_verification(env: Env, rollback_id: int | None, results: dict[str, Any]) -> None:
     with env.db.session(durable=False) as session:
         rb = session.get(Rollback, rollback_id)
         assert rb is not None

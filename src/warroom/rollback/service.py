@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from warroom.alerts.models import Alert
 from warroom.audit import service as audit
 from warroom.deploy import registry, target
 from warroom.deploy.models import FINAL_STATES, Rollback
 from warroom.errors import Conflict
 from warroom.incidents import service as incidents
+from warroom.incidents.models import Incident
 from warroom.storage.paging import Key, Page, paginate
 
 
@@ -23,12 +25,14 @@ def plan(
     to_version: str | None,
     stable_after: timedelta,
     now: datetime,
+    reported: str | None = None,
 ) -> dict[str, Any]:
-    """What a rollback would do (the dry run); Conflict when there is no safe target."""
+    """What a rollback would do (the dry run); Conflict when there is no safe target.
+
+    ``reported`` is the version the incident is about, when known (see ``target.suspect``)."""
     svc = registry.get_service(session=session, name=service)
     rows = registry.versions(session=session, service=service)
     facts = registry.facts(rows)
-    live = target.current(facts)
     if to_version is not None:
         chosen = next((f for f in facts if f.version == to_version), None)
         if chosen is None:
@@ -37,29 +41,43 @@ def plan(
             raise Conflict(f"{service} {to_version} is marked bad; refusing to roll back to it")
         skipped: list[str] = []
     else:
-        found, skipped = target.choose(facts, now=now, stable_after=stable_after)
+        found, skipped = target.choose(facts, now=now, stable_after=stable_after, reported=reported)
         if found is None:
             detail = "; ".join(skipped) or "no earlier version"
             raise Conflict(f"no stable version of {service} to roll back to ({detail})")
         chosen = found
-    if live is not None and live.version == chosen.version and live.weight >= 100:
+    if chosen.weight >= 100:
         raise Conflict(f"{service} already serves 100% from {chosen.version}")
+    bad = target.suspect(facts, reported=reported, exclude=chosen.version)
+    weights = registry.weights_of(rows)
     return {
         "service": service,
         "backend": svc.backend,
-        "from_version": live.version if live else None,
+        "from_version": bad.version if bad else None,
         "to_version": chosen.version,
-        "current_weights": registry.weights_of(rows),
+        "current_weights": weights,
         "skipped": skipped,
         "steps": [
             f"verify {chosen.version} exists and is healthy ({svc.backend})",
-            "snapshot the current state",
+            "remember the current routing ("
+            + (", ".join(f"{v} {w:g}%" for v, w in weights.items()) or "no traffic")
+            + "), to put it back if a step fails",
             f"route 100% of traffic to {chosen.version}",
-            f"disable {live.version}" if live else "nothing to disable",
-            "verify the target's error rate, latency and availability over the window",
+            f"disable {bad.version}" if bad else "nothing to disable",
+            f"verify {chosen.version}'s error rate against its own recent baseline and its latency",
             "record audit event, notify, write the incident timeline",
         ],
     }
+
+
+def reported_version(*, session: Session, incident: Incident) -> str | None:
+    """The version an incident is about: its ``version`` label, else its newest alert's."""
+    if incident.labels.get("version"):
+        return incident.labels["version"]
+    labels = session.scalars(
+        select(Alert.labels).where(Alert.incident_id == incident.id).order_by(Alert.id.desc())
+    )
+    return next((found["version"] for found in labels if found.get("version")), None)
 
 
 def in_flight(*, session: Session, service: str) -> Rollback | None:
@@ -86,10 +104,17 @@ def start(
             f"rollback {running.id} of {service} is already in flight ({running.state}, "
             f"to {running.to_version})"
         )
+    reported = None
     if incident_id is not None:
-        incidents.get(session=session, incident_id=incident_id)
+        incident = incidents.get(session=session, incident_id=incident_id)
+        reported = reported_version(session=session, incident=incident)
     steps = plan(
-        session=session, service=service, to_version=to_version, stable_after=stable_after, now=now
+        session=session,
+        service=service,
+        to_version=to_version,
+        stable_after=stable_after,
+        now=now,
+        reported=reported,
     )
     rollback = Rollback(
         service=service,
@@ -104,6 +129,7 @@ def start(
         snapshot={},
         verification={},
         steps=[],
+        previous_weights=steps["current_weights"],
         in_flight_service=service,
     )
     session.add(rollback)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.samples.models import MetricSample
@@ -63,6 +63,51 @@ def series(
     for row in session.scalars(query.order_by(MetricSample.at, MetricSample.id)):
         out[row.name].append((row.at, row.value))
     return dict(out)
+
+
+def totals(
+    *,
+    session: Session,
+    service: str,
+    version: str,
+    start: datetime,
+    end: datetime,
+    names: list[str],
+    source: str,
+) -> dict[str, float]:
+    """The sum of each named metric over [start, end) (names without samples are absent)."""
+    query = (
+        select(MetricSample.name, func.sum(MetricSample.value))
+        .where(
+            MetricSample.service == service,
+            MetricSample.version == version,
+            MetricSample.source == source,
+            MetricSample.at >= start,
+            MetricSample.at < end,
+            MetricSample.name.in_(names),
+        )
+        .group_by(MetricSample.name)
+    )
+    return {name: float(total) for name, total in session.execute(query) if total is not None}
+
+
+def rejected_inputs(
+    *, session: Session, service: str, end: datetime, span: timedelta = timedelta(hours=24)
+) -> dict[str, int]:
+    """Per version: inputs its model refused over ``span`` up to ``end`` (the gateway's
+    ``rejected`` samples)."""
+    query = (
+        select(MetricSample.version, func.sum(MetricSample.value))
+        .where(
+            MetricSample.service == service,
+            MetricSample.name == "rejected",
+            MetricSample.source == "gateway",
+            MetricSample.at >= end - span,
+            MetricSample.at <= end,
+        )
+        .group_by(MetricSample.version)
+    )
+    return {str(v): int(n) for v, n in session.execute(query) if v is not None and n}
 
 
 def saved_counts(

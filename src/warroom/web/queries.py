@@ -28,6 +28,7 @@ from warroom.postmortem.models import Postmortem
 from warroom.releases import service as releases
 from warroom.releases.models import Release
 from warroom.rollback import service as rollbacks
+from warroom.samples import service as samples
 from warroom.storage.paging import Page, paginate_segments
 from warroom.tasks import service as tasks
 from warroom.tasks.models import IncidentTask
@@ -178,6 +179,8 @@ class ServiceView:
     open_incidents: list[Incident]
     rollbacks: list[Rollback] = field(default_factory=list)
     releases: list[Release] = field(default_factory=list)
+    #: Per version: inputs its model refused over the last 24 h (clients' mistakes).
+    rejected: dict[str, int] = field(default_factory=dict)
 
     @property
     def health(self) -> str:
@@ -209,15 +212,22 @@ def services_page(*, session: Session, now: datetime, stable_after: timedelta) -
                 open_incidents=list(open_rows),
                 rollbacks=rollbacks.history(session=session, service=svc.name, limit=10),
                 releases=releases.history(session=session, service=svc.name, limit=10),
+                rejected=samples.rejected_inputs(session=session, service=svc.name, end=now),
             )
         )
     return out
 
 
 def rollback_plan(
-    *, session: Session, service: str, now: datetime, stable_after: timedelta
+    *, session: Session, incident: Incident, service: str, now: datetime, stable_after: timedelta
 ) -> dict[str, Any]:
-    """The dry-run plan shown before someone confirms a rollback."""
+    """The dry-run plan shown before someone confirms a rollback (away from the version the
+    incident is about, when it names one)."""
     return rollbacks.plan(
-        session=session, service=service, to_version=None, stable_after=stable_after, now=now
+        session=session,
+        service=service,
+        to_version=None,
+        stable_after=stable_after,
+        now=now,
+        reported=rollbacks.reported_version(session=session, incident=incident),
     )

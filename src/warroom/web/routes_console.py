@@ -136,9 +136,10 @@ def rollback_plan(
     container = container_of(request)
     try:
         with container.db.read() as session:
-            incidents.get(session=session, incident_id=incident_id)
+            incident = incidents.get(session=session, incident_id=incident_id)
             plan = queries.rollback_plan(
                 session=session,
+                incident=incident,
                 service=service,
                 now=container.clock(),
                 stable_after=container.playbook.rollback.stable_after,

@@ -68,6 +68,7 @@ def feedback(service: str, body: FeedbackRequest, request: Request) -> dict[str,
 
 def _state(gw: Gateway, service: str) -> dict[str, Any]:
     runtime = gw.reload(service)
+    rejected = gw.rejections.totals()
     return {
         "service": service,
         "degraded": runtime.degraded,
@@ -80,6 +81,7 @@ def _state(gw: Gateway, service: str) -> dict[str, Any]:
                 "loaded": v.predictor is not None,
                 "review_low_confidence": v.review,
                 "load_error": v.load_error,
+                "rejected_inputs": rejected.get((service, name), 0),
             }
             for name, v in runtime.versions.items()
         },

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from warroom.api.deps import ContainerDep, Responder, Viewer
 from warroom.api.paging import CursorParam, paged
 from warroom.bootstrap import Server
-from warroom.deploy import registry, target
+from warroom.deploy import probe, registry, target
 from warroom.deploy.models import (
     DeploymentEventRead,
     DeployRequest,
@@ -21,6 +21,7 @@ from warroom.deploy.models import (
     VersionRead,
 )
 from warroom.rollback import service as rollbacks
+from warroom.samples import service as samples
 from warroom.storage.bounds import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
@@ -40,6 +41,9 @@ def _detail(container: ContainerDep, name: str) -> ServiceDetail:
             versions=[VersionRead.model_validate(v) for v in rows],
             weights=registry.weights_of(rows),
             stable_target=chosen.version if chosen else None,
+            rejected_inputs_24h=samples.rejected_inputs(
+                session=session, service=name, end=container.clock()
+            ),
         )
 
 
@@ -65,9 +69,20 @@ def get_service(service: str, container: ContainerDep, _: Viewer) -> ServiceDeta
 def deploy(
     service: str, body: DeployRequest, request: Request, container: ContainerDep, who: Responder
 ) -> ServiceDetail:
+    with container.db.read() as session:
+        probe_input = body.probe or registry.get_service(session=session, name=service).probe
+    # Before any traffic moves: a version that cannot serve is refused, weights unchanged.
+    checked = probe.check(
+        version=body.version, artifact=body.artifact, endpoint=body.endpoint, probe=probe_input
+    )
     with container.db.session() as session:
         registry.deploy(
-            session=session, service=service, spec=body, actor=who.actor, now=container.clock()
+            session=session,
+            service=service,
+            spec=body,
+            actor=who.actor,
+            now=container.clock(),
+            checked=checked,
         )
     # This process's gateway routes to the new version before the answer goes out.
     Server.of(request.app).gateway.reload(service)

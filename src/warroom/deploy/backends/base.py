@@ -6,10 +6,15 @@ A backend has a ``name``, declares what it can do, and implements three methods 
 - ``prepare(plan) -> dict``: check the target exists and is healthy; return a snapshot of the
   current state (stored on the rollback and shown in the postmortem);
 - ``switch(plan)``: route 100 % of traffic to ``plan.to_version``;
-- ``retire(plan)``: scale down or disable ``plan.from_version``.
+- ``retire(plan)``: scale down or disable ``plan.from_version``;
+- ``restore(plan, snapshot)`` (optional, capability ``restore``): put the routing back as
+  ``prepare``'s snapshot recorded it, when a later step failed, so that a rollback never
+  stays half-done. A backend without it makes such a failure end in state ``error`` with
+  the advice to check the routing by hand.
 
 Each call must be idempotent: a rollback resumed after a worker crash repeats the step it was
-in. Example of a plugin, registered through the ``warroom.backends`` entry point group::
+in, and a step that finds its work already done counts it done. Example of a plugin,
+registered through the ``warroom.backends`` entry point group::
 
     class MyBackend(Backend):
         name = "acme"
@@ -47,6 +52,8 @@ class RollbackPlan:
     environment: str = "production"
     config: dict[str, Any] = field(default_factory=dict)
     timeout_seconds: float = 120.0
+    #: The traffic weights in warroom's registry before the first step.
+    previous_weights: dict[str, float] = field(default_factory=dict)
 
 
 class Backend(ABC):
@@ -63,3 +70,7 @@ class Backend(ABC):
 
     @abstractmethod
     def retire(self, plan: RollbackPlan) -> None: ...
+
+    def restore(self, plan: RollbackPlan, snapshot: dict[str, Any]) -> None:
+        """Put the routing back as ``snapshot`` recorded it (see the module docstring)."""
+        raise BackendError(f"the {self.name} backend cannot put the routing back by itself")

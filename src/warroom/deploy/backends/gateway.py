@@ -16,6 +16,7 @@ from warroom.errors import NotFound, WarroomError
 
 class GatewayBackend(Backend):
     name = "gateway"
+    capabilities = frozenset({"prepare", "switch", "retire", "restore"})
     updates_registry = True
 
     def __init__(self, env: Env):
@@ -80,7 +81,7 @@ class GatewayBackend(Backend):
         self.env.routing_changed(plan.service, {plan.to_version: 100.0})
 
     def retire(self, plan: RollbackPlan) -> None:
-        if not plan.from_version:
+        if not plan.from_version or plan.from_version == plan.to_version:
             return
         now = self.env.clock()
         with self.env.db.session(durable=False) as session:
@@ -97,3 +98,28 @@ class GatewayBackend(Backend):
                 actor="warroom:rollback",
                 now=now,
             )
+
+    def restore(self, plan: RollbackPlan, snapshot: dict[str, Any]) -> None:
+        weights = plan.previous_weights or snapshot.get("weights") or {}
+        enabled = {v for v, s in snapshot.get("versions", {}).items() if s.get("enabled")}
+        now = self.env.clock()
+        with self.env.db.session() as session:
+            rows = registry.versions(session=session, service=plan.service)
+            for row in rows:
+                if row.version in enabled and not row.enabled:
+                    row.enabled = True
+                if row.version == plan.from_version:
+                    row.rolled_back_from = False
+            registry.get_service(session=session, name=plan.service).updated_at = now
+            if weights and registry.weights_of(rows) != weights:
+                registry.apply_weights(
+                    session=session,
+                    service=plan.service,
+                    weights=weights,
+                    actor="warroom:rollback",
+                    now=now,
+                    kind="rollback_reverted",
+                    details={"rollback_id": plan.rollback_id},
+                )
+        if weights:
+            self.env.routing_changed(plan.service, weights)

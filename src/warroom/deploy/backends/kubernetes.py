@@ -25,6 +25,7 @@ from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
 
 class KubernetesBackend(Backend):
     name = "kubernetes"
+    capabilities = frozenset({"prepare", "switch", "retire", "restore"})
 
     def _clients(self, config: dict[str, Any]) -> tuple[Any, Any]:
         from kubernetes import client
@@ -100,7 +101,20 @@ class KubernetesBackend(Backend):
             "target_deployment": target,
             "target_replicas": dep.spec.replicas,
             "target_ready": (dep.status.ready_replicas or 0) if dep.status else 0,
+            "from_replicas": self._replicas(apps, s, plan.from_version),
         }
+
+    def _replicas(self, apps: Any, s: dict[str, Any], version: str | None) -> int | None:
+        """The bad version's replicas, to scale it back if the rollback must be undone."""
+        if not version:
+            return None
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            dep = apps.read_namespaced_deployment(s["pattern"].format(version=version), s["ns"])
+        except ApiException:
+            return None
+        return int(dep.spec.replicas or 0)
 
     def _revision(self, apps: Any, s: dict[str, Any], version: str, dep: Any) -> Any:
         selector = ",".join(f"{k}={v}" for k, v in (dep.spec.selector.match_labels or {}).items())
@@ -177,4 +191,33 @@ class KubernetesBackend(Backend):
             bad,
             s["ns"],
             {"spec": {"replicas": 0}},
+        )
+
+    def restore(self, plan: RollbackPlan, snapshot: dict[str, Any]) -> None:
+        """Selector mode: the Service selects what it selected before and each Deployment
+        gets its replicas back. Undo mode cannot: the template it replaced is not kept."""
+        s = self._settings(plan)
+        if snapshot.get("mode") != "selector":
+            raise BackendError("kubernetes: undo mode cannot put the previous template back")
+        core, apps = self._clients(plan.config)
+        scales = [(snapshot["target_deployment"], snapshot.get("target_replicas"))]
+        if plan.from_version and snapshot.get("from_replicas") is not None:
+            scales.append(
+                (s["pattern"].format(version=plan.from_version), snapshot["from_replicas"])
+            )
+        for name, replicas in scales:
+            if replicas is not None:
+                self._call(
+                    f"scale {name} back",
+                    apps.patch_namespaced_deployment_scale,
+                    name,
+                    s["ns"],
+                    {"spec": {"replicas": int(replicas)}},
+                )
+        self._call(
+            f"put back the selector of {s['service']}",
+            core.patch_namespaced_service,
+            s["service"],
+            s["ns"],
+            {"spec": {"selector": snapshot["selector"]}},
         )

@@ -15,6 +15,7 @@ from warroom.deploy.backends.base import Backend, BackendError, RollbackPlan
 
 class MlflowBackend(Backend):
     name = "mlflow"
+    capabilities = frozenset({"prepare", "switch", "retire", "restore"})
 
     def _client(self, plan: RollbackPlan) -> tuple[Any, str, str]:
         from mlflow import MlflowClient
@@ -70,3 +71,23 @@ class MlflowBackend(Backend):
             "warroom.rolled_back",
             "true",
         )
+
+    def restore(self, plan: RollbackPlan, snapshot: dict[str, Any]) -> None:
+        """The alias points where it pointed before; the bad version loses its tag."""
+        client, model, alias = self._client(plan)
+        previous = snapshot.get("alias_version")
+        if previous is None:
+            self._call(f"remove alias {alias}", client.delete_registered_model_alias, model, alias)
+        else:
+            self._call(
+                f"move alias {alias} back",
+                client.set_registered_model_alias,
+                model,
+                alias,
+                previous,
+            )
+        if plan.from_version:
+            try:
+                client.delete_model_version_tag(model, plan.from_version, "warroom.rolled_back")
+            except Exception:  # never tagged (retire had not run): nothing to undo
+                pass
