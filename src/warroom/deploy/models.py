@@ -28,6 +28,8 @@ class ModelService(Base):
     backend_config: Mapped[dict[str, Any]]
     fallback: Mapped[dict[str, Any] | None]
     degraded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shown as a component of the public status page (off until someone marks it public).
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -106,6 +108,13 @@ class ServiceCreate(BaseModel):
     backend: Literal["gateway", "kubernetes", "mlflow", "command"] = "gateway"
     backend_config: JsonObject = Field(default_factory=dict)
     fallback: JsonObject | None = None
+    public: bool = Field(default=False, description="a component of the public status page")
+
+
+class ServicePublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public: bool = Field(description="show the service as a component of the public status page")
 
 
 class VersionRead(BaseModel):
@@ -135,6 +144,7 @@ class ServiceRead(BaseModel):
     description: str
     backend: str
     degraded: bool
+    public: bool = False
     fallback: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
