@@ -11,6 +11,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from warroom.errors import ChatError, InvalidInput
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Role
 from warroom.intake.batch import IntakeEnv, ingest_batch
+from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import SEVERITIES, STATUSES
 from warroom.response import handlers as paging
 from warroom.response import service as response
@@ -64,10 +66,9 @@ def button(
     now, playbook = env.clock(), env.playbook
     with env.db.session() as session:
         if action == render.ACK:
-            incidents.acknowledge(
-                session=session, incident_id=value, actor=asker.actor, now=now, playbook=playbook
+            answer = _ack(session, value, asker, now, playbook) or (
+                f"You acknowledged {value}; paging stopped."
             )
-            answer = f"You acknowledged {value}; paging stopped."
         elif action == render.ESCALATE:
             level = response.escalate_now(
                 session=session, incident_id=value, actor=asker.actor, now=now
@@ -104,6 +105,19 @@ def button(
     return answer
 
 
+def _ack(
+    session: Session, incident_id: str, asker: Asker, now: datetime, playbook: Playbook
+) -> str | None:
+    """Acknowledge; what to answer when it was already acknowledged (nothing changes)."""
+    before = incidents.get(session=session, incident_id=incident_id).acknowledged_at
+    incidents.acknowledge(
+        session=session, incident_id=incident_id, actor=asker.actor, now=now, playbook=playbook
+    )
+    if before is None:
+        return None
+    return f"{incident_id} was already acknowledged at {before:%H:%M} UTC; nothing changed."
+
+
 def _int(value: str) -> int:
     if not value.isdigit():
         raise InvalidInput(f"not an approval id: {value!r}")
@@ -125,14 +139,9 @@ def command(env: IntakeEnv, asker: Asker, text: str, start_rollback: StartRollba
     now, playbook = env.clock(), env.playbook
     with env.db.session() as session:
         if verb == "ack":
-            incidents.acknowledge(
-                session=session,
-                incident_id=incident_id,
-                actor=asker.actor,
-                now=now,
-                playbook=playbook,
+            return _ack(session, incident_id, asker, now, playbook) or (
+                f"You acknowledged {incident_id}."
             )
-            return f"You acknowledged {incident_id}."
         if verb == "status":
             return _status(session, incident_id, asker, args, env)
         if verb == "update":
@@ -216,6 +225,7 @@ def _assign(env: IntakeEnv, incident_id: str, asker: Asker, args: list[str]) -> 
             person=person,
             actor=asker.actor,
             now=env.clock(),
+            playbook=env.playbook,
         )
     return f"{person} is {args[0]} of {incident_id}."
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from warroom.alerts.models import Alert
 from warroom.audit import service as audit
 from warroom.chat import service as chat
-from warroom.errors import Conflict, NotFound
+from warroom.errors import Conflict, InvalidInput, NotFound
 from warroom.incidents import lifecycle
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.playbook.schema import Playbook
@@ -224,20 +224,18 @@ def acknowledge(
     message: str | None = None,
     playbook: Playbook,
 ) -> Incident:
-    """Acknowledge a triggered incident (Conflict if someone already did).
+    """Acknowledge an incident: the person paged owns it and paging stops.
 
-    Automation moving an incident on (a verified rollback to monitoring) is not an
+    Acknowledging again (a second click, the page's button after the chat's) changes and
+    records nothing: the incident comes back as it is. So does acknowledging one that is
+    over. Automation moving an incident on (a verified rollback to monitoring) is not an
     acknowledgement, so escalation keeps paging; the person paged can still acknowledge it
     then: the status stays, ``acknowledged_at`` is stamped and paging stops."""
     incident = get(session=session, incident_id=incident_id, for_update=True)
-    if incident.status != "triggered" and (
-        incident.acknowledged_at is None and lifecycle.is_open(incident.status)
-    ):
-        return _acknowledge_in_place(session, incident, actor, now, message)
+    if incident.acknowledged_at is not None or not lifecycle.is_open(incident.status):
+        return incident
     if incident.status != "triggered":
-        raise Conflict(
-            f"incident {incident_id} is {incident.status}, not triggered: nothing to acknowledge"
-        )
+        return _acknowledge_in_place(session, incident, actor, now, message)
     return change_status(
         session=session,
         incident_id=incident_id,
@@ -309,9 +307,23 @@ def set_severity(
 
 
 def assign_role(
-    *, session: Session, incident_id: str, role: str, person: str, actor: str, now: datetime
+    *,
+    session: Session,
+    incident_id: str,
+    role: str,
+    person: str,
+    actor: str,
+    now: datetime,
+    playbook: Playbook,
 ) -> IncidentRole:
-    """Give a role to a person; whoever held it renounces it."""
+    """Give a role to a person; whoever held it renounces it. The person must be one the
+    playbook or the directory knows (InvalidInput otherwise): a role held by a typo pages
+    nobody and invites nobody to the war room."""
+    if playbook.oncall.person(person) is None:
+        raise InvalidInput(
+            f"person: {person!r} is not in the playbook or the directory; pick one of "
+            "`warroom oncall person list`, or add them with `warroom oncall person set`"
+        )
     incident = get(session=session, incident_id=incident_id, for_update=True)
     holders = session.scalars(
         select(IncidentRole).where(

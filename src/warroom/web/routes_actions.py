@@ -36,13 +36,14 @@ def _problem(exc: ValidationError) -> str:
 
 
 def _run(back: str, done: str, work: Callable[[], object]) -> Response:
+    """Run the form's work; its flash is ``done``, or the text the work returns."""
     try:
-        work()
+        said = work()
     except ValidationError as exc:
         return redirect(back, flash=_problem(exc), error=True)
     except WarroomError as exc:
         return redirect(back, flash=str(exc), error=True)
-    return redirect(back, flash=done)
+    return redirect(back, flash=said if isinstance(said, str) else done)
 
 
 def _page(incident_id: str) -> str:
@@ -53,8 +54,9 @@ def _page(incident_id: str) -> str:
 def acknowledge(incident_id: str, request: Request, act: Action) -> Response:
     container = container_of(request)
 
-    def work() -> None:
+    def work() -> str | None:
         with container.db.session() as session:
+            before = incidents.get(session=session, incident_id=incident_id).acknowledged_at
             incidents.acknowledge(
                 session=session,
                 incident_id=incident_id,
@@ -62,6 +64,9 @@ def acknowledge(incident_id: str, request: Request, act: Action) -> Response:
                 now=container.clock(),
                 playbook=container.playbook,
             )
+        if before is not None:
+            return f"Already acknowledged at {before:%Y-%m-%d %H:%M} UTC; nothing changed."
+        return None
 
     return _run(_page(incident_id), "Acknowledged.", work)
 
@@ -100,6 +105,7 @@ def assign_role(incident_id: str, request: Request, act: Action) -> Response:
                 person=body.person,
                 actor=act.user.actor,
                 now=container.clock(),
+                playbook=container.playbook,
             )
 
     return _run(_page(incident_id), "Role assigned.", work)

@@ -140,6 +140,7 @@ def assign_role(
             person=body.person,
             actor=who.actor,
             now=container.clock(),
+            playbook=container.playbook,
         )
 
 
