@@ -202,7 +202,7 @@ def incident_update(
 
 
 def _tasks_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table("id", "phase", "checklist", "task", "required", "done", "by", "at")
+    table = Table("id", "phase", "checklist", "task", "required", "done", "by", "evidence")
     for t in rows:
         table.add_row(
             str(t["id"]),
@@ -212,7 +212,7 @@ def _tasks_table(rows: list[dict[str, Any]]) -> Table:
             "yes" if t["required"] else "no",
             "[green]✓[/green]" if t["checked_at"] else "",
             t["checked_by"] or "",
-            t["checked_at"] or "",
+            t.get("evidence") or "",
         )
     return table
 
@@ -240,17 +240,33 @@ def incident_tasks(
 @app.command("check")
 def incident_check(
     incident_id: str,
-    task_id: int = typer.Argument(..., help="task id, from `warroom incident tasks`"),
-    undo: bool = typer.Option(False, "--undo", help="un-check a task checked by mistake"),
+    task_ids: list[int] = typer.Argument(..., help="task ids, from `warroom incident tasks`"),
+    undo: bool = typer.Option(False, "--undo", help="un-check tasks checked by mistake"),
     note: str = typer.Option(None, "--note", "-m", help="kept on the timeline"),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
-    """Check a task off (recorded with who and when), or un-check it with --undo."""
-    action = "uncheck" if undo else "check"
+    """Check tasks off (recorded with who and when), several at once; or un-check them
+    with --undo. Tasks warroom already checked from the record need nothing."""
+    api = Api(url, token)
     body = {"note": note} if note else None
-    task = Api(url, token).call(
-        "POST", f"/api/v1/incidents/{incident_id}/tasks/{task_id}/{action}", json=body
+    if undo:
+        for task_id in task_ids:
+            task = api.call(
+                "POST", f"/api/v1/incidents/{incident_id}/tasks/{task_id}/uncheck", json=body
+            )
+            console.print(f"task {task_id} ({task['title']}) open again", highlight=False)
+        return
+    rows = api.call(
+        "POST",
+        f"/api/v1/incidents/{incident_id}/tasks/check",
+        json={"ids": task_ids, **(body or {})},
     )
-    done = "open again" if undo else f"checked off by {task['checked_by']}"
-    console.print(f"task {task_id} ({task['title']}) {done}", highlight=False)
+    by_id = {t["id"]: t for t in rows}
+    for task_id in dict.fromkeys(task_ids):
+        t = by_id[task_id]
+        console.print(
+            f"task {task_id} ({t['title']}) checked off by {t['checked_by']}", highlight=False
+        )
+    left = sum(1 for t in rows if t["required"] and not t["checked_at"])
+    console.print(f"{left} required task{'s' if left != 1 else ''} open", highlight=False)

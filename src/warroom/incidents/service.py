@@ -6,29 +6,24 @@ Each change writes a timeline event and an audit event in the caller's transacti
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from warroom.alerts.models import Alert
 from warroom.audit import service as audit
-from warroom.chat import service as chat
 from warroom.errors import Conflict, InvalidInput, NotFound
-from warroom.incidents import lifecycle
+from warroom.incidents import lifecycle, timeline
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import severity_rank
-from warroom.storage.bulk import insert_one
-from warroom.tasks import checklists
+from warroom.tasks import autocheck, checklists
 from warroom.tasks import service as tasks
 
-AUTOMATION_PREFIXES = ("warroom", "detector:")
-
-
-def is_automation(actor: str) -> bool:
-    """warroom's own actors (intake, rollback, detectors), as opposed to people and tools."""
-    return actor.startswith(AUTOMATION_PREFIXES)
+# The timeline lives in its own module; most callers know it as ``incidents.add_event``.
+add_event = timeline.add_event
+is_automation = timeline.is_automation
+AUTOMATION_PREFIXES = timeline.AUTOMATION_PREFIXES
 
 
 def get(*, session: Session, incident_id: str, for_update: bool = False) -> Incident:
@@ -80,30 +75,6 @@ def list_incidents(
     return list(session.scalars(query.limit(limit)))
 
 
-def add_event(
-    *,
-    session: Session,
-    incident_id: str,
-    kind: str,
-    actor: str,
-    message: str,
-    now: datetime,
-    data: dict[str, Any] | None = None,
-) -> TimelineEvent:
-    """Append a timeline event (the returned row is not attached to the session)."""
-    values = {
-        "incident_id": incident_id,
-        "at": now,
-        "kind": kind,
-        "actor": actor,
-        "message": message,
-        "data": data or {},
-    }
-    event = TimelineEvent(id=insert_one(session, TimelineEvent, values), **values)
-    chat.on_event(session=session, incident_id=incident_id, event_id=event.id, kind=kind, now=now)
-    return event
-
-
 def change_status(
     *,
     session: Session,
@@ -122,7 +93,7 @@ def change_status(
     incident = get(session=session, incident_id=incident_id, for_update=True)
     move = lifecycle.transition(incident.status, status)
     if move.new == "closed":
-        _refuse_close_with_open_tasks(session, incident, playbook)
+        _refuse_close_with_open_tasks(session, incident, playbook, now)
     for column, value in lifecycle.stamps(
         move,
         now=now,
@@ -196,10 +167,16 @@ def enter_phase(
         now=now,
         data={"task_ids": task_ids, "checklists": names, "phase": incident.status},
     )
+    if old is not None:  # what the timeline already shows done checks the new tasks
+        timeline.check_recorded(session=session, incident_id=incident.id, now=now)
     return task_ids
 
 
-def _refuse_close_with_open_tasks(session: Session, incident: Incident, playbook: Playbook) -> None:
+def _refuse_close_with_open_tasks(
+    session: Session, incident: Incident, playbook: Playbook, now: datetime
+) -> None:
+    # Whatever the timeline shows done is checked first: only tasks for people remain.
+    facts = timeline.check_recorded(session=session, incident_id=incident.id, now=now)
     open_required = tasks.open_required(session=session, incident_id=incident.id)
     # The close would also enter the phases it skips; their required items count too.
     skipped = tasks.pending(
@@ -209,7 +186,7 @@ def _refuse_close_with_open_tasks(session: Session, incident: Incident, playbook
         phases=checklists.phases_entered(incident.status, "closed"),
         severity=incident.severity,
     )
-    not_yet_added = [d for d in skipped if d.required]
+    not_yet_added = [d for d in skipped if d.required and autocheck.wanted(d.title) not in facts]
     if open_required or not_yet_added:
         listed = [(t.id, t.title) for t in open_required]
         raise Conflict(checklists.blocking_message(incident.id, listed, not_yet_added))
