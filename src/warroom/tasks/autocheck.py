@@ -43,6 +43,7 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"\bstakeholder communication\b|\bstakeholders notified\b", "update"),
     (r"\bno related alerts\b", "alerts_resolved"),
     (r"\berror rates? ha(?:s|ve) returned to baseline\b", "rollback_verified"),
+    (r"\ball affected services are operational\b", "rollback_verified"),
     (r"\bmitigation\b", "mitigated"),
     (r"\bpostmortem completed\b", "postmortem_published"),
     (r"\bpost-incident review\b|\bdocument timeline\b", "postmortem_drafted"),
@@ -114,9 +115,11 @@ def _keys(kind: str, data: dict[str, Any], by_person: bool) -> list[str]:
         )
     if kind == "rollback":
         return ["rollback_verified", "mitigated"] if data.get("state") == "succeeded" else []
-    if kind == "postmortem":
-        published = data.get("status") == "published"
-        drafted = published or data.get("status") == "draft"
+    if kind == "postmortem":  # "status" is "draft" when drafted, {"from", "to"} on a change
+        status = data.get("status")
+        now_status = status.get("to") if isinstance(status, dict) else status
+        published = now_status == "published"
+        drafted = now_status is not None
         return (["postmortem_drafted"] if drafted else []) + (
             ["postmortem_published"] if published else []
         )
