@@ -204,6 +204,7 @@ def test_lifecycle_roles_notes_severity_and_audit(live_server: LiveServer) -> No
         "note",
         "status",
         "tasks",  # now P2: the checklists of the phases entered (reopening adds none twice)
+        "task",  # warroom checks those the record shows done (commander, status page, ...)
         "reopened",
     ]
     assert all(e["actor"] for e in reopen.json()["timeline"])
@@ -211,7 +212,8 @@ def test_lifecycle_roles_notes_severity_and_audit(live_server: LiveServer) -> No
         audit = api.get("/api/v1/audit", params={"target": iid}).json()
     actions = sorted(a["action"] for a in audit)
     assert actions.count("incident.status") == 3 and "incident.note" in actions
-    assert {a["actor"] for a in audit} == {"token:responder"}
+    assert {a["actor"] for a in audit} == {"token:responder", "warroom"}
+    assert {a["action"] for a in audit if a["actor"] == "warroom"} == {"incident.task_checked"}
 
 
 def test_auth_roles_and_errors(live_server: LiveServer) -> None:
