@@ -150,6 +150,28 @@ def add_note(incident_id: str, request: Request, act: Action) -> Response:
     return _run(_page(incident_id), "Note added.", work)
 
 
+@router.post("/incidents/{incident_id}/tasks/check")
+def check_tasks(incident_id: str, request: Request, act: Action) -> Response:
+    """The ticked checkboxes (``task-<id>``), checked off in one go."""
+    container = container_of(request)
+    ids = [int(k[5:]) for k in act.form if k.startswith("task-") and k[5:].isdigit()]
+    if not ids:
+        return redirect(_page(incident_id) + "#h-tasks", flash="No task selected.", error=True)
+
+    def work() -> str:
+        with container.db.session() as session:
+            checkoff.check_many(
+                session=session,
+                incident_id=incident_id,
+                task_ids=ids,
+                actor=act.user.actor,
+                now=container.clock(),
+            )
+        return f"{len(ids)} task{'s' if len(ids) != 1 else ''} checked off."
+
+    return _run(_page(incident_id) + "#h-tasks", "Tasks checked off.", work)
+
+
 @router.post("/incidents/{incident_id}/tasks/{task_id}/{action}")
 def check_task(
     incident_id: str, task_id: int, action: str, request: Request, act: Action
