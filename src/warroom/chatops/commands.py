@@ -13,19 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from warroom.alerts.models import AlertCreate
 from warroom.chat import registry as platforms
 from warroom.chat import render
 from warroom.chat import service as chat
 from warroom.chatops import approval, people
 from warroom.errors import ChatError, InvalidInput
 from warroom.incidents import service as incidents
-from warroom.incidents.models import Role
-from warroom.intake.batch import IntakeEnv, ingest_batch
+from warroom.incidents.models import IncidentDeclare, Role
+from warroom.intake.batch import IntakeEnv
 from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import SEVERITIES, STATUSES
+from warroom.response import declare as declaration
 from warroom.response import handlers as paging
 from warroom.response import service as response
 from warroom.rollback import service as rollbacks
@@ -37,7 +38,7 @@ ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 HELP = """/warroom commands (in an incident's room unless noted):
-• declare <title> [P0-P4] [service]: open an incident (anywhere)
+• declare <title> <P0-P4> <service>: open an incident (anywhere)
 • ack: acknowledge the incident
 • status <status> [message]: move it on (investigating, identified, mitigating, ...)
 • assign <role> @user: incident_commander, technical_lead, communications_lead, ...
@@ -174,26 +175,24 @@ def _room_incident(env: IntakeEnv, asker: Asker) -> str:
 
 
 def _declare(env: IntakeEnv, asker: Asker, args: list[str]) -> str:
+    """A declaration like the API's and the CLI's: title, severity and service."""
     severity_at = next((i for i, w in enumerate(args) if w.upper() in SEVERITIES), None)
-    title_words = args if severity_at is None else args[:severity_at]
-    rest = [] if severity_at is None else args[severity_at + 1 :]
-    if not title_words:
-        raise InvalidInput("usage: /warroom declare <title> [P0-P4] [service]")
-    now = env.clock()
-    alert = AlertCreate(
-        source="generic",
-        fingerprint=f"chat-declare:{asker.user}:{now.timestamp():.6f}",
-        name=" ".join(title_words)[:200],
-        service=rest[0] if rest else None,
-        severity=args[severity_at].upper() if severity_at is not None else None,
-        summary=f"declared in chat by {asker.person}",
-        starts_at=now,
+    if severity_at is None or severity_at == 0 or len(args) != severity_at + 2:
+        raise InvalidInput("usage: /warroom declare <title> <P0-P4> <service>")
+    try:
+        spec = IncidentDeclare(
+            title=" ".join(args[:severity_at])[:300],
+            severity=args[severity_at].upper(),
+            service=args[severity_at + 1],
+            summary=f"declared in chat by {asker.person}",
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(f"{first['loc'][0]}: {first['msg']}") from None
+    incident_id = declaration.declare_committed(
+        db=env.db, spec=spec, actor=asker.actor, now=env.clock(), playbook=env.playbook
     )
-    result = ingest_batch(env, [alert], actor=asker.actor)
-    opened = result.incidents_opened or result.incidents_updated
-    if not opened:
-        return "Nothing was opened: the playbook silenced or held this declaration."
-    return f"Declared {opened[0]}; its room opens in a moment."
+    return f"Declared {incident_id}; its room opens in a moment."
 
 
 def _status(

@@ -1,5 +1,6 @@
-"""``warroom incident ...``: work on incidents through the HTTP API: list, show, ack, status,
-resolve, severity, note, assign, update (status updates), tasks and check (checklists)."""
+"""``warroom incident ...``: work on incidents through the HTTP API: declare, list, show, ack,
+status, resolve, severity, note, assign, update (status updates), tasks and check
+(checklists)."""
 
 from typing import Any
 
@@ -42,6 +43,32 @@ def incident_list(
         print_json(rows)
     else:
         console.print(incident_table(rows))
+
+
+@app.command("declare")
+def incident_declare(
+    title: str = typer.Option(..., "--title", "-t", help="what is wrong, one line"),
+    severity: str = typer.Option(..., "--severity", "-s", help="P0..P4"),
+    service: str = typer.Option(..., "--service", help="the affected service"),
+    summary: str = typer.Option(None, "--summary", "-m", help="what is known (on the timeline)"),
+    commander: str = typer.Option(None, "--commander", help="who leads (a playbook person)"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Declare an incident by hand (no alert needed): routed, paged and tracked like one an
+    alert opened."""
+    body = {"title": title, "severity": severity, "service": service}
+    body |= {k: v for k, v in (("summary", summary), ("commander", commander)) if v}
+    detail = Api(url, token).call("POST", "/api/v1/incidents", json=body)
+    if as_json:
+        print_json(detail)
+        return
+    console.print(
+        f"{detail['id']} declared ({detail['severity']}, {detail['service']}); "
+        f"team {detail['team'] or 'none (no route matched)'}",
+        highlight=False,
+    )
 
 
 @app.command("show")

@@ -283,6 +283,15 @@ def set_severity(
     return incident
 
 
+def require_person(playbook: Playbook, person: str) -> None:
+    """InvalidInput unless the playbook or the directory knows this person."""
+    if playbook.oncall.person(person) is None:
+        raise InvalidInput(
+            f"person: {person!r} is not in the playbook or the directory; pick one of "
+            "`warroom oncall person list`, or add them with `warroom oncall person set`"
+        )
+
+
 def assign_role(
     *,
     session: Session,
@@ -296,11 +305,7 @@ def assign_role(
     """Give a role to a person; whoever held it renounces it. The person must be one the
     playbook or the directory knows (InvalidInput otherwise): a role held by a typo pages
     nobody and invites nobody to the war room."""
-    if playbook.oncall.person(person) is None:
-        raise InvalidInput(
-            f"person: {person!r} is not in the playbook or the directory; pick one of "
-            "`warroom oncall person list`, or add them with `warroom oncall person set`"
-        )
+    require_person(playbook, person)
     incident = get(session=session, incident_id=incident_id, for_update=True)
     holders = session.scalars(
         select(IncidentRole).where(

@@ -14,8 +14,9 @@ from warroom.bootstrap import Server
 from warroom.errors import WarroomError
 from warroom.incidents import checkoff
 from warroom.incidents import service as incidents
-from warroom.incidents.models import NoteCreate, RoleAssignment, StatusChange
+from warroom.incidents.models import IncidentDeclare, NoteCreate, RoleAssignment, StatusChange
 from warroom.postmortem import service as postmortems
+from warroom.response import declare as declaration
 from warroom.updates import service as updates
 from warroom.updates.models import IncidentUpdateCreate
 from warroom.web.auth import Action, container_of
@@ -48,6 +49,27 @@ def _run(back: str, done: str, work: Callable[[], object]) -> Response:
 
 def _page(incident_id: str) -> str:
     return f"/incidents/{incident_id}"
+
+
+@router.post("/incidents")
+def declare(request: Request, act: Action) -> Response:
+    """The list page's "Declare an incident" form; on success, the new incident's page."""
+    container = container_of(request)
+    names = ("title", "severity", "service", "summary", "commander")
+    try:
+        spec = IncidentDeclare.model_validate(_fields(act.form, *names))
+        incident_id = declaration.declare_committed(
+            db=container.db,
+            spec=spec,
+            actor=act.user.actor,
+            now=container.clock(),
+            playbook=container.playbook,
+        )
+    except ValidationError as exc:
+        return redirect("/", flash=_problem(exc), error=True)
+    except WarroomError as exc:
+        return redirect("/", flash=str(exc), error=True)
+    return redirect(_page(incident_id), flash=f"Declared {incident_id}.")
 
 
 @router.post("/incidents/{incident_id}/acknowledge")

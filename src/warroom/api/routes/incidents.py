@@ -14,6 +14,7 @@ from warroom.chat.models import ChatRoomRead
 from warroom.incidents import service
 from warroom.incidents.models import (
     AcknowledgeRequest,
+    IncidentDeclare,
     IncidentDetail,
     IncidentRead,
     IncidentRoleRead,
@@ -25,6 +26,7 @@ from warroom.incidents.models import (
     StatusChange,
     TimelineEventRead,
 )
+from warroom.response import declare as declaration
 from warroom.response import service as response
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -66,6 +68,19 @@ def list_incidents(
             open_only=open_only,
             limit=limit,
         )
+
+
+@router.post("", response_model=IncidentDetail, status_code=201)
+def declare(body: IncidentDeclare, container: ContainerDep, who: Responder) -> IncidentDetail:
+    """Declare an incident by hand; it is routed, paged and tracked like an alert's."""
+    incident_id = declaration.declare_committed(
+        db=container.db,
+        spec=body,
+        actor=who.actor,
+        now=container.clock(),
+        playbook=container.playbook,
+    )
+    return _detail(container, incident_id)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail)
