@@ -111,12 +111,14 @@ def _ack(
 ) -> str | None:
     """Acknowledge; what to answer when it was already acknowledged (nothing changes)."""
     before = incidents.get(session=session, incident_id=incident_id).acknowledged_at
-    incidents.acknowledge(
+    row = incidents.acknowledge(
         session=session, incident_id=incident_id, actor=asker.actor, now=now, playbook=playbook
     )
-    if before is None:
-        return None
-    return f"{incident_id} was already acknowledged at {before:%H:%M} UTC; nothing changed."
+    if before is not None:
+        return f"{incident_id} was already acknowledged at {before:%H:%M} UTC; nothing changed."
+    if row.acknowledged_at is None:
+        return f"{incident_id} is {row.status}: nothing to acknowledge."
+    return None
 
 
 def _int(value: str) -> int:

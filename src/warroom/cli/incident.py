@@ -107,15 +107,13 @@ def incident_ack(
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
-    """Acknowledge a triggered incident."""
+    """Acknowledge an incident: paging stops. Acknowledging again changes nothing."""
     body = {"message": message} if message else None
-    _act(
-        url,
-        token,
-        f"/api/v1/incidents/{incident_id}/acknowledge",
-        body,
-        f"{incident_id} acknowledged",
-    )
+    detail = Api(url, token).call("POST", f"/api/v1/incidents/{incident_id}/acknowledge", json=body)
+    if detail["acknowledged_at"] is None:  # over before anyone acknowledged: nothing to do
+        console.print(f"{incident_id} is {detail['status']}: nothing to acknowledge")
+    else:
+        console.print(f"{incident_id} acknowledged (at {detail['acknowledged_at'][:19]} UTC)")
 
 
 @app.command("status")

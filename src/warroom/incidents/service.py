@@ -167,7 +167,9 @@ def enter_phase(
         now=now,
         data={"task_ids": task_ids, "checklists": names, "phase": incident.status},
     )
-    if old is not None:  # what the timeline already shows done checks the new tasks
+    # What the timeline already shows done checks the new tasks. A new incident's record
+    # holds only its opening (the incident is its own tracking record): look only if asked.
+    if old is not None or any(autocheck.wanted(d.title) == "tracked" for d in items):
         timeline.check_recorded(session=session, incident_id=incident.id, now=now)
     return task_ids
 

@@ -26,6 +26,9 @@ from warroom.tasks.autocheck import Fact
 
 AUTOMATION_PREFIXES = ("warroom", "detector:")
 CHECKER = "warroom"
+# An incident has no task yet when these are written (its first tasks follow at once, and
+# ``enter_phase`` looks at the record then): no query for them in an alert storm.
+OPENING_KINDS = frozenset({"opened", "declared"})
 
 
 def is_automation(actor: str) -> bool:
@@ -57,7 +60,7 @@ def add_event(
     facts = autocheck.facts_of(
         kind, data or {}, message=message, actor=actor, at=now, by_person=not is_automation(actor)
     )
-    if facts:
+    if facts and kind not in OPENING_KINDS:
         check_by_facts(session=session, incident_id=incident_id, facts=facts, now=now)
     return event
 

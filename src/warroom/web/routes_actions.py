@@ -79,15 +79,18 @@ def acknowledge(incident_id: str, request: Request, act: Action) -> Response:
     def work() -> str | None:
         with container.db.session() as session:
             before = incidents.get(session=session, incident_id=incident_id).acknowledged_at
-            incidents.acknowledge(
+            row = incidents.acknowledge(
                 session=session,
                 incident_id=incident_id,
                 actor=act.user.actor,
                 now=container.clock(),
                 playbook=container.playbook,
             )
+            status, after = row.status, row.acknowledged_at
         if before is not None:
             return f"Already acknowledged at {before:%Y-%m-%d %H:%M} UTC; nothing changed."
+        if after is None:
+            return f"The incident is {status}: nothing to acknowledge."
         return None
 
     return _run(_page(incident_id), "Acknowledged.", work)
