@@ -91,6 +91,20 @@ def check_many(
             "was checked off"
         )
     todo = [found[i] for i in dict.fromkeys(task_ids) if found[i].checked_at is None]
+    if todo:
+        incident.updated_at = now
+        _check_all(session, incident.id, todo, actor, now, note)
+    return list(found.values())
+
+
+def _check_all(
+    session: Session,
+    incident_id: str,
+    todo: list[IncidentTask],
+    actor: str,
+    now: datetime,
+    note: str | None,
+) -> None:
     for task in todo:
         task.checked_at, task.checked_by = now, actor
         task.checked_auto, task.evidence = False, note
@@ -98,22 +112,19 @@ def check_many(
             session=session,
             actor=actor,
             action="incident.task_checked",
-            target=incident.id,
+            target=incident_id,
             now=now,
             task_id=task.id,
             title=task.title,
             note=note,
         )
-    if todo:
-        incident.updated_at = now
-        listed = "; ".join(f"#{t.id} {t.title}" for t in todo)
-        incidents.add_event(
-            session=session,
-            incident_id=incident.id,
-            kind="task",
-            actor=actor,
-            message=f"{len(todo)} tasks checked off: {listed}" + (f" ({note})" if note else ""),
-            now=now,
-            data={"task_ids": [t.id for t in todo], "checked": True, "note": note},
-        )
-    return list(found.values())
+    listed = "; ".join(f"#{t.id} {t.title}" for t in todo)
+    incidents.add_event(
+        session=session,
+        incident_id=incident_id,
+        kind="task",
+        actor=actor,
+        message=f"{len(todo)} tasks checked off: {listed}" + (f" ({note})" if note else ""),
+        now=now,
+        data={"task_ids": [t.id for t in todo], "checked": True, "note": note},
+    )

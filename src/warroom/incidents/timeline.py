@@ -23,6 +23,7 @@ from warroom.storage.bulk import insert_one
 from warroom.tasks import autocheck
 from warroom.tasks import service as tasks
 from warroom.tasks.autocheck import Fact
+from warroom.tasks.models import IncidentTask
 
 AUTOMATION_PREFIXES = ("warroom", "detector:")
 CHECKER = "warroom"
@@ -115,6 +116,13 @@ def check_by_facts(
     incident = session.get(Incident, incident_id)
     if incident is None or incident.status == "closed":
         return []
+    _check(session, incident_id, due, now)
+    return [task.id for task, _ in due]
+
+
+def _check(
+    session: Session, incident_id: str, due: list[tuple[IncidentTask, Fact]], now: datetime
+) -> None:
     for task, fact in due:
         task.checked_at, task.checked_by = now, CHECKER
         task.checked_auto, task.evidence = True, fact.evidence
@@ -143,4 +151,3 @@ def check_by_facts(
             "evidence": {str(task.id): fact.evidence for task, fact in due},
         },
     )
-    return [task.id for task, _ in due]

@@ -49,7 +49,28 @@ def declare(
     InvalidInput when the commander named is unknown (nothing is stored then)."""
     if spec.commander is not None:
         incidents.require_person(playbook, spec.commander)
-    incident = Incident(
+    incident = _new_incident(session, spec, now)
+    response.route(incident=incident, playbook=playbook, alertname="")
+    session.add(incident)
+    session.flush()
+    _record(session, incident, spec, actor, now)
+    incidents.enter_phase(session=session, incident=incident, playbook=playbook, now=now)
+    response.on_incident_opened(session=session, incident=incident, playbook=playbook, now=now)
+    if spec.commander is not None:
+        incidents.assign_role(
+            session=session,
+            incident_id=incident.id,
+            role="incident_commander",
+            person=spec.commander,
+            actor=actor,
+            now=now,
+            playbook=playbook,
+        )
+    return incident
+
+
+def _new_incident(session: Session, spec: IncidentDeclare, now: datetime) -> Incident:
+    return Incident(
         id=ids.next_id(session=session, at=now, reserved=set()),
         title=spec.title,
         severity=spec.severity,
@@ -63,9 +84,11 @@ def declare(
         metrics={},
         labels={"declared": "true"},
     )
-    response.route(incident=incident, playbook=playbook, alertname="")
-    session.add(incident)
-    session.flush()
+
+
+def _record(
+    session: Session, incident: Incident, spec: IncidentDeclare, actor: str, now: datetime
+) -> None:
     said = f": {spec.summary}" if spec.summary else ""
     incidents.add_event(
         session=session,
@@ -86,16 +109,3 @@ def declare(
         service=spec.service,
         title=spec.title,
     )
-    incidents.enter_phase(session=session, incident=incident, playbook=playbook, now=now)
-    response.on_incident_opened(session=session, incident=incident, playbook=playbook, now=now)
-    if spec.commander is not None:
-        incidents.assign_role(
-            session=session,
-            incident_id=incident.id,
-            role="incident_commander",
-            person=spec.commander,
-            actor=actor,
-            now=now,
-            playbook=playbook,
-        )
-    return incident
