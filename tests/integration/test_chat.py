@@ -62,6 +62,7 @@ def test_p1_room_invites_pins_mirrors_and_archives(container: Container, clock, 
             person="carol",
             actor="test",
             now=T0,
+            playbook=container.playbook,
         )
         incidents.assign_role(
             session=session,
@@ -70,6 +71,7 @@ def test_p1_room_invites_pins_mirrors_and_archives(container: Container, clock, 
             person="alice",
             actor="test",
             now=T0,
+            playbook=container.playbook,
         )
     worker.run_until_idle()
     assert CAROL in channel["members"]  # invited as assigned, found by e-mail

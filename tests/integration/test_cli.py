@@ -39,6 +39,8 @@ def test_alert_to_resolved_incident_from_the_cli(live_server: LiveServer) -> Non
     listed = run(live_server, "incident", "list", "--open", "--json")
     assert [i["severity"] for i in json.loads(listed.stdout)] == ["P0"]
     assert run(live_server, "incident", "ack", incident_id).returncode == 0
+    again = run(live_server, "incident", "ack", incident_id)  # a no-op, not an error
+    assert again.returncode == 0 and f"{incident_id} acknowledged (at " in again.stdout
     assigned = run(live_server, "incident", "assign", incident_id, "incident_commander", "alice")
     assert assigned.returncode == 0, assigned.stderr
     assert run(live_server, "incident", "note", incident_id, "rolling back").returncode == 0

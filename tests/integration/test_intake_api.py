@@ -169,9 +169,14 @@ def test_lifecycle_roles_notes_severity_and_audit(live_server: LiveServer) -> No
     with live_server.client(live_server.responder_token) as api:
         r = api.post("/api/v1/alerts", json={"name": "DriftDetected", "service": "img"})
         (iid,) = r.json()["incidents_opened"]
-        assert api.post(f"/api/v1/incidents/{iid}/acknowledge").status_code == 200
+        first = api.post(f"/api/v1/incidents/{iid}/acknowledge")
+        assert first.status_code == 200
+        # A second acknowledgement (a double click) is a no-op with the current state.
         again = api.post(f"/api/v1/incidents/{iid}/acknowledge")
-        assert again.status_code == 409 and "not triggered" in again.json()["detail"]
+        assert again.status_code == 200 and again.json() == first.json()
+        stranger = {"role": "incident_commander", "person": "alcie"}
+        refused = api.post(f"/api/v1/incidents/{iid}/roles", json=stranger)
+        assert refused.status_code == 422 and "'alcie' is not in the playbook" in refused.text
         role = {"role": "incident_commander", "person": "alice"}
         assert api.post(f"/api/v1/incidents/{iid}/roles", json=role).status_code == 201
         role = {"role": "incident_commander", "person": "bob"}
@@ -199,6 +204,7 @@ def test_lifecycle_roles_notes_severity_and_audit(live_server: LiveServer) -> No
         "note",
         "status",
         "tasks",  # now P2: the checklists of the phases entered (reopening adds none twice)
+        "task",  # warroom checks those the record shows done (commander, status page, ...)
         "reopened",
     ]
     assert all(e["actor"] for e in reopen.json()["timeline"])
@@ -206,7 +212,8 @@ def test_lifecycle_roles_notes_severity_and_audit(live_server: LiveServer) -> No
         audit = api.get("/api/v1/audit", params={"target": iid}).json()
     actions = sorted(a["action"] for a in audit)
     assert actions.count("incident.status") == 3 and "incident.note" in actions
-    assert {a["actor"] for a in audit} == {"token:responder"}
+    assert {a["actor"] for a in audit} == {"token:responder", "warroom"}
+    assert {a["action"] for a in audit if a["actor"] == "warroom"} == {"incident.task_checked"}
 
 
 def test_auth_roles_and_errors(live_server: LiveServer) -> None:

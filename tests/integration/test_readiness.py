@@ -35,12 +35,20 @@ def readiness(container: Container, playbook: Path, *args: str) -> subprocess.Co
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
 
-def write_playbook(path: Path, *, secondary_start: datetime, webhooks: dict[str, str]) -> Path:
+def write_playbook(
+    path: Path, *, secondary_start: datetime, webhooks: dict[str, str], real_people: bool = True
+) -> Path:
+    """The shipped playbook with two changes; ``real_people``: everyone is paged through the
+    first webhook instead of the shipped placeholders' ``log`` channel."""
     data: dict[str, Any] = yaml.safe_load(default_playbook_text())
     for schedule in data["oncall"]["schedules"]:
         if schedule["name"] == "backend-secondary":
             schedule["layers"][0]["start"] = secondary_start.isoformat()
     data["channels"] += [{"name": n, "type": "webhook", "url": u} for n, u in webhooks.items()]
+    if real_people:
+        first = next(iter(webhooks))
+        for person in data["oncall"]["people"]:
+            person["contacts"] = [{"channel": first, "to": person["name"]}]
     path.write_text(yaml.safe_dump(data))
     return path
 
@@ -130,3 +138,24 @@ def test_not_ready_for_each_missing_piece_then_ready(container: Container, tmp_p
     assert "webhook: configured (--send-test sends a message)" in ready.stdout
     assert len(receiver.received) == 1  # no test message without --send-test
     receiver.stop()
+
+
+def test_the_shipped_placeholders_are_not_ready_and_named(
+    container: Container, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    hook = f"http://127.0.0.1:{free_port()}/hook"
+    shipped = write_playbook(
+        tmp_path / "shipped.yaml", secondary_start=now, webhooks={"pager": hook}, real_people=False
+    )
+    result = readiness(container, shipped, "--json")
+    assert result.returncode == 1, result.stderr
+    checks = by_name(result)
+    assert checks["oncall:backend"]["ok"]  # the rotation has no gap: it pages placeholders
+    for team in ("backend", "ml-engineering", "infrastructure"):
+        assert not checks[f"paging:{team}"]["ok"]
+    assert "alice: log only writes to warroom's log" in checks["paging:backend"]["detail"]
+    assert checks["channel:log"]["detail"] == "log: writes to warroom's log only, reaches nobody"
+    assert "not ready: paging:backend, paging:ml-engineering, paging:infrastructure" in (
+        result.stderr
+    )

@@ -18,7 +18,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 def api(live_server: LiveServer) -> httpx.Client:
     client = live_server.client(live_server.responder_token)
     for name in ("fraud", "ranker"):
-        r = client.post("/api/v1/services", json={"name": name, "description": f"{name} model"})
+        spec = {"name": name, "description": f"{name} model", "public": True}
+        r = client.post("/api/v1/services", json=spec)
         assert r.status_code == 201, r.text
     return client
 
@@ -76,7 +77,13 @@ def test_public_updates_only_and_states_follow_the_incident(
     assert [u["message"] for u in entry["updates"]] == ["Elevated errors on scoring"]
 
     post(api, fraud, "status", {"status": "monitoring"})
-    assert status_json(live_server.url)["components"][0]["status"] == "degraded"
+    doc = status_json(live_server.url)
+    # One rule everywhere: the incident's impact is the state it puts its component in.
+    assert doc["components"][0]["status"] == "degraded"
+    assert doc["incidents"][0]["impact"] == "degraded" and doc["status"] == "degraded"
+    html = httpx.get(f"{live_server.url}/status").text
+    impact = 'impact:</small> <span class="state state-degraded">Degraded performance</span>'
+    assert impact in html and 'state-major_outage">Major outage</span>' not in html
     post(
         api,
         fraud,
@@ -123,7 +130,7 @@ def test_atom_feed_lists_public_updates_newest_first(
     feed = ET.fromstring(r.content)
     entries = feed.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}content") for e in entries] == ["second", "first <b>"]
-    assert entries[0].findtext(f"{ATOM}title") == "fraud: monitoring (Major outage)"
+    assert entries[0].findtext(f"{ATOM}title") == "fraud: monitoring (Degraded performance)"
     ids = [e.findtext(f"{ATOM}id") for e in entries]
     assert len(set(ids)) == 2
     assert feed.findtext(f"{ATOM}updated") == entries[0].findtext(f"{ATOM}updated")
@@ -143,3 +150,32 @@ def test_incident_outside_the_components_counts_once_public(
     doc = status_json(live_server.url)
     assert doc["status"] == "major_outage"
     assert doc["incidents"][0]["component"] == "checkout-api"
+
+
+def test_a_model_service_is_a_component_only_once_marked_public(
+    live_server: LiveServer, api: httpx.Client
+) -> None:
+    r = api.post("/api/v1/services", json={"name": "scratch-test-model"})
+    assert r.status_code == 201 and r.json()["public"] is False
+    open_incident(api, "scratch-test-model")
+    doc = status_json(live_server.url)
+    assert [c["name"] for c in doc["components"]] == ["fraud", "ranker"]
+    assert doc["status"] == "operational"  # its incident has no public update either
+    assert "scratch-test-model" not in httpx.get(f"{live_server.url}/status").text
+
+    viewer = live_server.client(live_server.viewer_token)
+    assert (
+        viewer.put("/api/v1/services/scratch-test-model/public", json={"public": True}).status_code
+        == 403
+    )
+    bad = api.put("/api/v1/services/scratch-test-model/public", json={"public": "maybe"})
+    assert bad.status_code == 422 and "public" in bad.text
+    assert api.put("/api/v1/services/nope/public", json={"public": True}).status_code == 404
+    shown = api.put("/api/v1/services/scratch-test-model/public", json={"public": True})
+    assert shown.status_code == 200 and shown.json()["public"] is True
+    doc = status_json(live_server.url)
+    components = {c["name"]: c["status"] for c in doc["components"]}
+    assert components["scratch-test-model"] == "major_outage" and doc["status"] == "major_outage"
+    admin = live_server.client(live_server.admin_token)
+    audit = admin.get("/api/v1/audit", params={"target": "service:scratch-test-model"}).json()
+    assert [a["action"] for a in audit].count("service.public") == 1

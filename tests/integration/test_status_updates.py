@@ -64,6 +64,7 @@ def test_updates_reach_room_stakeholders_and_customers(
             person="alice",
             actor="alice",
             now=T0,
+            playbook=container.playbook,
         )
     post(container, incident_id, 10, status="identified", message="model v2 is bad",
          impact="5% of scoring requests fail")  # fmt: skip
@@ -117,6 +118,7 @@ def test_cadence_reminds_the_communications_lead_until_an_update_is_posted(
             person="carol",
             actor="alice",
             now=T0,
+            playbook=container.playbook,
         )
     worker = Worker(container)
 

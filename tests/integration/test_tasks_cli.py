@@ -14,7 +14,7 @@ from warroom.playbook.loader import default_playbook_text
 
 OPTIONAL = {"title": "Optional", "required": False}
 CHECKLISTS = [
-    {"name": "first", "phase": "triggered", "items": ["Acknowledge", OPTIONAL]},
+    {"name": "first", "phase": "triggered", "items": ["Acknowledge", "Note the cause", OPTIONAL]},
     {"name": "wrap-up", "phase": "resolved", "items": ["Status page updated"]},
 ]
 
@@ -38,10 +38,11 @@ def test_tasks_checked_from_the_cli_and_close_refused_until_done(
     (iid,) = api.post("/api/v1/alerts", json={"name": "HighLatency"}).json()["incidents_opened"]
     listed = run(live_server, "incident", "tasks", iid)
     assert listed.returncode == 0, listed.stderr
-    assert "Acknowledge" in listed.stdout and "1 required task open" in listed.stdout
+    assert "Acknowledge" in listed.stdout and "2 required tasks open" in listed.stdout
     tasks = api.get(f"/api/v1/incidents/{iid}/tasks").json()
     assert [(t["title"], t["required"]) for t in tasks] == [
         ("Acknowledge", True),
+        ("Note the cause", True),
         ("Optional", False),
     ]
 
@@ -50,9 +51,13 @@ def test_tasks_checked_from_the_cli_and_close_refused_until_done(
     assert "409" in refused.stderr and f"#{tasks[0]['id']} Acknowledge" in refused.stderr
     assert "Status page updated (from wrap-up, added on resolved)" in refused.stderr
 
-    checked = run(live_server, "incident", "check", iid, str(tasks[0]["id"]), "-m", "done")
+    ids = [str(tasks[0]["id"]), str(tasks[1]["id"])]
+    checked = run(live_server, "incident", "check", iid, *ids, "-m", "done")
     assert checked.returncode == 0, checked.stderr
-    assert "checked off by token:responder" in checked.stdout
+    assert checked.stdout.count("checked off by token:responder") == 2
+    assert "0 required tasks open" in checked.stdout
+    after = api.get(f"/api/v1/incidents/{iid}/tasks").json()
+    assert [t["evidence"] for t in after] == ["done", "done", None]
     resolved = api.post(f"/api/v1/incidents/{iid}/status", json={"status": "resolved"})
     assert resolved.status_code == 200
     wrap_up = api.get(f"/api/v1/incidents/{iid}/tasks").json()[-1]

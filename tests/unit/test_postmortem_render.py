@@ -63,3 +63,55 @@ def test_request_counts_need_both_numbers() -> None:
     both = [*only_total, facts.Sample(T0, "requests_failed", 3, None, "alert")]
     impact = facts.request_impact(both)
     assert impact is not None and (impact.failed, impact.total, impact.failed_pct) == (3, 10, 30.0)
+
+
+def test_verification_reads_as_a_sentence_and_a_table() -> None:
+    verification = {
+        "requests": 412,
+        "checks": [
+            {"metric": "error_rate", "op": "<", "value": 0.05, "observed": 0.0097, "ok": True},
+            {"metric": "latency_p95_ms", "op": "<", "value": 200, "observed": 61.5, "ok": True},
+        ],
+        "baseline": {"error_rate": 0.01, "window": "<10 min before>"},
+    }
+    timeline = [
+        event(1, 0, "opened", "Incident opened as P1"),
+        event(2, 9, "rollback", "Rollback verified", rollback_id=7, service="fraud-model",
+              from_version="v42", to_version="v41", state="succeeded", trigger="auto",
+              duration_seconds=48.5, snapshot={"note": "<b>"}, verification=verification),
+    ]  # fmt: skip
+    level = load_playbook(None).severity_levels["P1"]
+    found = facts.gather(incident=incident(), level=level, timeline=timeline, alerts=[], samples=[])
+    text = render.render_markdown(
+        facts=found, template="full", actions=[], related=[], chart=None, generated_at=T0
+    )
+    assert (
+        "  - **Verification**: Verification passed on 412 requests to the target version: "
+        "2 of 2 criteria met." in text
+    )
+    assert "    | Criterion | Wanted | Observed | Met |" in text
+    assert "    | error_rate | < 0.05 | 0.0097 | yes |" in text
+    assert "    | latency_p95_ms | < 200 | 61.5 | yes |" in text
+    assert "    | baseline.window |  | <10 min before> |  |" in text
+    assert "\\u003c" not in text and '"checks"' not in text and '"note": "<b>"' in text
+    html = render.to_html(text, title="t")
+    assert "<table>" in html and "<td>error_rate</td>" in html
+
+
+def test_a_failed_verification_says_which_criterion() -> None:
+    from warroom.postmortem import verification
+
+    failed = {
+        "requests": 30,
+        "checks": [
+            {"metric": "error_rate", "op": "<", "value": 0.05, "observed": 0.4, "ok": False}
+        ],
+    }
+    assert verification.sentence(failed, succeeded=False) == (
+        "Verification did not pass on 30 requests to the target version: 0 of 1 criteria met "
+        "(not met: error_rate)."
+    )
+    waiting = {"requests": 3, "checks": [], "waiting": "not enough requests yet"}
+    assert verification.sentence(waiting, succeeded=False) == (
+        "Verification did not pass on 3 requests to the target version; not enough requests yet."
+    )

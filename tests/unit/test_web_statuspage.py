@@ -75,3 +75,18 @@ def test_daily_history_marks_each_day_an_incident_burned() -> None:
         "operational",
         "major_outage",
     ]
+
+
+@pytest.mark.parametrize("severity", ["P0", "P1", "P2", "P3", "P4"])
+@pytest.mark.parametrize(
+    "status", ["triggered", "acknowledged", "investigating", "mitigating", "monitoring"]
+)
+def test_an_open_incident_shows_the_impact_its_component_shows(severity: str, status: str) -> None:
+    # One rule: the page never says "impact: Major outage" beside a "Degraded" component.
+    [state] = sp.component_states(["fraud"], [facts(severity, status)]).values()
+    assert sp.incident_impact(severity, status) == state
+
+
+def test_a_past_incident_shows_the_worst_impact_it_caused() -> None:
+    assert sp.incident_impact("P0", "resolved") == "major_outage"
+    assert sp.component_states(["fraud"], [facts("P0", "resolved")]) == {"fraud": "operational"}

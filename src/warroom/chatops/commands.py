@@ -11,20 +11,23 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from warroom.alerts.models import AlertCreate
 from warroom.chat import registry as platforms
 from warroom.chat import render
 from warroom.chat import service as chat
 from warroom.chatops import approval, people
 from warroom.errors import ChatError, InvalidInput
 from warroom.incidents import service as incidents
-from warroom.incidents.models import Role
-from warroom.intake.batch import IntakeEnv, ingest_batch
+from warroom.incidents.models import IncidentDeclare, Role
+from warroom.intake.batch import IntakeEnv
+from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import SEVERITIES, STATUSES
 from warroom.releases import service as releases
+from warroom.response import declare as declaration
 from warroom.response import handlers as paging
 from warroom.response import service as response
 from warroom.rollback import service as rollbacks
@@ -36,7 +39,7 @@ ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 HELP = """/warroom commands (in an incident's room unless noted):
-• declare <title> [P0-P4] [service]: open an incident (anywhere)
+• declare <title> <P0-P4> <service>: open an incident (anywhere)
 • ack: acknowledge the incident
 • status <status> [message]: move it on (investigating, identified, mitigating, ...)
 • assign <role> @user: incident_commander, technical_lead, communications_lead, ...
@@ -66,10 +69,9 @@ def button(
     now, playbook = env.clock(), env.playbook
     with env.db.session() as session:
         if action == render.ACK:
-            incidents.acknowledge(
-                session=session, incident_id=value, actor=asker.actor, now=now, playbook=playbook
+            answer = _ack(session, value, asker, now, playbook) or (
+                f"You acknowledged {value}; paging stopped."
             )
-            answer = f"You acknowledged {value}; paging stopped."
         elif action == render.ESCALATE:
             level = response.escalate_now(
                 session=session, incident_id=value, actor=asker.actor, now=now
@@ -106,6 +108,21 @@ def button(
     return answer
 
 
+def _ack(
+    session: Session, incident_id: str, asker: Asker, now: datetime, playbook: Playbook
+) -> str | None:
+    """Acknowledge; what to answer when it was already acknowledged (nothing changes)."""
+    before = incidents.get(session=session, incident_id=incident_id).acknowledged_at
+    row = incidents.acknowledge(
+        session=session, incident_id=incident_id, actor=asker.actor, now=now, playbook=playbook
+    )
+    if before is not None:
+        return f"{incident_id} was already acknowledged at {before:%H:%M} UTC; nothing changed."
+    if row.acknowledged_at is None:
+        return f"{incident_id} is {row.status}: nothing to acknowledge."
+    return None
+
+
 def _int(value: str) -> int:
     if not value.isdigit():
         raise InvalidInput(f"not an approval id: {value!r}")
@@ -129,14 +146,9 @@ def command(env: IntakeEnv, asker: Asker, text: str, start_rollback: StartRollba
     now, playbook = env.clock(), env.playbook
     with env.db.session() as session:
         if verb == "ack":
-            incidents.acknowledge(
-                session=session,
-                incident_id=incident_id,
-                actor=asker.actor,
-                now=now,
-                playbook=playbook,
+            return _ack(session, incident_id, asker, now, playbook) or (
+                f"You acknowledged {incident_id}."
             )
-            return f"You acknowledged {incident_id}."
         if verb == "status":
             return _status(session, incident_id, asker, args, env)
         if verb == "update":
@@ -193,26 +205,24 @@ def _room_incident(env: IntakeEnv, asker: Asker) -> str:
 
 
 def _declare(env: IntakeEnv, asker: Asker, args: list[str]) -> str:
+    """A declaration like the API's and the CLI's: title, severity and service."""
     severity_at = next((i for i, w in enumerate(args) if w.upper() in SEVERITIES), None)
-    title_words = args if severity_at is None else args[:severity_at]
-    rest = [] if severity_at is None else args[severity_at + 1 :]
-    if not title_words:
-        raise InvalidInput("usage: /warroom declare <title> [P0-P4] [service]")
-    now = env.clock()
-    alert = AlertCreate(
-        source="generic",
-        fingerprint=f"chat-declare:{asker.user}:{now.timestamp():.6f}",
-        name=" ".join(title_words)[:200],
-        service=rest[0] if rest else None,
-        severity=args[severity_at].upper() if severity_at is not None else None,
-        summary=f"declared in chat by {asker.person}",
-        starts_at=now,
+    if severity_at is None or severity_at == 0 or len(args) != severity_at + 2:
+        raise InvalidInput("usage: /warroom declare <title> <P0-P4> <service>")
+    try:
+        spec = IncidentDeclare(
+            title=" ".join(args[:severity_at])[:300],
+            severity=args[severity_at].upper(),
+            service=args[severity_at + 1],
+            summary=f"declared in chat by {asker.person}",
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(f"{first['loc'][0]}: {first['msg']}") from None
+    incident_id = declaration.declare_committed(
+        db=env.db, spec=spec, actor=asker.actor, now=env.clock(), playbook=env.playbook
     )
-    result = ingest_batch(env, [alert], actor=asker.actor)
-    opened = result.incidents_opened or result.incidents_updated
-    if not opened:
-        return "Nothing was opened: the playbook silenced or held this declaration."
-    return f"Declared {opened[0]}; its room opens in a moment."
+    return f"Declared {incident_id}; its room opens in a moment."
 
 
 def _status(
@@ -244,6 +254,7 @@ def _assign(env: IntakeEnv, incident_id: str, asker: Asker, args: list[str]) -> 
             person=person,
             actor=asker.actor,
             now=env.clock(),
+            playbook=env.playbook,
         )
     return f"{person} is {args[0]} of {incident_id}."
 

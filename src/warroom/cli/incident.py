@@ -1,5 +1,6 @@
-"""``warroom incident ...``: work on incidents through the HTTP API: list, show, ack, status,
-resolve, severity, note, assign, update (status updates), tasks and check (checklists)."""
+"""``warroom incident ...``: work on incidents through the HTTP API: declare, list, show, ack,
+status, resolve, severity, note, assign, update (status updates), tasks and check
+(checklists)."""
 
 from typing import Any
 
@@ -51,6 +52,32 @@ def incident_list(
         console.print(incident_table(rows, wide=mode == "wide"))
 
 
+@app.command("declare")
+def incident_declare(
+    title: str = typer.Option(..., "--title", "-t", help="what is wrong, one line"),
+    severity: str = typer.Option(..., "--severity", "-s", help="P0..P4"),
+    service: str = typer.Option(..., "--service", help="the affected service"),
+    summary: str = typer.Option(None, "--summary", "-m", help="what is known (on the timeline)"),
+    commander: str = typer.Option(None, "--commander", help="who leads (a playbook person)"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Declare an incident by hand (no alert needed): routed, paged and tracked like one an
+    alert opened."""
+    body = {"title": title, "severity": severity, "service": service}
+    body |= {k: v for k, v in (("summary", summary), ("commander", commander)) if v}
+    detail = Api(url, token).call("POST", "/api/v1/incidents", json=body)
+    if as_json:
+        print_json(detail)
+        return
+    console.print(
+        f"{detail['id']} declared ({detail['severity']}, {detail['service']}); "
+        f"team {detail['team'] or 'none (no route matched)'}",
+        highlight=False,
+    )
+
+
 @app.command("show")
 def incident_show(
     incident_id: str, url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
@@ -87,15 +114,13 @@ def incident_ack(
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
-    """Acknowledge a triggered incident."""
+    """Acknowledge an incident: paging stops. Acknowledging again changes nothing."""
     body = {"message": message} if message else None
-    _act(
-        url,
-        token,
-        f"/api/v1/incidents/{incident_id}/acknowledge",
-        body,
-        f"{incident_id} acknowledged",
-    )
+    detail = Api(url, token).call("POST", f"/api/v1/incidents/{incident_id}/acknowledge", json=body)
+    if detail["acknowledged_at"] is None:  # over before anyone acknowledged: nothing to do
+        console.print(f"{incident_id} is {detail['status']}: nothing to acknowledge")
+    else:
+        console.print(f"{incident_id} acknowledged (at {detail['acknowledged_at'][:19]} UTC)")
 
 
 @app.command("status")
@@ -209,7 +234,7 @@ def incident_update(
 
 
 def _tasks_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table("id", "phase", "checklist", "task", "required", "done", "by", "at")
+    table = Table("id", "phase", "checklist", "task", "required", "done", "by", "evidence")
     for t in rows:
         table.add_row(
             str(t["id"]),
@@ -219,7 +244,7 @@ def _tasks_table(rows: list[dict[str, Any]]) -> Table:
             "yes" if t["required"] else "no",
             "[green]✓[/green]" if t["checked_at"] else "",
             t["checked_by"] or "",
-            t["checked_at"] or "",
+            t.get("evidence") or "",
         )
     return table
 
@@ -247,17 +272,33 @@ def incident_tasks(
 @app.command("check")
 def incident_check(
     incident_id: str,
-    task_id: int = typer.Argument(..., help="task id, from `warroom incident tasks`"),
-    undo: bool = typer.Option(False, "--undo", help="un-check a task checked by mistake"),
+    task_ids: list[int] = typer.Argument(..., help="task ids, from `warroom incident tasks`"),
+    undo: bool = typer.Option(False, "--undo", help="un-check tasks checked by mistake"),
     note: str = typer.Option(None, "--note", "-m", help="kept on the timeline"),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
-    """Check a task off (recorded with who and when), or un-check it with --undo."""
-    action = "uncheck" if undo else "check"
+    """Check tasks off (recorded with who and when), several at once; or un-check them
+    with --undo. Tasks warroom already checked from the record need nothing."""
+    api = Api(url, token)
     body = {"note": note} if note else None
-    task = Api(url, token).call(
-        "POST", f"/api/v1/incidents/{incident_id}/tasks/{task_id}/{action}", json=body
+    if undo:
+        for task_id in task_ids:
+            task = api.call(
+                "POST", f"/api/v1/incidents/{incident_id}/tasks/{task_id}/uncheck", json=body
+            )
+            console.print(f"task {task_id} ({task['title']}) open again", highlight=False)
+        return
+    rows = api.call(
+        "POST",
+        f"/api/v1/incidents/{incident_id}/tasks/check",
+        json={"ids": task_ids, **(body or {})},
     )
-    done = "open again" if undo else f"checked off by {task['checked_by']}"
-    console.print(f"task {task_id} ({task['title']}) {done}", highlight=False)
+    by_id = {t["id"]: t for t in rows}
+    for task_id in dict.fromkeys(task_ids):
+        t = by_id[task_id]
+        console.print(
+            f"task {task_id} ({t['title']}) checked off by {t['checked_by']}", highlight=False
+        )
+    left = sum(1 for t in rows if t["required"] and not t["checked_at"])
+    console.print(f"{left} required task{'s' if left != 1 else ''} open", highlight=False)

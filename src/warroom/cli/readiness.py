@@ -18,9 +18,10 @@ def readiness(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Check for real that the playbook is valid, on-call covers the next 14 days, channels
-    work, every model service can be rolled back, and the last drill is recent. Exits 1 and
-    lists what is not ready."""
+    """Check for real that the playbook is valid, on-call covers the next 14 days, everyone
+    paged has a real contact (not the log channel, not a placeholder address), channels work,
+    every model service can be rolled back, and the last drill is recent. Exits 1 and lists
+    what is not ready."""
     from warroom.config import Settings
     from warroom.readiness import checks, service
     from warroom.readiness.checks import Check

@@ -1,4 +1,4 @@
-"""``warroom service ...`` (create, list, show, stable), and ``warroom deploy`` and
+"""``warroom service ...`` (create, list, show, stable, public), and ``warroom deploy`` and
 ``warroom versions``: model services and their versions, through the HTTP API."""
 
 import json
@@ -30,6 +30,9 @@ def service_create(
     probe: str = typer.Option(
         None, help="one row of features (JSON list or a,b,c) every new version must answer"
     ),
+    public: bool = typer.Option(
+        False, "--public", help="show it as a component of the public status page"
+    ),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
@@ -44,9 +47,24 @@ def service_create(
         "backend_config": backend_config,
         "description": description,
         "probe": _features(probe),
+        "public": public,
     }
     Api(url, token).call("POST", "/api/v1/services", json=body)
-    console.print(f"service {name} created ({backend})")
+    console.print(f"service {name} created ({backend}){' (public)' if public else ''}")
+
+
+@app.command("public")
+def service_public(
+    name: str,
+    off: bool = typer.Option(False, "--off", help="stop showing it on the status page"),
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Show a model service as a component of the public status page (or not, with --off).
+    A new service is not public: test and internal models never appear by accident."""
+    Api(url, token).call("PUT", f"/api/v1/services/{name}/public", json={"public": not off})
+    where = "no longer shown" if off else "shown"
+    console.print(f"{name} is {where} on the public status page")
 
 
 @app.command("list")
@@ -58,9 +76,15 @@ def service_list(
     if as_json:
         print_json(rows)
         return
-    table = Table("service", "backend", "degraded", "updated (UTC)")
+    table = Table("service", "backend", "public", "degraded", "updated (UTC)")
     for s in rows:
-        table.add_row(s["name"], s["backend"], "yes" if s["degraded"] else "", s["updated_at"][:19])
+        table.add_row(
+            s["name"],
+            s["backend"],
+            "yes" if s.get("public") else "",
+            "yes" if s["degraded"] else "",
+            s["updated_at"][:19],
+        )
     console.print(table)
 
 

@@ -45,6 +45,8 @@ class ModelService(Base):
     # One row of features every new version must answer before it gets traffic.
     probe: Mapped[list[Any] | None]
     degraded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shown as a component of the public status page (off until someone marks it public).
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -134,6 +136,13 @@ class ServiceCreate(BaseModel):
     backend_config: JsonObject = Field(default_factory=dict)
     fallback: JsonObject | None = None
     probe: Probe | None = None
+    public: bool = Field(default=False, description="a component of the public status page")
+
+
+class ServicePublic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public: bool = Field(description="show the service as a component of the public status page")
 
 
 class VersionRead(BaseModel):
@@ -163,6 +172,7 @@ class ServiceRead(BaseModel):
     description: str
     backend: str
     degraded: bool
+    public: bool = False
     fallback: dict[str, Any] | None
     probe: list[float] | None = None
     created_at: datetime

@@ -34,6 +34,7 @@ def create_service(
         fallback=spec.fallback,
         probe=spec.probe,
         degraded=False,
+        public=spec.public,
         created_at=now,
         updated_at=now,
     )
@@ -46,7 +47,27 @@ def create_service(
         target=f"service:{spec.name}",
         now=now,
         backend=spec.backend,
+        public=spec.public,
     )
+    return service
+
+
+def set_public(
+    *, session: Session, name: str, public: bool, actor: str, now: datetime
+) -> ModelService:
+    """Show the service on the public status page, or stop showing it (audited)."""
+    service = get_service(session=session, name=name)
+    if service.public != public:
+        service.public = public
+        service.updated_at = now
+        audit.record(
+            session=session,
+            actor=actor,
+            action="service.public",
+            target=f"service:{name}",
+            now=now,
+            public=public,
+        )
     return service
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -190,6 +190,23 @@ class NoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     message: str = Field(min_length=1, max_length=10_000)
+
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class IncidentDeclare(BaseModel):
+    """An incident opened by a person (no alert needed): ``POST /api/v1/incidents``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Line = Field(max_length=300)
+    severity: SeverityStr
+    service: Line = Field(max_length=200, description="the affected service (any name)")
+    summary: str | None = Field(default=None, max_length=10_000, description="what is known")
+    commander: Line | None = Field(
+        default=None, max_length=200, description="a person of the playbook or directory"
+    )
 
 
 class AcknowledgeRequest(BaseModel):

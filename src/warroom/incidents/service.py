@@ -6,34 +6,29 @@ Each change writes a timeline event and an audit event in the caller's transacti
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from warroom.alerts.models import Alert
 from warroom.audit import service as audit
-from warroom.chat import service as chat
-from warroom.errors import Conflict, NotFound
-from warroom.incidents import lifecycle
+from warroom.errors import Conflict, InvalidInput, NotFound
+from warroom.incidents import lifecycle, timeline
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import severity_rank
-from warroom.storage.bulk import insert_one
 from warroom.storage.paging import Key, Page, paginate_segments
-from warroom.tasks import checklists
+from warroom.tasks import autocheck, checklists
 from warroom.tasks import service as tasks
 
-AUTOMATION_PREFIXES = ("warroom", "detector:")
+# The timeline lives in its own module; most callers know it as ``incidents.add_event``.
+add_event = timeline.add_event
+is_automation = timeline.is_automation
+AUTOMATION_PREFIXES = timeline.AUTOMATION_PREFIXES
 
 #: Lists show open incidents (not resolved yet) before resolved ones, newest first in each.
 OPEN_FIRST = (Incident.resolved_at.is_(None), Incident.resolved_at.is_not(None))
 NEWEST_FIRST = (Key(Incident.detected_at), Key(Incident.id))
-
-
-def is_automation(actor: str) -> bool:
-    """warroom's own actors (intake, rollback, detectors), as opposed to people and tools."""
-    return actor.startswith(AUTOMATION_PREFIXES)
 
 
 def get(*, session: Session, incident_id: str, for_update: bool = False) -> Incident:
@@ -93,30 +88,6 @@ def list_incidents(
     )
 
 
-def add_event(
-    *,
-    session: Session,
-    incident_id: str,
-    kind: str,
-    actor: str,
-    message: str,
-    now: datetime,
-    data: dict[str, Any] | None = None,
-) -> TimelineEvent:
-    """Append a timeline event (the returned row is not attached to the session)."""
-    values = {
-        "incident_id": incident_id,
-        "at": now,
-        "kind": kind,
-        "actor": actor,
-        "message": message,
-        "data": data or {},
-    }
-    event = TimelineEvent(id=insert_one(session, TimelineEvent, values), **values)
-    chat.on_event(session=session, incident_id=incident_id, event_id=event.id, kind=kind, now=now)
-    return event
-
-
 def change_status(
     *,
     session: Session,
@@ -135,7 +106,7 @@ def change_status(
     incident = get(session=session, incident_id=incident_id, for_update=True)
     move = lifecycle.transition(incident.status, status)
     if move.new == "closed":
-        _refuse_close_with_open_tasks(session, incident, playbook)
+        _refuse_close_with_open_tasks(session, incident, playbook, now)
     for column, value in lifecycle.stamps(
         move,
         now=now,
@@ -209,10 +180,18 @@ def enter_phase(
         now=now,
         data={"task_ids": task_ids, "checklists": names, "phase": incident.status},
     )
+    # What the timeline already shows done checks the new tasks. A new incident's record
+    # holds only its opening (the incident is its own tracking record): look only if asked.
+    if old is not None or any(autocheck.wanted(d.title) == "tracked" for d in items):
+        timeline.check_recorded(session=session, incident_id=incident.id, now=now)
     return task_ids
 
 
-def _refuse_close_with_open_tasks(session: Session, incident: Incident, playbook: Playbook) -> None:
+def _refuse_close_with_open_tasks(
+    session: Session, incident: Incident, playbook: Playbook, now: datetime
+) -> None:
+    # Whatever the timeline shows done is checked first: only tasks for people remain.
+    facts = timeline.check_recorded(session=session, incident_id=incident.id, now=now)
     open_required = tasks.open_required(session=session, incident_id=incident.id)
     # The close would also enter the phases it skips; their required items count too.
     skipped = tasks.pending(
@@ -222,7 +201,7 @@ def _refuse_close_with_open_tasks(session: Session, incident: Incident, playbook
         phases=checklists.phases_entered(incident.status, "closed"),
         severity=incident.severity,
     )
-    not_yet_added = [d for d in skipped if d.required]
+    not_yet_added = [d for d in skipped if d.required and autocheck.wanted(d.title) not in facts]
     if open_required or not_yet_added:
         listed = [(t.id, t.title) for t in open_required]
         raise Conflict(checklists.blocking_message(incident.id, listed, not_yet_added))
@@ -237,20 +216,18 @@ def acknowledge(
     message: str | None = None,
     playbook: Playbook,
 ) -> Incident:
-    """Acknowledge a triggered incident (Conflict if someone already did).
+    """Acknowledge an incident: the person paged owns it and paging stops.
 
-    Automation moving an incident on (a verified rollback to monitoring) is not an
+    Acknowledging again (a second click, the page's button after the chat's) changes and
+    records nothing: the incident comes back as it is. So does acknowledging one that is
+    over. Automation moving an incident on (a verified rollback to monitoring) is not an
     acknowledgement, so escalation keeps paging; the person paged can still acknowledge it
     then: the status stays, ``acknowledged_at`` is stamped and paging stops."""
     incident = get(session=session, incident_id=incident_id, for_update=True)
-    if incident.status != "triggered" and (
-        incident.acknowledged_at is None and lifecycle.is_open(incident.status)
-    ):
-        return _acknowledge_in_place(session, incident, actor, now, message)
+    if incident.acknowledged_at is not None or not lifecycle.is_open(incident.status):
+        return incident
     if incident.status != "triggered":
-        raise Conflict(
-            f"incident {incident_id} is {incident.status}, not triggered: nothing to acknowledge"
-        )
+        return _acknowledge_in_place(session, incident, actor, now, message)
     return change_status(
         session=session,
         incident_id=incident_id,
@@ -321,10 +298,29 @@ def set_severity(
     return incident
 
 
+def require_person(playbook: Playbook, person: str) -> None:
+    """InvalidInput unless the playbook or the directory knows this person."""
+    if playbook.oncall.person(person) is None:
+        raise InvalidInput(
+            f"person: {person!r} is not in the playbook or the directory; pick one of "
+            "`warroom oncall person list`, or add them with `warroom oncall person set`"
+        )
+
+
 def assign_role(
-    *, session: Session, incident_id: str, role: str, person: str, actor: str, now: datetime
+    *,
+    session: Session,
+    incident_id: str,
+    role: str,
+    person: str,
+    actor: str,
+    now: datetime,
+    playbook: Playbook,
 ) -> IncidentRole:
-    """Give a role to a person; whoever held it renounces it."""
+    """Give a role to a person; whoever held it renounces it. The person must be one the
+    playbook or the directory knows (InvalidInput otherwise): a role held by a typo pages
+    nobody and invites nobody to the war room."""
+    require_person(playbook, person)
     incident = get(session=session, incident_id=incident_id, for_update=True)
     holders = session.scalars(
         select(IncidentRole).where(

@@ -116,7 +116,7 @@ def _record(
         actor=actor,
         message=text,
         now=now,
-        data={"action_id": item.id, "status": item.status},
+        data={"action_id": item.id, "status": item.status, "owner": item.owner},
     )
     audit.record(
         session=session,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import matplotlib
 
@@ -30,9 +31,22 @@ def _key(sample: Sample) -> str:
 
 
 def window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    """The incident window with a margin of a tenth of its length (at least a minute)."""
+    """Where to look for samples: the incident with a margin of a tenth of its length (at
+    least a minute), so the minutes before it show the baseline."""
     margin = max((end - start) / 10, timedelta(minutes=1))
     return start - margin, end + margin
+
+
+def span(
+    start: datetime, end: datetime, samples: list[Sample], milestones: list[Milestone]
+) -> tuple[datetime, datetime]:
+    """The chart's time axis: the incident and everything drawn on it (samples recorded,
+    milestones), with a margin of 4 % of that length (at least 2 s), so the data fills the
+    width however short the incident was."""
+    times = [start, end, *(s.at for s in samples), *(m.at for m in milestones)]
+    first, last = min(times), max(times)
+    margin = max((last - first) / 25, timedelta(seconds=2))
+    return first - margin, last + margin
 
 
 def render_png(
@@ -43,7 +57,22 @@ def render_png(
     start: datetime,
     end: datetime,
 ) -> bytes:
-    """A PNG of the metric panels over [start, end] with a vertical line per milestone."""
+    """A PNG of the metric panels over the incident with a vertical line per milestone."""
+    fig = figure(title=title, samples=samples, milestones=milestones, start=start, end=end)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def figure(
+    *,
+    title: str,
+    samples: list[Sample],
+    milestones: list[Milestone],
+    start: datetime,
+    end: datetime,
+) -> Figure:
+    """The chart (see :func:`render_png`): ``start`` and ``end`` are the incident's."""
     fig = Figure(figsize=(10, 6), dpi=100, layout="constrained")
     axes = fig.subplots(len(PANELS), 1, sharex=True)
     keys = sorted({_key(s) for s in samples})
@@ -84,10 +113,30 @@ def render_png(
             fontsize="small",
             color=MARKER_COLOURS.get(m.label, "tab:purple"),
         )
-    axes[-1].set_xlim(start, end)
-    axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M"))
-    axes[-1].set_xlabel("time (UTC)")
+    _time_axis(axes[-1], *span(start, end, samples, milestones))
     fig.suptitle(title)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return fig
+
+
+# Tick label by the spacing of the ticks (in days): every label is a different time.
+TICK_FORMATS = {
+    30.0: "%Y-%m-%d",
+    1.0: "%m-%d",
+    1 / 24: "%m-%d %H:%M",
+    1 / 1440: "%H:%M",
+    1 / 86400: "%H:%M:%S",
+}
+
+
+def _time_axis(ax: Any, first: datetime, last: datetime) -> None:
+    """Ticks at round times that suit the span (seconds for a short incident, hours or days
+    for a long one), no two labelled alike, the date in the axis label."""
+    ax.set_xlim(first, last)
+    locator = mdates.AutoDateLocator(tz=UTC, minticks=4, maxticks=9)
+    formatter = mdates.AutoDateFormatter(locator, tz=UTC)
+    formatter.scaled = dict(TICK_FORMATS)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(formatter)
+    day = first.strftime("%Y-%m-%d")
+    to = "" if last.date() == first.date() else f" to {last:%Y-%m-%d}"
+    ax.set_xlabel(f"time (UTC), {day}{to}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from warroom.errors import InvalidInput
+from warroom.postmortem import verification
 from warroom.postmortem.facts import Facts
 
 BUILTIN = Path(__file__).parent / "templates"
@@ -65,6 +67,12 @@ def cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
+def pretty_json(value: Any) -> str:
+    """Readable JSON for a Markdown code block (``tojson`` escapes ``<`` as ``\\u003c`` for
+    HTML; a code block needs no such escape)."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def status_word(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
@@ -89,6 +97,9 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         num=fmt_num,
         cell=cell,
         status=status_word,
+        pretty_json=pretty_json,
+        verification_sentence=lambda v, succeeded: verification.sentence(v, succeeded=succeeded),
+        verification_rows=verification.table_rows,
     )
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": str}
     return env

@@ -69,13 +69,14 @@ def gather(*, session: Session, incident_id: str, playbook: Playbook, now: datet
 def chart_png(*, session: Session, incident_id: str, playbook: Playbook, now: datetime) -> bytes:
     """The incident's chart: error rate and latency with its milestones."""
     found = gather(session=session, incident_id=incident_id, playbook=playbook, now=now)
-    start, end = charts.window(found.incident.started_at, found.incident.resolved_at or now)
+    began, ended = found.incident.started_at, found.incident.resolved_at or now
+    start, end = charts.window(began, ended)  # samples a little before and after, if any
     return charts.render_png(
         title=f"{incident_id} — {found.incident.service or 'no service'} (UTC)",
         samples=load_samples(session=session, service=found.incident.service, start=start, end=end),
         milestones=found.milestones,
-        start=start,
-        end=end,
+        start=began,
+        end=ended,
     )
 
 

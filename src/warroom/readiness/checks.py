@@ -78,6 +78,8 @@ def channel_check(name: str, kind: str, *, error: str | None, sent: bool) -> Che
     message was asked for, it accepted one."""
     if error is not None:
         return Check(f"channel:{name}", False, f"{kind}: {error}")
+    if kind == "log":  # works, but reaches nobody: the paging checks say who relies on it
+        return Check(f"channel:{name}", True, "log: writes to warroom's log only, reaches nobody")
     if sent:
         return Check(f"channel:{name}", True, f"{kind}: accepted a test message")
     return Check(f"channel:{name}", True, f"{kind}: configured (--send-test sends a message)")

@@ -24,7 +24,7 @@ from warroom.errors import PlaybookError, WarroomError
 from warroom.notify.channels.base import Message
 from warroom.notify.channels.registry import get_type
 from warroom.playbook.loader import load_playbook
-from warroom.readiness import checks
+from warroom.readiness import checks, reach
 from warroom.readiness.checks import Check
 
 #: The audit action a finished drill records (``warroom.drills``).
@@ -50,6 +50,7 @@ def gather(*, env: Env, now: datetime, send_test: bool, actor: str) -> list[Chec
     found = checks.oncall_checks(
         playbook.oncall, now=now, horizon=playbook.readiness.coverage_horizon
     )
+    found += reach.paging_checks(playbook.oncall, playbook.channels)
     found += channel_checks(env, now=now, send_test=send_test, actor=actor)
     found += service_checks(env, now=now)
     found += chat_checks(env)

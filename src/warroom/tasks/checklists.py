@@ -55,7 +55,7 @@ def blocking_message(
     parts += [f"{d.title} (from {d.checklist}, added on {d.phase})" for d in not_yet_added]
     count = len(parts)
     hint = (
-        f"check them off (warroom incident check {incident_id} TASK)"
+        f"check them off (warroom incident check {incident_id} TASK [TASK ...])"
         if not not_yet_added
         else f"move the incident to {not_yet_added[-1].phase} first (that adds them), then "
         "check them off"

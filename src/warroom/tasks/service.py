@@ -66,6 +66,8 @@ def add(
             "created_at": now,
             "checked_at": None,
             "checked_by": None,
+            "checked_auto": False,
+            "evidence": None,
         }
         for d in items
     ]
@@ -78,5 +80,13 @@ def open_required(*, session: Session, incident_id: str) -> list[IncidentTask]:
         IncidentTask.incident_id == incident_id,
         IncidentTask.required.is_(True),
         IncidentTask.checked_at.is_(None),
+    )
+    return list(session.scalars(query.order_by(IncidentTask.id)))
+
+
+def open_tasks(*, session: Session, incident_id: str) -> list[IncidentTask]:
+    """Tasks nobody has checked off yet, required or not."""
+    query = select(IncidentTask).where(
+        IncidentTask.incident_id == incident_id, IncidentTask.checked_at.is_(None)
     )
     return list(session.scalars(query.order_by(IncidentTask.id)))

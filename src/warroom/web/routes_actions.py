@@ -14,8 +14,9 @@ from warroom.bootstrap import Server
 from warroom.errors import WarroomError
 from warroom.incidents import checkoff
 from warroom.incidents import service as incidents
-from warroom.incidents.models import NoteCreate, RoleAssignment, StatusChange
+from warroom.incidents.models import IncidentDeclare, NoteCreate, RoleAssignment, StatusChange
 from warroom.postmortem import service as postmortems
+from warroom.response import declare as declaration
 from warroom.updates import service as updates
 from warroom.updates.models import IncidentUpdateCreate
 from warroom.web.auth import Action, container_of
@@ -36,32 +37,61 @@ def _problem(exc: ValidationError) -> str:
 
 
 def _run(back: str, done: str, work: Callable[[], object]) -> Response:
+    """Run the form's work; its flash is ``done``, or the text the work returns."""
     try:
-        work()
+        said = work()
     except ValidationError as exc:
         return redirect(back, flash=_problem(exc), error=True)
     except WarroomError as exc:
         return redirect(back, flash=str(exc), error=True)
-    return redirect(back, flash=done)
+    return redirect(back, flash=said if isinstance(said, str) else done)
 
 
 def _page(incident_id: str) -> str:
     return f"/incidents/{incident_id}"
 
 
+@router.post("/incidents")
+def declare(request: Request, act: Action) -> Response:
+    """The list page's "Declare an incident" form; on success, the new incident's page."""
+    container = container_of(request)
+    names = ("title", "severity", "service", "summary", "commander")
+    try:
+        spec = IncidentDeclare.model_validate(_fields(act.form, *names))
+        incident_id = declaration.declare_committed(
+            db=container.db,
+            spec=spec,
+            actor=act.user.actor,
+            now=container.clock(),
+            playbook=container.playbook,
+        )
+    except ValidationError as exc:
+        return redirect("/", flash=_problem(exc), error=True)
+    except WarroomError as exc:
+        return redirect("/", flash=str(exc), error=True)
+    return redirect(_page(incident_id), flash=f"Declared {incident_id}.")
+
+
 @router.post("/incidents/{incident_id}/acknowledge")
 def acknowledge(incident_id: str, request: Request, act: Action) -> Response:
     container = container_of(request)
 
-    def work() -> None:
+    def work() -> str | None:
         with container.db.session() as session:
-            incidents.acknowledge(
+            before = incidents.get(session=session, incident_id=incident_id).acknowledged_at
+            row = incidents.acknowledge(
                 session=session,
                 incident_id=incident_id,
                 actor=act.user.actor,
                 now=container.clock(),
                 playbook=container.playbook,
             )
+            status, after = row.status, row.acknowledged_at
+        if before is not None:
+            return f"Already acknowledged at {before:%Y-%m-%d %H:%M} UTC; nothing changed."
+        if after is None:
+            return f"The incident is {status}: nothing to acknowledge."
+        return None
 
     return _run(_page(incident_id), "Acknowledged.", work)
 
@@ -100,6 +130,7 @@ def assign_role(incident_id: str, request: Request, act: Action) -> Response:
                 person=body.person,
                 actor=act.user.actor,
                 now=container.clock(),
+                playbook=container.playbook,
             )
 
     return _run(_page(incident_id), "Role assigned.", work)
@@ -142,6 +173,28 @@ def add_note(incident_id: str, request: Request, act: Action) -> Response:
             )
 
     return _run(_page(incident_id), "Note added.", work)
+
+
+@router.post("/incidents/{incident_id}/tasks/check")
+def check_tasks(incident_id: str, request: Request, act: Action) -> Response:
+    """The ticked checkboxes (``task-<id>``), checked off in one go."""
+    container = container_of(request)
+    ids = [int(k[5:]) for k in act.form if k.startswith("task-") and k[5:].isdigit()]
+    if not ids:
+        return redirect(_page(incident_id) + "#h-tasks", flash="No task selected.", error=True)
+
+    def work() -> str:
+        with container.db.session() as session:
+            checkoff.check_many(
+                session=session,
+                incident_id=incident_id,
+                task_ids=ids,
+                actor=act.user.actor,
+                now=container.clock(),
+            )
+        return f"{len(ids)} task{'s' if len(ids) != 1 else ''} checked off."
+
+    return _run(_page(incident_id) + "#h-tasks", "Tasks checked off.", work)
 
 
 @router.post("/incidents/{incident_id}/tasks/{task_id}/{action}")

@@ -1,6 +1,8 @@
 """Read the public status page's content from the database (drills and internal updates never).
 
-Components are the registered model services. An incident on another service appears (and
+Components are the model services marked public (``warroom service public NAME``); a new
+service is not, so test and internal models never appear by accident. An incident on any
+other service appears (and
 counts towards the page's overall state) once someone posts a public update on it: posting
 publicly is the explicit choice to tell customers. Incident titles, severities, notes and
 internal updates stay internal; the page shows the component, the impact and the public
@@ -89,7 +91,7 @@ def _public_incidents(
             entry = found[incident.id] = PublicIncident(
                 id=incident.id,
                 component=incident.service or "Other",
-                impact=sp.impact(incident.severity),
+                impact=sp.incident_impact(incident.severity, incident.status),
                 # The newest public word, unless people have since resolved it.
                 status="resolved" if incident.resolved_at else update.status,
                 started_at=incident.started_at,
@@ -105,7 +107,7 @@ def _public_incidents(
 def build(*, session: Session, now: datetime, days: int = sp.HISTORY_DAYS) -> StatusPage:
     """The status page as of ``now``: component states, public incidents of the last ``days``."""
     since = now - timedelta(days=days)
-    services = registry.list_services(session=session)
+    services = [s for s in registry.list_services(session=session) if s.public]
     names = [s.name for s in services]
     burning = [
         r
@@ -118,7 +120,7 @@ def build(*, session: Session, now: datetime, days: int = sp.HISTORY_DAYS) -> St
         if not sp.is_drill(r.labels)
     ]
     facts = [_facts(r) for r in burning]
-    states = sp.component_states(names, [f for f in facts if f.status in OPEN_STATES])
+    states = sp.component_states(names, facts)
     components = [
         Component(
             name=s.name,
@@ -132,7 +134,9 @@ def build(*, session: Session, now: datetime, days: int = sp.HISTORY_DAYS) -> St
     ]
     public, public_rows = _public_incidents(session, since)
     open_public = [
-        sp.incident_state(r.severity, r.status) for r in public_rows if r.service not in names
+        sp.incident_impact(r.severity, r.status)
+        for r in public_rows
+        if r.service not in names and r.status in OPEN_STATES
     ]
     overall = sp.worst([c.state for c in components] + open_public)
     return StatusPage(generated_at=now, state=overall, components=components, incidents=public)

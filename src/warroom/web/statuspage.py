@@ -1,6 +1,12 @@
 """What the public status page says: pure decisions over plain values.
 
-Component state from an open incident (the worst one wins per component):
+One rule, used for the HTML page, ``status.json`` and the Atom feed alike: an incident's
+impact is the state it puts its component in (:func:`incident_impact`), the component shows
+the worst impact of its open incidents, and the page's overall state is the worst of its
+components and of the open public incidents on services that are not components. So a
+component never reads "Degraded performance" beside its incident's "impact: Major outage".
+
+Impact of an open incident:
 
     severity   triggered .. mitigating     monitoring (fix in place, watching)
     P0         major_outage                degraded
@@ -8,7 +14,8 @@ Component state from an open incident (the worst one wins per component):
     P2, P3     degraded                    degraded
     P4         operational                 operational
 
-Resolved and closed incidents leave a component operational. Incidents labelled as drills
+Resolved and closed incidents leave a component operational; a past incident's impact is the
+worst it caused (its severity's column on the left). Incidents labelled as drills
 (``drill=true``) never count and never appear: customers must not see rehearsals.
 """
 
@@ -71,14 +78,23 @@ def incident_state(severity: str, status: str) -> str:
     return state
 
 
+def incident_impact(severity: str, status: str) -> str:
+    """The impact an incident shows: while open, the state it puts its component in now
+    (softened once a fix is in place); once over, the worst it caused."""
+    if status in OPEN_STATES:
+        return incident_state(severity, status)
+    return impact(severity)
+
+
 def worst(states: Iterable[str]) -> str:
     return max(states, key=STATES.index, default="operational")
 
 
 def component_states(components: list[str], incidents: list[IncidentFacts]) -> dict[str, str]:
-    """Each component's current state from the open incidents on it."""
+    """Each component's current state: the worst impact of the open incidents on it."""
+    burning = [i for i in incidents if i.status in OPEN_STATES]
     return {
-        name: worst(incident_state(i.severity, i.status) for i in incidents if i.service == name)
+        name: worst(incident_impact(i.severity, i.status) for i in burning if i.service == name)
         for name in components
     }
 

@@ -15,6 +15,7 @@ from warroom.chat.models import ChatRoomRead
 from warroom.incidents import service
 from warroom.incidents.models import (
     AcknowledgeRequest,
+    IncidentDeclare,
     IncidentDetail,
     IncidentRead,
     IncidentRoleRead,
@@ -26,6 +27,7 @@ from warroom.incidents.models import (
     StatusChange,
     TimelineEventRead,
 )
+from warroom.response import declare as declaration
 from warroom.response import service as response
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -73,6 +75,19 @@ def list_incidents(
             cursor=cursor,
         )
         return paged(request, response, page)
+
+
+@router.post("", response_model=IncidentDetail, status_code=201)
+def declare(body: IncidentDeclare, container: ContainerDep, who: Responder) -> IncidentDetail:
+    """Declare an incident by hand; it is routed, paged and tracked like an alert's."""
+    incident_id = declaration.declare_committed(
+        db=container.db,
+        spec=body,
+        actor=who.actor,
+        now=container.clock(),
+        playbook=container.playbook,
+    )
+    return _detail(container, incident_id)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail)
@@ -147,6 +162,7 @@ def assign_role(
             person=body.person,
             actor=who.actor,
             now=container.clock(),
+            playbook=container.playbook,
         )
 
 

@@ -17,6 +17,7 @@ from warroom.deploy.models import (
     RollbackRequest,
     ServiceCreate,
     ServiceDetail,
+    ServicePublic,
     ServiceRead,
     VersionRead,
 )
@@ -62,6 +63,22 @@ def list_services(container: ContainerDep, _: Viewer) -> list[Any]:
 
 @router.get("/services/{service}", response_model=ServiceDetail)
 def get_service(service: str, container: ContainerDep, _: Viewer) -> ServiceDetail:
+    return _detail(container, service)
+
+
+@router.put("/services/{service}/public", response_model=ServiceDetail)
+def set_public(
+    service: str, body: ServicePublic, container: ContainerDep, who: Responder
+) -> ServiceDetail:
+    """Show the service as a component of the public status page, or stop showing it."""
+    with container.db.session() as session:
+        registry.set_public(
+            session=session,
+            name=service,
+            public=body.public,
+            actor=who.actor,
+            now=container.clock(),
+        )
     return _detail(container, service)
 
 

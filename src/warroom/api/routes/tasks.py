@@ -11,7 +11,7 @@ from warroom.incidents import checkoff
 from warroom.incidents import service as incidents
 from warroom.storage.bounds import RowId
 from warroom.tasks import service as tasks
-from warroom.tasks.models import TaskCheck, TaskRead
+from warroom.tasks.models import TaskCheck, TaskRead, TasksCheck
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["tasks"])
 
@@ -40,6 +40,22 @@ def _set(
             actor=who.actor,
             now=container.clock(),
             note=body.note if body else None,
+        )
+
+
+@router.post("/{incident_id}/tasks/check", response_model=list[TaskRead])
+def check_many(
+    incident_id: str, body: TasksCheck, container: ContainerDep, who: Responder
+) -> list[Any]:
+    """Check several tasks off at once (all or nothing); the incident's tasks after it."""
+    with container.db.session() as session:
+        return checkoff.check_many(
+            session=session,
+            incident_id=incident_id,
+            task_ids=body.ids,
+            actor=who.actor,
+            now=container.clock(),
+            note=body.note,
         )
 
 
