@@ -63,8 +63,9 @@ def incident_declare(
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Declare an incident by hand (no alert needed): routed, paged and tracked like one an
-    alert opened."""
+    """Declare an incident by hand, without an alert.
+
+    It is routed, paged and tracked like one an alert opened."""
     body = {"title": title, "severity": severity, "service": service}
     body |= {k: v for k, v in (("summary", summary), ("commander", commander)) if v}
     detail = Api(url, token).call("POST", "/api/v1/incidents", json=body)
@@ -278,8 +279,10 @@ def incident_check(
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
 ) -> None:
-    """Check tasks off (recorded with who and when), several at once; or un-check them
-    with --undo. Tasks warroom already checked from the record need nothing."""
+    """Check tasks off, several at once (or un-check them with --undo).
+
+    Each is recorded with who and when. Tasks warroom already checked from the record need
+    nothing."""
     api = Api(url, token)
     body = {"note": note} if note else None
     if undo:
