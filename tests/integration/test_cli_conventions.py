@@ -189,7 +189,17 @@ def test_tables_are_readable_at_80_columns(live_server: LiveServer) -> None:
         "team=~ml-.*", "--duration", "30m", "-c", "a planned retraining of the model",
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
+    api = live_server.client(live_server.responder_token)
+    (incident,) = api.get("/api/v1/incidents").json()
+    assert api.post("/api/v1/services", json={"name": "fraud"}).status_code == 201
+    body = {"version": "v1", "artifact": "tests.support.models:broken", "weight": 100}
+    assert api.post("/api/v1/services/fraud/versions", json=body).status_code == 201
     listings = [("incident", "list"), ("incident", "list", "-o", "wide"), ("silence", "list")]
+    for command in (("incident", "tasks", incident["id"]), ("versions", "fraud")):
+        shown = against(live_server, *command, COLUMNS="80")
+        assert shown.returncode == 0, shown.stderr
+        assert max(len(line) for line in shown.stdout.splitlines()) <= 80, shown.stdout
+        assert "…" not in shown.stdout, shown.stdout
     for command in (*listings, ("silence", "list", "-o", "wide")):
         shown = against(live_server, *command, COLUMNS="80")
         assert shown.returncode == 0, shown.stderr

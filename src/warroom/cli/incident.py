@@ -20,7 +20,7 @@ from warroom.cli.common import (
     output_mode,
     print_json,
 )
-from warroom.cli.render import incident_detail, incident_table, print_incident_runbook
+from warroom.cli.render import incident_detail, incident_table, listing, print_incident_runbook
 
 app = group("Work on incidents.")
 
@@ -234,20 +234,24 @@ def incident_update(
     console.print(f"update {row['id']} posted on {incident_id} ({row['status']}){nxt}")
 
 
-def _tasks_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table("id", "phase", "checklist", "task", "required", "done", "by", "evidence")
-    for t in rows:
-        table.add_row(
+def _tasks_table(rows: list[dict[str, Any]], *, wide: bool) -> Table:
+    """Tasks at 80 columns; the phase, checklist and evidence with ``-o wide``."""
+    columns = [("id", "key"), ("req", "key"), ("done", "key"), ("phase", "wide")]
+    columns += [("checklist", "wide"), ("task", "text"), ("by", "key"), ("evidence", "wide")]
+    cells = [
+        [
             str(t["id"]),
+            "yes" if t["required"] else "no",
+            "[green]✓[/green]" if t["checked_at"] else "",
             t["phase"],
             t["checklist"],
             t["title"],
-            "yes" if t["required"] else "no",
-            "[green]✓[/green]" if t["checked_at"] else "",
             t["checked_by"] or "",
             t.get("evidence") or "",
-        )
-    return table
+        ]
+        for t in rows
+    ]
+    return listing(columns, cells, wide=wide)
 
 
 @app.command("tasks")
@@ -256,16 +260,18 @@ def incident_tasks(
     open_only: bool = typer.Option(False, "--open", help="only tasks not checked off"),
     url: str = URL_OPTION,
     token: str = TOKEN_OPTION,
+    output: str = OUTPUT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List an incident's checklist tasks (open required tasks block closing it)."""
+    mode = output_mode(output, as_json)
     rows = Api(url, token).call("GET", f"/api/v1/incidents/{incident_id}/tasks")
     if open_only:
         rows = [t for t in rows if not t["checked_at"]]
-    if as_json:
+    if mode == "json":
         print_json(rows)
         return
-    console.print(_tasks_table(rows))
+    console.print(_tasks_table(rows, wide=mode == "wide"))
     blocking = sum(1 for t in rows if t["required"] and not t["checked_at"])
     console.print(f"{blocking} required task{'s' if blocking != 1 else ''} open", highlight=False)
 

@@ -9,14 +9,17 @@ from rich.table import Table
 
 from warroom.cli.common import (
     JSON_OPTION,
+    OUTPUT_OPTION,
     TOKEN_OPTION,
     URL_OPTION,
     Api,
     console,
     fail,
     group,
+    output_mode,
     print_json,
 )
+from warroom.cli.render import listing
 
 app = group("Model services and their versions.")
 
@@ -101,32 +104,37 @@ def service_show(
         f"[bold]{name}[/bold] backend={detail['backend']} "
         f"weights={detail['weights']} stable target={detail['stable_target'] or 'none'}"
     )
-    console.print(_versions_table(detail["versions"]))
+    console.print(_versions_table(detail["versions"], wide=False))
+    rejected = detail.get("rejected_inputs_24h") or {}
+    if any(rejected.values()):
+        counts = ", ".join(f"{v} {n}" for v, n in sorted(rejected.items()) if n)
+        console.print(
+            f"inputs the model refused in the last 24 h (clients' errors, not in the error "
+            f"rate): {counts}",
+            highlight=False,
+        )
 
 
-def _versions_table(versions: list[dict[str, Any]]) -> Table:
-    table = Table(
-        "version",
-        "state",
-        "weight",
-        "enabled",
-        "threshold",
-        "deployed (UTC)",
-        "stable since",
-        "source",
-    )
-    for v in versions:
-        table.add_row(
+def _versions_table(versions: list[dict[str, Any]], *, wide: bool) -> Table:
+    """Versions at 80 columns; threshold, stable since and source with ``-o wide``."""
+    columns = [("version", "key"), ("state", "key"), ("weight", "key"), ("enabled", "key")]
+    columns += [("threshold", "wide"), ("deployed (UTC)", "key"), ("stable since", "wide")]
+    columns += [("source", "wide")]
+    cells = [
+        [
             v["version"],
-            v["state"],
+            v["state"] + (" (stable)" if v["marked_stable"] else ""),
             f"{v['weight']:g}%",
             "yes" if v["enabled"] else "no",
             f"{v['threshold']:g}",
-            v["deployed_at"][:19],
-            (v["stable_since"] or "")[:19] + (" (marked)" if v["marked_stable"] else ""),
+            v["deployed_at"][: 19 if wide else 16].replace("T", " "),
+            (v["stable_since"] or "")[:19].replace("T", " ")
+            + (" (marked)" if v["marked_stable"] else ""),
             v["artifact"] or v["endpoint"] or "",
-        )
-    return table
+        ]
+        for v in versions
+    ]
+    return listing(columns, cells, wide=wide)
 
 
 @app.command("stable")
@@ -179,11 +187,16 @@ def _features(text: str | None) -> list[float] | None:
 
 
 def versions(
-    service: str, url: str = URL_OPTION, token: str = TOKEN_OPTION, as_json: bool = JSON_OPTION
+    service: str,
+    url: str = URL_OPTION,
+    token: str = TOKEN_OPTION,
+    output: str = OUTPUT_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """List a service's versions."""
+    mode = output_mode(output, as_json)
     rows = Api(url, token).call("GET", f"/api/v1/services/{service}/versions")
-    if as_json:
+    if mode == "json":
         print_json(rows)
     else:
-        console.print(_versions_table(rows))
+        console.print(_versions_table(rows, wide=mode == "wide"))
