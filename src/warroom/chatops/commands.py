@@ -11,6 +11,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from warroom.alerts.models import AlertCreate
 from warroom.chat import registry as platforms
 from warroom.chat import render
 from warroom.chat import service as chat
-from warroom.chatops import approval, people
+from warroom.chatops import approval, people, release_gate
 from warroom.errors import ChatError, InvalidInput
 from warroom.incidents import service as incidents
 from warroom.incidents.models import Role
@@ -99,11 +100,22 @@ def button(
                 if rollback_id
                 else "You declined the rollback."
             )
+        elif action in (render.RELEASE_APPROVE, render.RELEASE_ABORT):
+            answer = _release_button(session, asker, action, value, now)
         else:
             raise InvalidInput(f"unknown action {action!r}")
     if action == render.APPROVE and rollback_id is not None:
         start_rollback(rollback_id)
     return answer
+
+
+def _release_button(session: Session, asker: Asker, action: str, value: str, now: datetime) -> str:
+    approve = action == render.RELEASE_APPROVE
+    gated = release_gate.decide(
+        session=session, value=value, approve=approve, actor=asker.actor, now=now
+    )
+    verb = "approved" if approve else "aborted"
+    return f"You {verb} release {gated.id} of {gated.service} {gated.version}."
 
 
 def _int(value: str) -> int:
