@@ -16,7 +16,7 @@ from tests.integration.test_releases import (  # noqa: F401
     release,
     settings,
     wait_for,
-    wait_for_rollback,
+    wait_for_switch,
 )
 
 
@@ -74,7 +74,7 @@ def test_worse_regression_candidate_is_aborted_on_its_error(live_server: LiveSer
     assert figures["candidate_mae"] > 2 and figures["stable_mae"] < 1.2, figures
     assert figures["increase_lower_bound"] > 0 and figures["candidate_values"] >= 40
     assert checks["errors"]["verdict"] != "fail" and checks["accuracy"]["verdict"] == "skipped"
-    assert wait_for_rollback(api, done["rollback_id"])["state"] == "succeeded"
+    wait_for_switch(api, done["rollback_id"])
     assert api.get("/api/v1/services/prices").json()["weights"] == {"v1": 100.0}
     incident = api.get(f"/api/v1/incidents/{done['incident_id']}").json()
     assert incident["service"] == "prices"
