@@ -135,6 +135,17 @@ def wait_for_rollback(api: httpx.Client, rollback_id: int) -> dict[str, Any]:
     raise AssertionError(f"rollback {rollback_id} did not finish")
 
 
+def wait_for_switch(api: httpx.Client, rollback_id: int) -> dict[str, Any]:
+    """The rollback once its traffic switch is done (verification may still be running)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rb = api.get(f"/api/v1/rollbacks/{rollback_id}").json()
+        if rb.get("switched_at"):
+            return dict(rb)
+        time.sleep(0.05)
+    raise AssertionError(f"rollback {rollback_id} did not switch")
+
+
 @pytest.fixture
 def fraud(live_server: LiveServer, tmp_path: Path) -> Iterator[httpx.Client]:
     """Service `fraud` serving v1, a real model, to all of its traffic."""
@@ -235,7 +246,7 @@ def test_less_accurate_candidate_is_stopped_at_the_first_step(
     failed = {c["name"] for c in last["checks"] if c["verdict"] == "fail"}
     assert "accuracy" in failed, last
     assert rollback is not None and done["incident_id"]
-    rb = fraud.get(f"/api/v1/rollbacks/{rollback}").json()
+    rb = wait_for_switch(fraud, rollback)  # the version is marked once the switch is done
     assert (rb["from_version"], rb["to_version"]) == ("v2", "v1")
     versions = {v["version"]: v for v in fraud.get("/api/v1/services/fraud/versions").json()}
     assert versions["v2"]["rolled_back_from"] and versions["v2"]["weight"] == 0

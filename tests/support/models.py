@@ -171,6 +171,11 @@ def price(rows: Sequence[Sequence[float]]) -> list[list[float]]:
     return [[float(sum(row))] for row in rows]
 
 
+def price_high(rows: Sequence[Sequence[float]]) -> list[list[float]]:
+    """A worse regression candidate: the same prices, three too high."""
+    return [[float(sum(row)) + 3.0] for row in rows]
+
+
 class Gate:
     """A model stuck on a dependency: each call waits until the test opens the gate, so a
     test can hold calls in flight for as long as it needs, without timing anything."""

@@ -11,7 +11,9 @@ ESCALATE = "warroom_escalate"
 RESOLVE = "warroom_resolve"
 APPROVE = "warroom_approve"
 DECLINE = "warroom_decline"
-ACTIONS = (ACK, ESCALATE, RESOLVE, APPROVE, DECLINE)
+RELEASE_APPROVE = "warroom_release_approve"
+RELEASE_ABORT = "warroom_release_abort"
+ACTIONS = (ACK, ESCALATE, RESOLVE, APPROVE, DECLINE, RELEASE_APPROVE, RELEASE_ABORT)
 
 ROLE_TITLES = {
     "incident_commander": "Incident commander",
@@ -122,6 +124,35 @@ def approval(
         "elements": [
             _button("Approve rollback", APPROVE, str(approval_id), "primary"),
             _button("Decline", DECLINE, str(approval_id), "danger"),
+        ],
+    }
+    return text, [_section(text), buttons]
+
+
+def release_approval(
+    *,
+    release_id: int,
+    step: int,
+    service: str,
+    version: str,
+    stable_version: str | None,
+    weight: float,
+    judgement: str,
+) -> tuple[str, list[dict[str, Any]]]:
+    """A release waiting at an approval gate: what it is, the next share, the judgement so
+    far; Approve moves it on, Abort sends the candidate's traffic back to the stable version."""
+    text = (
+        f"*Release {release_id} waiting for approval*\n"
+        f"{service} {version} (stable {stable_version or '-'}) goes to {weight:g}% of "
+        f"traffic once approved\nJudgement so far: {judgement or 'none yet'}"
+    )
+    value = f"{release_id}:{step}"
+    buttons = {
+        "type": "actions",
+        "block_id": f"release:{release_id}:{step}",
+        "elements": [
+            _button("Approve", RELEASE_APPROVE, value, "primary"),
+            _button("Abort release", RELEASE_ABORT, value, "danger"),
         ],
     }
     return text, [_section(text), buttons]

@@ -25,7 +25,19 @@ APPROVAL = "chat.approval"
 APPROVAL_EXPIRE = "chat.approval_expire"
 APPROVAL_DECIDED = "chat.approval_decided"
 RESPOND = "chat.respond"
-KINDS = (OPEN, MIRROR, ARCHIVE, APPROVAL, APPROVAL_EXPIRE, APPROVAL_DECIDED, RESPOND)
+RELEASE_PROMPT = "chat.release_prompt"
+RELEASE_DECIDED = "chat.release_decided"
+KINDS = (
+    OPEN,
+    MIRROR,
+    ARCHIVE,
+    APPROVAL,
+    APPROVAL_EXPIRE,
+    APPROVAL_DECIDED,
+    RESPOND,
+    RELEASE_PROMPT,
+    RELEASE_DECIDED,
+)
 
 #: Timeline kinds never sent to a room's job: one per alert or written at every intake.
 _NOT_HOOKED = frozenset({"alert", "opened", "routed", "tasks", "notification", "chat_room"})
@@ -179,6 +191,31 @@ def request_approval(
         key=f"{APPROVAL_EXPIRE}:{row.id}",
     )
     return row
+
+
+def release_gate(*, session: Session, release_id: int, step: int, now: datetime) -> None:
+    """A release reached an approval gate: enqueue its prompt (once per gate)."""
+    jobs.enqueue(
+        session=session,
+        kind=RELEASE_PROMPT,
+        payload={"release_id": release_id, "step": step},
+        due_at=now,
+        key=f"{RELEASE_PROMPT}:{release_id}:{step}",
+    )
+
+
+def release_gate_passed(
+    *, session: Session, release_id: int, step: int, outcome: str, now: datetime
+) -> None:
+    """The gate was decided (the first outcome recorded is the one shown): enqueue replacing
+    the prompt's buttons with it."""
+    jobs.enqueue(
+        session=session,
+        kind=RELEASE_DECIDED,
+        payload={"release_id": release_id, "step": step, "outcome": outcome},
+        due_at=now,
+        key=f"{RELEASE_DECIDED}:{release_id}:{step}",
+    )
 
 
 def approval(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from warroom.chat import registry as platforms
 from warroom.chat import render
 from warroom.chat import service as chat
-from warroom.chatops import approval, people
+from warroom.chatops import approval, people, release_gate
 from warroom.errors import ChatError, InvalidInput
 from warroom.incidents import service as incidents
 from warroom.incidents.models import IncidentDeclare, Role
@@ -101,6 +101,8 @@ def button(
                 if rollback_id
                 else "You declined the rollback."
             )
+        elif action in (render.RELEASE_APPROVE, render.RELEASE_ABORT):
+            answer = _release_button(session, asker, action, value, now)
         else:
             raise InvalidInput(f"unknown action {action!r}")
     if action == render.APPROVE and rollback_id is not None:
@@ -121,6 +123,15 @@ def _ack(
     if row.acknowledged_at is None:
         return f"{incident_id} is {row.status}: nothing to acknowledge."
     return None
+
+
+def _release_button(session: Session, asker: Asker, action: str, value: str, now: datetime) -> str:
+    approve = action == render.RELEASE_APPROVE
+    gated = release_gate.decide(
+        session=session, value=value, approve=approve, actor=asker.actor, now=now
+    )
+    verb = "approved" if approve else "aborted"
+    return f"You {verb} release {gated.id} of {gated.service} {gated.version}."
 
 
 def _int(value: str) -> int:

@@ -51,6 +51,8 @@ class OutcomeWindow:
         self.predicted = np.full(capacity, -1, dtype=np.int8)
         self.label = np.full(capacity, -1, dtype=np.int8)
         self.request = np.zeros(capacity, dtype=np.int64)
+        # A regression model's error (answer - true value) once the true value arrived.
+        self.error = np.full(capacity, np.nan, dtype=np.float64)
         self.total = 0
         self.lock = threading.Lock()
         self.counts = SecondCounts()
@@ -79,6 +81,7 @@ class OutcomeWindow:
             self.probability[i] = np.nan if probability is None else probability
             self.predicted[i] = -1 if predicted is None else predicted
             self.label[i] = -1
+            self.error[i] = np.nan
             self.request[i] = request
             self.total += 1
         self.counts.add(at, ok)
@@ -115,6 +118,25 @@ class OutcomeWindow:
                 return False
             self.label[hits[-1]] = label
             return True
+
+    def add_error(self, request: int, error: float) -> bool:
+        """Record a regression answer's error (answer - true value) on its request while it is
+        still in the window; False if it has left."""
+        with self.lock:
+            n = min(self.total, self.capacity)
+            hits = np.flatnonzero(self.request[:n] == request)
+            if hits.size == 0:
+                return False
+            self.error[hits[-1]] = error
+            return True
+
+    def value_errors(self, *, since: float) -> np.ndarray:
+        """The errors of the regression answers given since ``since`` whose true value has
+        arrived (joined by request id; a release judges a step's requests by them)."""
+        with self.lock:
+            idx = self._slice(since, None)
+            err = self.error[idx]
+            return err[~np.isnan(err)].copy()
 
     def _slice(self, since: float | None, last: int | None) -> np.ndarray:
         n = min(self.total, self.capacity)

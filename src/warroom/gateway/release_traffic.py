@@ -27,6 +27,7 @@ class GatewayTraffic:
             labels=stats.labelled,
             correct=round((stats.accuracy or 0.0) * stats.labelled),
             threshold=threshold,
+            value_errors=window.value_errors(since=since),
         )
 
     def paired(self, service: str, version: str, *, since: float) -> Paired:

@@ -314,6 +314,7 @@ class Gateway:
         window = self.window(service, version)
         if value is not None:
             window.labels.add_value(at=now, predicted=pending.value, value=value)
+            window.add_error(request_id, pending.value - value)  # the release's step judges it
             return version
         assert label is not None
         window.add_label(request_id, label)  # while still in the outcome ring: its stats

@@ -74,6 +74,15 @@ class ChatPolicy(Strict):
     approval_expires: Duration = Field(
         default="15m", validate_default=True, description="a rollback approval prompt expires"
     )
+    release_channel: str | None = Field(
+        default=None,
+        description="channel id where a release waiting at an approval gate is posted "
+        "with Approve / Abort (the bot must be a member)",
+    )
+    release_approvers: list[str] = Field(
+        default_factory=list,
+        description="people (of the on-call directory) sent that prompt as a direct message",
+    )
     runbook_url: str | None = Field(
         default=None, description="linked in the opening message; {service} is replaced"
     )

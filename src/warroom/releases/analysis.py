@@ -2,10 +2,12 @@
 
 The statistics are the detectors' (``warroom.detect``): errors by a two-proportion interval
 (Newcombe) with a minimum sample, latency by the relative *and* absolute line with a binomial
-test, accuracy from labels joined by request id (Newcombe again), output drift by the drift
-report. Each check is ``pass``, ``fail`` or ``inconclusive`` (not enough samples yet), or
-``skipped`` (no data of that kind, e.g. no labels arrive for this model); the judgement is
-``fail`` when any check fails, else ``inconclusive`` when any is, else ``pass``.
+test, accuracy from labels joined by request id (Newcombe again), a regression model's mean
+absolute error from true values joined by request id (Welch, as the regression detector),
+output drift by the drift report. Each check is ``pass``, ``fail`` or ``inconclusive`` (not
+enough samples yet), or ``skipped`` (no data of that kind, e.g. no labels arrive for this
+model); the judgement is ``fail`` when any check fails, else ``inconclusive`` when any is,
+else ``pass``.
 
 A check may *fail* on the detectors' minimum sample (``fail_requests``): with a strict
 ``alpha``, a candidate that errors on a third of 20 requests is stopped before it serves
@@ -21,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from warroom.detect import drift
-from warroom.detect.stats import drop_interval, exceeds, wilson_interval, z_of
+from warroom.detect.labels import ErrorStats
+from warroom.detect.stats import drop_interval, exceeds, increase_bound, wilson_interval, z_of
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Criteria:
     latency_increase: float = 0.5
     latency_min_increase_ms: float = 25.0
     accuracy_drop: float = 0.05
+    #: Regression: the candidate's MAE may exceed the stable one's by this share.
+    error_increase: float = 0.2
     min_labels: int = 100
     drift: drift.DriftThresholds = drift.DriftThresholds()
     drift_min_samples: int = 200
@@ -55,6 +60,9 @@ class Sample:
     labels: int = 0
     correct: int = 0
     threshold: float = 0.5
+    #: A regression model's errors (answer - true value) on the stage's requests whose true
+    #: value arrived, joined by request id.
+    value_errors: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,7 @@ def canary(candidate: Sample, stable: Sample, c: Criteria) -> Judgement:
             errors(candidate.errors, candidate.requests, stable.errors, stable.requests, c),
             latency(candidate.latencies, stable.latencies, c),
             accuracy(candidate, stable, c),
+            regression_error(candidate.value_errors, stable.value_errors, c),
             output_drift(candidate.probabilities, stable.probabilities, candidate.threshold, c),
         ]
     )
@@ -246,6 +255,57 @@ def accuracy(cand: Sample, base: Sample, c: Criteria) -> Check:
             figures,
         )
     return Check("accuracy", "pass", f"accuracy {figures['candidate_accuracy']:.1%}", figures)
+
+
+def _mae(errors: np.ndarray) -> ErrorStats:
+    return ErrorStats(
+        int(errors.size), float(np.abs(errors).mean()), float(np.sqrt((errors**2).mean()))
+    )
+
+
+def regression_error(cand: np.ndarray, base: np.ndarray, c: Criteria) -> Check:
+    """A regression model's mean absolute error on the stage's requests with a true value:
+    fail when the candidate's exceeds the stable's by more than ``error_increase`` (relative)
+    and the increase's lower bound (one-sided Welch at ``alpha``) is above 0; pass only once
+    the upper bound at ``pass_alpha`` is within ``error_increase``; skipped without values."""
+    figures: dict[str, float | None] = {
+        "candidate_values": float(cand.size),
+        "stable_values": float(base.size),
+    }
+    if cand.size == 0:
+        return Check("regression_error", "skipped", "no true values for the candidate", figures)
+    if min(cand.size, base.size) < c.min_labels:
+        return Check(
+            "regression_error", "inconclusive", f"{cand.size} of {c.min_labels} values", figures
+        )
+    now, stable = _mae(cand), _mae(base)
+    allowed = c.error_increase * stable.mae
+    low = increase_bound(stable, now, alpha=c.alpha)
+    increase = now.mae - stable.mae
+    # The upper bound mirrors the lower one: the increase plus its margin at ``pass_alpha``.
+    high = increase + (increase - increase_bound(stable, now, alpha=c.pass_alpha))
+    figures.update(
+        {
+            "candidate_mae": now.mae,
+            "stable_mae": stable.mae,
+            "candidate_rmse": now.rmse,
+            "stable_rmse": stable.rmse,
+            "mae_increase_pct": (now.mae - stable.mae) / stable.mae if stable.mae else None,
+            "increase_lower_bound": low,
+            "increase_upper_bound": high,
+        }
+    )
+    said = f"MAE {now.mae:.4g} vs stable {stable.mae:.4g} on {now.labels} true values"
+    if increase > allowed and low > 0:
+        return Check("regression_error", "fail", said, figures)
+    if high > allowed:
+        return Check(
+            "regression_error",
+            "inconclusive",
+            f"{said}: cannot yet tell an increase of {c.error_increase:.0%}",
+            figures,
+        )
+    return Check("regression_error", "pass", said, figures)
 
 
 def output_drift(cand: np.ndarray, base: np.ndarray, threshold: float, c: Criteria) -> Check:

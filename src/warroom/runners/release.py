@@ -42,6 +42,7 @@ def criteria(env: IntakeEnv) -> analysis.Criteria:
         latency_increase=d.latency_increase,
         latency_min_increase_ms=d.latency_min_increase_ms,
         accuracy_drop=d.accuracy_drop,
+        error_increase=d.error_increase,
         min_labels=d.min_labels,
         drift=DriftThresholds(p.probability, p.confidence, p.ratio, p.psi, p.ks_pvalue),
         drift_min_samples=p.min_samples,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import AlertCreate
+from warroom.chat import service as chat
 from warroom.deploy import registry
 from warroom.deploy.backends.base import RollbackPlan
 from warroom.deploy.backends.registry import backend_for
@@ -102,6 +103,7 @@ class Actions:
             found = releases.get(session=session, release_id=row.id)
             if judged is not None:
                 found.judgement = stamp(found, judged, now)
+            self._chat_gate(session, found, state, step, now)
             releases.transition(
                 session=session,
                 row=found,
@@ -111,6 +113,24 @@ class Actions:
                 now=now,
                 message=f"Release {row.id} of {row.service} {row.version}: {message}",
                 **details,
+            )
+
+    def _chat_gate(
+        self, session: Session, row: Release, state: str, step: int, now: datetime
+    ) -> None:
+        """Post an approval gate to chat; show how a gate left was decided."""
+        if self.env.playbook.chat is None:
+            return
+        if state == "awaiting_approval":
+            chat.release_gate(session=session, release_id=row.id, step=step, now=now)
+        elif row.state == "awaiting_approval":
+            outcome = "Approved" if state in ("canary", "promoted") else state.capitalize()
+            chat.release_gate_passed(
+                session=session,
+                release_id=row.id,
+                step=row.step,
+                outcome=f"{outcome} (release now {state})",
+                now=now,
             )
 
     def _route(self, row: Release, weight: float, now: datetime) -> None:
@@ -231,6 +251,7 @@ class Actions:
             if share > 0 and row.stable_version is not None:
                 rollback_id, reason = self._send_back(session, found, by or self.actor, reason, now)
             found.reason = reason
+            self._chat_gate(session, found, "aborted", found.step, now)
             releases.transition(
                 session=session,
                 row=found,

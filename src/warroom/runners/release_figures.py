@@ -81,6 +81,7 @@ def alert_metrics(judged: analysis.Judgement) -> dict[str, float]:
     names = {
         "errors_candidate_error_rate": "error_rate",
         "accuracy_drop": "accuracy_drop",
+        "regression_error_mae_increase_pct": "mae_increase_pct",
         "drift_drift_score": "drift_score",
     }
     for source, name in names.items():

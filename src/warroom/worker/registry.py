@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from warroom.chat import service as chat
-from warroom.chatops import approval, pages, rooms
+from warroom.chatops import approval, pages, release_gate, rooms
 from warroom.guide import handlers as guide
 from warroom.guide.service import OPEN as GUIDE_OPEN
 from warroom.guide.service import STEP as GUIDE_STEP
@@ -64,6 +64,8 @@ HANDLERS: dict[str, Handler] = {
     chat.APPROVAL: Handler(approval.post_prompt),
     chat.APPROVAL_EXPIRE: Handler(approval.expire),
     chat.APPROVAL_DECIDED: Handler(approval.show_decision),
+    chat.RELEASE_PROMPT: Handler(release_gate.post_prompt),
+    chat.RELEASE_DECIDED: Handler(release_gate.show_decision),
 }
 
 # Overdue postmortems and action items are due by the hour or day: every 5 minutes is plenty.
