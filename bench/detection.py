@@ -59,6 +59,7 @@ def scenarios(rate: float, late: float) -> list[Scenario]:
         Scenario("sudden-errors", rate, "errors"),
         Scenario("error-creep", rate, "creep"),
         Scenario("latency", rate, "latency"),
+        Scenario("latency-low-traffic", 1.0, "latency"),
         Scenario("accuracy-on-time", rate, "labels"),
         Scenario("accuracy-late", rate, "labels", late=True, deadline=late + 300),
         Scenario("output-drift", rate, "drift"),

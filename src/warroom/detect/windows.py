@@ -197,11 +197,15 @@ class OutcomeWindow:
             self.total = int(keep.size)
         self.counts.drop_since(since)
 
-    def latencies(self, *, since: float) -> np.ndarray:
-        """Latencies (ms) of the successful requests since ``since``."""
+    def latencies(self, *, since: float, last: int | None = None) -> np.ndarray:
+        """Latencies (ms) of the successful requests since ``since`` (the last ``last`` of
+        them, if given), oldest first."""
         with self.lock:
             idx = self._slice(since, None)
-            return self.latency_ms[idx][self.ok[idx]].astype(np.float64)
+            idx = idx[self.ok[idx]]
+            if last is not None:
+                idx = idx[-last:]
+            return self.latency_ms[idx].astype(np.float64)
 
     def probabilities(self, *, last: int) -> np.ndarray:
         with self.lock:

@@ -18,12 +18,14 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy import select
 
 from warroom.alerts.models import Alert, AlertCreate
 from warroom.deploy import registry
 from warroom.detect import baselines
 from warroom.detect.detectors import Finding, Observation, detect
+from warroom.detect.windows import OutcomeWindow
 from warroom.gateway.mitigate import apply_drift_actions
 from warroom.gateway.routing import VersionRuntime
 from warroom.gateway.runtime import Gateway
@@ -55,15 +57,32 @@ def observe(v: VersionRuntime, policy: DetectionPolicy, *, now: float) -> Observ
         probabilities=v.window.probabilities(last=policy.drift.window),
         threshold=v.threshold,
         load_error=v.load_error if v.weight > 0 else None,
-        latencies=(
-            v.window.latencies(since=now - fast),
-            v.window.latencies(since=now - confirm),
-        ),
+        latencies=latency_windows(v.window, policy, now=now),
         labels=v.window.labels.stats(last=policy.accuracy_window, since=horizon),
         recent_labels=v.window.labels.stats(last=policy.accuracy_recent, since=horizon),
         errors=v.window.labels.errors(last=policy.accuracy_window, since=horizon),
         inputs=v.window.recent_inputs(last=policy.drift.inputs),
     )
+
+
+def latency_windows(
+    window: OutcomeWindow, policy: DetectionPolicy, *, now: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The model call's latencies over the fast and the confirmation window. A window that
+    holds fewer than ``min_requests`` calls (a quiet version, or one slowed so much that it
+    serves fewer calls) is replaced by the version's last calls of up to 5 minutes: the last
+    ``min_requests`` for the fast window, the last ``QUIET_CONFIRM`` for the confirmation,
+    so that a slow version at 1 request/s is judged after tens of calls, not never."""
+    fast = policy.fast_window.total_seconds()
+    confirm = max(fast, policy.latency_confirm_window.total_seconds())
+    out = []
+    for span, quiet in ((fast, policy.min_requests), (confirm, QUIET_CONFIRM)):
+        values = window.latencies(since=now - span)
+        if values.size < policy.min_requests:
+            last = max(policy.min_requests, quiet)
+            values = window.latencies(since=now - QUIET_SPAN, last=last)
+        out.append(values)
+    return out[0], out[1]
 
 
 # The detectors that report one measurement at several lines: their alert keeps its identity
@@ -80,6 +99,7 @@ MEASURES = {
 
 QUIET_SPAN = 300.0
 RECENT = (100, 250, 500)
+QUIET_CONFIRM = 50  # a quiet version's latency confirmation: its last 50 calls
 
 
 def fingerprint(service: str, version: str, name: str) -> str:
