@@ -54,11 +54,11 @@ def test_declared_incident_is_routed_paged_and_tracked(
     assert [(x["role"], x["person"]) for x in incident["roles"]] == [
         ("incident_commander", "carol")
     ]
-    assert "paging by seed-003" in incident["timeline"][2]["message"]
+    assert "paging by escalation-chain" in incident["timeline"][2]["message"]
     actions = [a["action"] for a in _audit(live_server, iid)]
     assert "incident.declare" in actions and "incident.role" in actions
 
-    Worker(live_server.container).run_until_idle()  # level 0 of seed-003 pages now
+    Worker(live_server.container).run_until_idle()  # level 0 of escalation-chain pages now
     after = api.get(f"/api/v1/incidents/{iid}").json()
     pages = [e for e in after["timeline"] if e["kind"] == "page"]
     assert pages and pages[0]["message"].startswith("Paged ")

@@ -70,7 +70,7 @@ def test_what_warroom_did_is_checked_and_only_human_tasks_block_the_close(
     v2 = {"version": "v2", "artifact": "tests.support.models:broken", "weight": 100}
     _ok(api.post("/api/v1/services/fraud/versions", json=v2))
 
-    # error_rate 0.2: a P1 that pages by seed-003 and that people roll back.
+    # error_rate 0.2: a P1 that pages by escalation-chain and that people roll back.
     alert = {"name": "HighErrorRate", "service": "fraud", "metrics": {"error_rate": 0.2}}
     (iid,) = _ok(api.post("/api/v1/alerts", json=alert))["incidents_opened"]
     Worker(live_server.container).run_until_idle()  # the first escalation level pages
