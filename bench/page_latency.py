@@ -46,7 +46,10 @@ def receiver(key_of: Callable[[dict[str, Any]], str]) -> Iterator[tuple[str, dic
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 1024  # a storm's senders connect at once; 5 would drop them
+
+    server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/page", arrived
