@@ -158,6 +158,9 @@ def test_a_step_that_fails_after_traffic_moved_puts_the_routing_back(
     assert api.get("/api/v1/services/scorer").json()["weights"] == {"v1": 90.0, "v2": 10.0}
     assert status.returncode == 1
     assert status.stdout.splitlines()[-1].startswith("reverted: switched: kubernetes")
+    again = run(live_server, "rollback", "status", "1")  # without --wait: as it stands
+    assert again.returncode == 1, again.stderr
+    assert again.stdout.splitlines()[-1].startswith("reverted: switched: kubernetes")
     kinds = [e["kind"] for e in api.get("/api/v1/services/scorer/history").json()]
     assert kinds[:2] == ["rollback_reverted", "rollback"]
 

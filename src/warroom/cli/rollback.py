@@ -41,6 +41,7 @@ def exit_code(state: str) -> int:
 
 
 def rollback(
+    ctx: typer.Context,
     service: str = typer.Argument(
         None, help="model service; `status ID` looks a rollback up", show_default=False
     ),
@@ -76,7 +77,9 @@ def rollback(
         _history(api, only, "json" if as_json else "table")
         return
     if service == "status" and not only:
-        _status(api, rollback_id, wait=wait and rollback_id is not None, as_json=as_json)
+        # `status ID` shows the rollback as it stands; it follows it only when --wait is given.
+        given = getattr(ctx.get_parameter_source("wait"), "name", None) == "COMMANDLINE"
+        _status(api, rollback_id, wait=wait and given, as_json=as_json)
         return
     service = service or only
     if not service:
