@@ -116,35 +116,16 @@ def start(
         now=now,
         reported=reported,
     )
-    rollback = Rollback(
+    rollback = _record(
+        session=session,
         service=service,
-        from_version=steps["from_version"],
-        to_version=steps["to_version"],
+        versions=(steps["from_version"], steps["to_version"]),
+        weights=steps["current_weights"],
         trigger=trigger,
         incident_id=incident_id,
-        state="planned",
         actor=actor,
         reason=reason,
-        requested_at=now,
-        snapshot={},
-        verification={},
-        steps=[],
-        previous_weights=steps["current_weights"],
-        in_flight_service=service,
-    )
-    session.add(rollback)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="rollback.start",
-        target=f"service:{service}",
         now=now,
-        rollback_id=rollback.id,
-        to_version=rollback.to_version,
-        from_version=rollback.from_version,
-        trigger=trigger,
-        incident_id=incident_id,
     )
     if incident_id:
         incidents.add_event(
@@ -205,12 +186,40 @@ def start_for_release(
     running = in_flight(session=session, service=service)
     if running is not None:
         raise Conflict(f"rollback {running.id} of {service} is already in flight")
+    rows = registry.versions(session=session, service=service)
+    return _record(
+        session=session,
+        service=service,
+        versions=(from_version, to_version),
+        weights=registry.weights_of(rows),
+        trigger="release",
+        incident_id=None,
+        actor=actor,
+        reason=reason,
+        now=now,
+    )
+
+
+def _record(
+    *,
+    session: Session,
+    service: str,
+    versions: tuple[str | None, str],
+    weights: dict[str, float],
+    trigger: str,
+    incident_id: str | None,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> Rollback:
+    """A planned rollback row with the routing to put back, and its audit event."""
+    from_version, to_version = versions
     rollback = Rollback(
         service=service,
         from_version=from_version,
         to_version=to_version,
-        trigger="release",
-        incident_id=None,
+        trigger=trigger,
+        incident_id=incident_id,
         state="planned",
         actor=actor,
         reason=reason,
@@ -218,6 +227,7 @@ def start_for_release(
         snapshot={},
         verification={},
         steps=[],
+        previous_weights=weights,
         in_flight_service=service,
     )
     session.add(rollback)
@@ -231,6 +241,7 @@ def start_for_release(
         rollback_id=rollback.id,
         to_version=to_version,
         from_version=from_version,
-        trigger="release",
+        trigger=trigger,
+        incident_id=incident_id,
     )
     return rollback
