@@ -51,15 +51,13 @@ def _targets(ctx: JobContext, row: ChatApproval) -> list[tuple[str, str]]:
     else:
         places = []
     platform = platforms.platform(policy)
-    for person in paged:
-        user = people.user_for(
-            sessions=ctx.db.session,
-            platform=platform,
-            playbook=ctx.playbook,
-            person=person,
-            now=ctx.now,
-        )
-        places += [(f"dm:{person}", platform.direct_room(user))] if user else []
+    places += people.direct_places(
+        sessions=ctx.db.session,
+        platform=platform,
+        playbook=ctx.playbook,
+        persons=list(paged),
+        now=ctx.now,
+    )
     return places
 
 

@@ -65,6 +65,24 @@ def user_for(
     return found
 
 
+def direct_places(
+    *,
+    sessions: Sessions,
+    platform: ChatPlatform,
+    playbook: Playbook,
+    persons: list[str],
+    now: datetime,
+) -> list[tuple[str, str]]:
+    """``("dm:<person>", room)`` for each person found on the platform (others are skipped)."""
+    places = []
+    for person in persons:
+        user = user_for(
+            sessions=sessions, platform=platform, playbook=playbook, person=person, now=now
+        )
+        places += [(f"dm:{person}", platform.direct_room(user))] if user else []
+    return places
+
+
 def person_for(
     *, sessions: Sessions, platform: ChatPlatform, playbook: Playbook, user: str, now: datetime
 ) -> str | None:

@@ -46,15 +46,13 @@ def _targets(ctx: JobContext, row: Release) -> list[tuple[str, str]]:
         if room is not None and room.state == "open" and room.channel_id:
             places.append(("room", room.channel_id))
     platform = platforms.platform(policy)
-    for person in policy.release_approvers:
-        user = people.user_for(
-            sessions=ctx.db.session,
-            platform=platform,
-            playbook=ctx.playbook,
-            person=person,
-            now=ctx.now,
-        )
-        places += [(f"dm:{person}", platform.direct_room(user))] if user else []
+    places += people.direct_places(
+        sessions=ctx.db.session,
+        platform=platform,
+        playbook=ctx.playbook,
+        persons=list(policy.release_approvers),
+        now=ctx.now,
+    )
     return places
 
 
