@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from warroom.bootstrap import Container
 from warroom.jobs import service
@@ -184,3 +185,23 @@ def test_during_an_alert_storm_the_worker_gives_way_to_intake(container: Contain
     container.settings.worker_storm_share = 1  # yielding switched off
     worker._give_way(0.004)
     assert paused == [pytest.approx(0.012)]
+
+
+def test_every_lane_is_woken_by_a_commit_that_enqueued(container: Container) -> None:
+    """Each lane registers its own wake-up; one commit wakes all of them, not only the
+    first listener to look (which used to clear the flag for the others)."""
+    woken: list[str] = []
+    factory = container.db.sessionmaker
+    first, second = lambda: woken.append("first"), lambda: woken.append("second")
+    service.on_enqueued_commit(factory, first)
+    service.on_enqueued_commit(factory, second)
+    try:
+        with container.db.session() as session:
+            service.enqueue(session=session, kind="x", payload={}, due_at=container.clock())
+        assert sorted(woken) == ["first", "second"]
+        with container.db.session() as session:  # a commit that enqueued nothing wakes no one
+            session.execute(select(Job.id)).all()
+        assert len(woken) == 2
+    finally:
+        service.on_enqueued_commit(factory, first, remove=True)
+        service.on_enqueued_commit(factory, second, remove=True)

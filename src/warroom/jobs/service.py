@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,24 +23,31 @@ def on_enqueued_commit(
     factory: sessionmaker[Session], callback: Callable[[], None], *, remove: bool = False
 ) -> None:
     """Call ``callback`` after each commit of a ``factory`` session that enqueued a job (the
-    in-process worker's wake-up); ``remove=True`` undoes it."""
+    in-process worker's wake-up, one per lane); ``remove=True`` undoes it. Every callback of
+    the factory is called for that commit, not only the first one to see it."""
+    callbacks = _CALLBACKS.get(factory)
+    if callbacks is None:
+        if remove:
+            return
+        callbacks = _CALLBACKS[factory] = []
 
-    def listener(session: Session) -> None:
-        if session.info.pop(_ENQUEUED, False):
-            callback()
+        def listener(session: Session) -> None:
+            if session.info.pop(_ENQUEUED, False):
+                for wake in list(callbacks):
+                    wake()
 
-    key = (id(factory), callback)
-    if remove:
-        registered = _LISTENERS.pop(key, None)
-        if registered is not None:
-            event.remove(factory, "after_commit", registered)
-        return
-    if key not in _LISTENERS:
-        _LISTENERS[key] = listener
         event.listen(factory, "after_commit", listener)
+    if remove:
+        if callback in callbacks:
+            callbacks.remove(callback)
+    elif callback not in callbacks:
+        callbacks.append(callback)
 
 
-_LISTENERS: dict[tuple[int, Callable[[], None]], Callable[[Session], None]] = {}
+# The listener holds its list, not the factory, so a factory that goes away takes both along.
+_CALLBACKS: weakref.WeakKeyDictionary[sessionmaker[Session], list[Callable[[], None]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def enqueue(
