@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Connection, Float, Integer, String, Table, Text, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import NullType, TypeEngine
 
 from warroom.storage.base import Base, UTCDateTime, sqlite_datetime
 from warroom.storage.engine import json_dumps
@@ -151,6 +151,11 @@ def _sqlite_converter(column_type: TypeEngine[Any]) -> Converter:
     if isinstance(column_type, Boolean):
         return lambda value: None if value is None else int(value)
     if isinstance(column_type, Integer | Float | String | Text):
+        return None
+    if isinstance(column_type, NullType):
+        # A foreign key whose type comes from the table it refers to, not yet imported in
+        # this process (a worker imports fewer models than the API): ids are ints or
+        # strings, which SQLite stores as they are.
         return None
     raise TypeError(f"no SQLite conversion for column type {column_type!r}")
 
