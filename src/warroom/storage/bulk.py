@@ -14,7 +14,18 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Float, Integer, String, Table, Text, insert
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    insert,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
@@ -150,7 +161,7 @@ def _sqlite_converter(column_type: TypeEngine[Any]) -> Converter:
         return json_dumps
     if isinstance(column_type, Boolean):
         return lambda value: None if value is None else int(value)
-    if isinstance(column_type, Integer | Float | String | Text):
+    if isinstance(column_type, Integer | Float | String | Text | LargeBinary):
         return None
     raise TypeError(f"no SQLite conversion for column type {column_type!r}")
 
