@@ -233,6 +233,7 @@ def build_server(container: Container) -> Server:
     from warroom.auth.service import KnownKeys
     from warroom.gateway.release_traffic import GatewayTraffic
     from warroom.intake.metrics import IntakeMetrics
+    from warroom.intake.processor import IntakeProcessor
     from warroom.reports.prometheus import ResponseMetrics
     from warroom.runners.release import ReleaseRunner
     from warroom.runners.rollback import RollbackRunner

@@ -21,7 +21,11 @@ LogState = Literal["queued", "failed"]
 
 class IntakeLogEntry(Base):
     __tablename__ = "intake_log"
-    __table_args__ = (Index("ix_intake_log_state_id", "state", "id"),)
+    # Processed rows are deleted: without AUTOINCREMENT SQLite would hand their ids out again.
+    __table_args__ = (
+        Index("ix_intake_log_state_id", "state", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     #: The webhook that received it (alertmanager, grafana, pagerduty): how to parse ``body``.

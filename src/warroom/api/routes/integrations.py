@@ -124,7 +124,11 @@ def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]
     event = _validated(pagerduty.PagerDutyEvent, body)
     integration = by_url or _authenticate(request, "pagerduty", event.routing_key)
     now = Server.of(request.app).container.clock()
-    result = _intake(request, integration, "pagerduty", body, pagerduty.to_alerts(event, now=now))
+    # Stored as validated, not as received: validation generates the dedup key of an event
+    # that has none, and the processor must ingest the key this answer names.
+    stored = event.model_dump_json(by_alias=True).encode()
+    alerts = pagerduty.to_alerts(event, now=now)
+    result = _intake(request, integration, "pagerduty", stored, alerts)
     return {
         "status": "success",
         "message": "Event processed",

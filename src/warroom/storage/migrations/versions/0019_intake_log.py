@@ -38,6 +38,8 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_log")),
+        # Processed rows are deleted: without this SQLite would hand their ids out again.
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_intake_log_state_id", "intake_log", ["state", "id"], unique=False)
 
