@@ -311,7 +311,9 @@ def _check_queued(
     if any(row["id"] == answer["batch"] for row in failed):
         return f"accepted batch {answer['batch']} failed to ingest: {failed}"
     with server.container.db.read() as session:
-        found = session.scalar(select(func.count()).select_from(Alert).where(Alert.name == case.name))
+        found = session.scalar(
+            select(func.count()).select_from(Alert).where(Alert.name == case.name)
+        )
     if case.name and not found:
         return f"accepted batch {answer['batch']} stored no alert named {case.name}"
     return None

@@ -93,8 +93,12 @@ def send_alerts(client: httpx.Client, key: str) -> None:
         if response.status_code >= 400:
             raise WarroomError(f"{label}: HTTP {response.status_code} {response.text}")
         result = response.json()
-        opened = ", ".join(result["incidents_opened"]) or "-"
+        # A webhook answers once the batch is in the intake log; the JSON API once ingested.
+        done = (
+            f"queued as batch {result['batch']}"
+            if result.get("queued")
+            else f"opened {', '.join(result['incidents_opened']) or '-'}"
+        )
         console.print(
-            f"[green]→[/green] {label}: accepted {result['accepted']}, opened {opened}",
-            highlight=False,
+            f"[green]→[/green] {label}: accepted {result['accepted']}, {done}", highlight=False
         )

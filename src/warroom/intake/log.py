@@ -31,7 +31,9 @@ _APPENDED = "warroom.intake_appended"
 
 
 def _alertmanager(body: bytes, now: datetime) -> list[AlertCreate]:
-    return alertmanager.to_alerts(alertmanager.AlertmanagerWebhook.model_validate_json(body), now=now)
+    return alertmanager.to_alerts(
+        alertmanager.AlertmanagerWebhook.model_validate_json(body), now=now
+    )
 
 
 def _grafana(body: bytes, now: datetime) -> list[AlertCreate]:
@@ -168,8 +170,9 @@ def backlog(session: Session) -> dict[str, int]:
     """Log rows waiting to be ingested and rows that failed, with their alerts."""
     counts = {"waiting": 0, "waiting_alerts": 0, "failed": 0, "failed_alerts": 0}
     found = session.execute(
-        select(IntakeLogEntry.state, func.count(), func.coalesce(func.sum(IntakeLogEntry.alerts), 0))
-        .group_by(IntakeLogEntry.state)
+        select(
+            IntakeLogEntry.state, func.count(), func.coalesce(func.sum(IntakeLogEntry.alerts), 0)
+        ).group_by(IntakeLogEntry.state)
     ).all()
     for state, rows, alerts in found:
         name = "waiting" if state == "queued" else "failed"

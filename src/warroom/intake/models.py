@@ -14,6 +14,9 @@ from typing import Literal
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The integrations table must be known for the foreign keys (of this table and of alerts) to
+# get their column type, in processes that load no API (``warroom worker`` ingests the log).
+from warroom.auth.models import Integration  # noqa: F401
 from warroom.storage.base import Base
 
 LogState = Literal["queued", "failed"]
