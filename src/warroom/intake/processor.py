@@ -36,9 +36,11 @@ from warroom.intake.log import on_appended_commit, parse
 from warroom.intake.models import IntakeLogEntry
 from warroom.intake.service import IngestResult, Part, ingest, ingest_parts
 
-#: Rows per pass: large enough that a storm is ingested in few transactions, small enough
-#: that one pass does not hold SQLite's single writer (and so the appends) for long.
-PASS_ROWS = 40
+#: Alerts per pass (whole rows, at least one): large enough that a storm is ingested in few
+#: transactions, and on SQLite small enough that a pass does not hold the single writer (and
+#: so the webhooks' appends) for long. PostgreSQL appends while a pass runs.
+PASS_ALERTS = {"sqlite": 1000, "postgresql": 5000}
+PASS_ROWS = 500
 ATTEMPTS = 3
 #: The advisory lock that lets one PostgreSQL transaction at a time process the log.
 LOCK_KEY = 0x5741_5252_494E_5441  # "WARRINTA"
@@ -53,31 +55,59 @@ log = logging.getLogger(__name__)
 def process_once(env: IntakeEnv, *, on_stored: OnStored | None = None, wait: bool = False) -> int:
     """Ingest the oldest waiting log rows in one transaction; how many rows were handled
     (0: none waiting, or another process holds the log and ``wait`` is false)."""
-    ids: list[int] = []
+    # Parsed before the write transaction: on SQLite the appends wait while a pass holds the
+    # single writer, so the pass holds it for the ingest only.
+    with env.db.read() as session:
+        entries = _oldest(session, PASS_ALERTS.get(env.db.dialect, PASS_ALERTS["postgresql"]))
+    if not entries:
+        return 0
+    ids = [entry.id for entry in entries]
     try:
+        parts = [(entry.id, _part(entry)) for entry in entries]
         with env.db.session() as session:
             if not _locked(session, wait=wait):
                 return 0
-            entries = session.scalars(
-                select(IntakeLogEntry)
-                .where(IntakeLogEntry.state == "queued")
-                .order_by(IntakeLogEntry.id)
-                .limit(PASS_ROWS)
-            ).all()
-            ids = [entry.id for entry in entries]
-            stored = _ingest_entries(env, session, list(entries))
-            session.execute(delete(IntakeLogEntry).where(IntakeLogEntry.id.in_(ids)))
+            queued = set(
+                session.scalars(
+                    select(IntakeLogEntry.id).where(
+                        IntakeLogEntry.id.in_(ids), IntakeLogEntry.state == "queued"
+                    )
+                )
+            )
+            # Rows another process ingested since they were read are left out.
+            taken = [part for entry_id, part in parts if entry_id in queued]
+            stored = _ingest_parts(env, session, taken)
+            session.execute(delete(IntakeLogEntry).where(IntakeLogEntry.id.in_(queued)))
     except TRANSIENT:
         raise
     except Exception:
-        if not ids:
-            raise
         log.warning("intake log rows %s failed together; ingesting them one by one", ids)
         for entry_id in ids:
             _alone(env, entry_id, on_stored)
         return len(ids)
     _report(stored, on_stored)
     return len(ids)
+
+
+def _oldest(session: Session, alerts: int) -> list[IntakeLogEntry]:
+    """The oldest waiting rows, up to about ``alerts`` alerts (at least one row)."""
+    found = session.scalars(
+        select(IntakeLogEntry)
+        .where(IntakeLogEntry.state == "queued")
+        .order_by(IntakeLogEntry.id)
+        .limit(PASS_ROWS)
+    ).all()
+    out: list[IntakeLogEntry] = []
+    for entry in found:
+        if out and alerts <= 0:
+            break
+        out.append(entry)
+        alerts -= entry.alerts
+    return out
+
+
+def _part(entry: IntakeLogEntry) -> Part:
+    return Part(parse(entry), entry.actor, entry.integration_id)
 
 
 def drain(env: IntakeEnv, *, on_stored: OnStored | None = None) -> int:
@@ -99,8 +129,7 @@ def _locked(session: Session, *, wait: bool) -> bool:
     return bool(session.execute(select(func.pg_try_advisory_xact_lock(LOCK_KEY))).scalar())
 
 
-def _ingest_entries(env: IntakeEnv, session: Session, entries: list[IntakeLogEntry]) -> Stored:
-    parts = [Part(parse(entry), entry.actor, entry.integration_id) for entry in entries]
+def _ingest_parts(env: IntakeEnv, session: Session, parts: list[Part]) -> Stored:
     now = env.clock()
     results: list[IngestResult] = []
     for run in _runs(parts):
