@@ -262,10 +262,11 @@ class IntakeProcessor:
                 self._wake.clear()
 
     def _give_way(self, spent: float) -> None:
-        """During an alert storm, ingest at most ``worker_storm_share`` of the time: the
-        request threads share this interpreter, and accepting the storm comes first (it is
-        stored once appended; the ingest follows as the storm passes)."""
+        """During an alert storm (more than ``worker_storm_rate`` alerts/s accepted here),
+        ingest at most ``intake_storm_share`` of the time: the request threads share this
+        interpreter, and accepting the storm comes first (each batch is stored once
+        appended; the ingest catches up as soon as the storm passes)."""
         settings = self.env.settings
-        share = settings.worker_storm_share
+        share = settings.intake_storm_share
         if share < 1 and self.env.intake_rate.per_second() > settings.worker_storm_rate:
             self._stopping.wait(spent * (1 - share) / share)
