@@ -160,7 +160,7 @@ def _runs(parts: list[Part]) -> Iterator[list[Part]]:
 def _alone(env: IntakeEnv, entry_id: int, on_stored: OnStored | None) -> None:
     """Ingest one row in its own transaction; mark it failed when it cannot be ingested."""
     error = ""
-    for attempt in range(1, ATTEMPTS + 1):
+    for _ in range(ATTEMPTS):
         try:
             with env.db.session() as session:
                 _locked(session, wait=True)
