@@ -160,6 +160,42 @@ def report(label: str, args: argparse.Namespace, figures: dict[str, Any]) -> Non
     )
 
 
+def compare_alertmanager(
+    args: argparse.Namespace, fresh: list[list[dict[str, Any]]], rate: float, result: dict[str, Any]
+) -> None:
+    if not alertmanager_binary():
+        print("prometheus-alertmanager not installed: no comparison")
+        return
+    with alertmanager_server("    webhook_configs: []\n") as am:
+        url = f"{am}/api/v2/alerts"
+        blast([url], storm(5 * args.batch, args.batch), {}, args.concurrency)
+        am_elapsed, am_lat = blast([url], fresh, {}, args.concurrency)
+    am_rate = args.alerts / am_elapsed
+    result["alertmanager_alerts_per_s"] = round(am_rate)
+    result["ratio_vs_alertmanager"] = round(rate / am_rate, 2)
+    print(
+        f"alertmanager: {am_rate:,.0f} alerts/s (p50 {pct(am_lat, 50):.2f} ms, "
+        f"p99 {pct(am_lat, 99):.2f} ms; in memory, no durable write per alert)"
+    )
+    print(f"ratio warroom/alertmanager: {result['ratio_vs_alertmanager']}")
+
+
+def on_postgresql(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    """The same storm on a fresh PostgreSQL database: one process, then ``--servers``."""
+    with postgres_database() as url:
+        pg, _ = measure(args, 1, url)
+    report("warroom (PostgreSQL, 1 process)", args, pg)
+    result["postgresql_alerts_per_s"] = pg["alerts_per_s"]
+    result["postgresql_ingested_alerts_per_s"] = pg["ingested_alerts_per_s"]
+    if args.servers > 1:
+        with postgres_database() as url:
+            many, _ = measure(args, args.servers, url)
+        report(f"warroom (PostgreSQL, {args.servers} processes)", args, many)
+        prefix = f"postgresql_{args.servers}_servers"
+        result[f"{prefix}_alerts_per_s"] = many["alerts_per_s"]
+        result[f"{prefix}_ingested_alerts_per_s"] = many["ingested_alerts_per_s"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=10_000)
@@ -179,37 +215,10 @@ def main() -> None:
         "alertmanager_alerts_per_s": None,
         "ratio_vs_alertmanager": None,
     }
+    # Alertmanager right after warroom on SQLite: the ratio compares the same minute.
+    compare_alertmanager(args, fresh, figures["alerts_per_s"], result)
     if args.database == "postgresql":
-        with postgres_database() as url:
-            pg, _ = measure(args, 1, url)
-        report("warroom (PostgreSQL, 1 process)", args, pg)
-        result["postgresql_alerts_per_s"] = pg["alerts_per_s"]
-        result["postgresql_ingested_alerts_per_s"] = pg["ingested_alerts_per_s"]
-        if args.servers > 1:
-            with postgres_database() as url:
-                many, _ = measure(args, args.servers, url)
-            report(f"warroom (PostgreSQL, {args.servers} processes)", args, many)
-            result[f"postgresql_{args.servers}_servers_alerts_per_s"] = many["alerts_per_s"]
-            result[f"postgresql_{args.servers}_servers_ingested_alerts_per_s"] = many[
-                "ingested_alerts_per_s"
-            ]
-
-    if alertmanager_binary():
-        receiver = "    webhook_configs: []\n"
-        with alertmanager_server(receiver) as am:
-            url = f"{am}/api/v2/alerts"
-            blast([url], storm(5 * args.batch, args.batch), {}, args.concurrency)
-            am_elapsed, am_lat = blast([url], fresh, {}, args.concurrency)
-        am_rate = args.alerts / am_elapsed
-        result["alertmanager_alerts_per_s"] = round(am_rate)
-        result["ratio_vs_alertmanager"] = round(figures["alerts_per_s"] / am_rate, 2)
-        print(
-            f"alertmanager: {am_rate:,.0f} alerts/s (p50 {pct(am_lat, 50):.2f} ms, "
-            f"p99 {pct(am_lat, 99):.2f} ms; in memory, no durable write per alert)"
-        )
-        print(f"ratio warroom/alertmanager: {result['ratio_vs_alertmanager']}")
-    else:
-        print("prometheus-alertmanager not installed: no comparison")
+        on_postgresql(args, result)
     print(json.dumps(result))
 
 
