@@ -40,6 +40,7 @@ from warroom.intake.service import IngestResult, Part, ingest, ingest_parts
 #: transactions, and on SQLite small enough that a pass does not hold the single writer (and
 #: so the webhooks' appends) for long. PostgreSQL appends while a pass runs.
 PASS_ALERTS = {"sqlite": 1000, "postgresql": 5000}
+STORM_PASS_ALERTS = 200
 PASS_ROWS = 500
 ATTEMPTS = 3
 #: The advisory lock that lets one PostgreSQL transaction at a time process the log.
@@ -58,7 +59,7 @@ def process_once(env: IntakeEnv, *, on_stored: OnStored | None = None, wait: boo
     # Parsed before the write transaction: on SQLite the appends wait while a pass holds the
     # single writer, so the pass holds it for the ingest only.
     with env.db.read() as session:
-        entries = _oldest(session, PASS_ALERTS.get(env.db.dialect, PASS_ALERTS["postgresql"]))
+        entries = _oldest(session, _pass_alerts(env))
     if not entries:
         return 0
     ids = [entry.id for entry in entries]
@@ -87,6 +88,16 @@ def process_once(env: IntakeEnv, *, on_stored: OnStored | None = None, wait: boo
         return len(ids)
     _report(stored, on_stored)
     return len(ids)
+
+
+def _pass_alerts(env: IntakeEnv) -> int:
+    """How many alerts one pass takes; on SQLite during a storm, few, so that the webhooks'
+    appends, which wait for the single writer, never wait long."""
+    if env.db.dialect != "sqlite":
+        return PASS_ALERTS["postgresql"]
+    if env.intake_rate.per_second() > env.settings.worker_storm_rate:
+        return STORM_PASS_ALERTS
+    return PASS_ALERTS["sqlite"]
 
 
 def _oldest(session: Session, alerts: int) -> list[IntakeLogEntry]:
