@@ -14,6 +14,10 @@ time; a row that still fails (a data error, not an unreachable database) is mark
 ``failed`` with the error and the rows after it go on. Failed rows stay visible in
 ``GET /api/v1/health`` and the ``warroom_intake_log_rows`` gauge.
 
+Each row is parsed with its arrival time (a sender's alert without a start time starts when it
+arrived); the incidents it opens or updates carry the time of the pass, normally milliseconds
+after the arrival, and later only when no processor ran (their alerts keep the sender's times).
+
 Every ``warroom serve`` (with or without ``--no-worker``) and every ``warroom worker`` runs an
 :class:`IntakeProcessor`: a thread woken right after a commit of this process appended, and
 polling for other processes' appends.
