@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -45,14 +45,48 @@ class Warroom:
     home: Path
     token: str
     alertmanager_key: str
+    #: Every server's base URL (``url`` is the first); several share one database.
+    urls: list[str] = field(default_factory=list)
+    database_url: str = ""
 
 
 @contextmanager
 def warroom_server(*serve_args: str, **env: str) -> Iterator[Warroom]:
     """`warroom serve` (with ``serve_args``) on SQLite in a temporary home, with an admin
     token and an Alertmanager integration key."""
+    with warroom_servers(1, *serve_args, **env) as wr:
+        yield wr
+
+
+@contextmanager
+def postgres_database(
+    base: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+) -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server (trust auth), dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"warroom_bench_{os.getpid()}_{int(time.time())}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def warroom_servers(
+    count: int, *serve_args: str, database_url: str | None = None, **env: str
+) -> Iterator[Warroom]:
+    """``count`` `warroom serve` processes (with ``serve_args``) on one database (SQLite in a
+    temporary home unless ``database_url``), with an admin token and an Alertmanager key."""
     home = Path(tempfile.mkdtemp(prefix="warroom-bench-"))
-    container = bootstrap(Settings(home=home), migrate=True)
+    settings = Settings(home=home, database_url=database_url)
+    container = bootstrap(settings, migrate=True)
     with container.db.session() as session:
         now = container.clock()
         _, token = auth.create_token(
@@ -65,23 +99,29 @@ def warroom_server(*serve_args: str, **env: str) -> Iterator[Warroom]:
             session=session, name="bench-responder", role="responder", actor="bench", now=now
         )
     container.close()
-    port = free_port()
-    environ = {
-        **os.environ,
-        "WARROOM_HOME": str(home),
-        "WARROOM_PORT": str(port),
-        "WARROOM_LOG_LEVEL": "warning",
-        **env,
-    }
+    procs, urls = [], []
+    environ = {**os.environ, "WARROOM_HOME": str(home), "WARROOM_LOG_LEVEL": "warning", **env}
     environ.pop("WARROOM_DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "warroom", "serve", *serve_args], env=environ)
-    url = f"http://127.0.0.1:{port}"
+    if database_url:
+        environ["WARROOM_DATABASE_URL"] = database_url
     try:
-        wait_http(f"{url}/readyz", timeout=180)  # a busy machine starts slowly
-        yield Warroom(url, home, token, key)
+        for _ in range(count):
+            port = free_port()
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "warroom", "serve", *serve_args],
+                    env={**environ, "WARROOM_PORT": str(port)},
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            wait_http(f"{url}/readyz", timeout=180)  # a busy machine starts slowly
+        yield Warroom(urls[0], home, token, key, urls, settings.resolved_database_url)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=20)
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -123,24 +163,31 @@ def alertmanager_server(receiver_yaml: str, route_extra: str = "") -> Iterator[s
 
 
 async def post_many(
-    url: str, bodies: list[bytes], *, concurrency: int, headers: dict[str, str] | None = None
+    url: str | list[str],
+    bodies: list[bytes],
+    *,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
 ) -> tuple[float, list[float]]:
     """POST each body over ``concurrency`` keep-alive HTTP/1.1 connections with a minimal
-    client (httpx costs more CPU than the server under test on a 2-core machine).
+    client (httpx costs more CPU than the server under test on a 2-core machine); with
+    several URLs (servers behind a round-robin balancer) the connections take them in turn.
     Returns (elapsed seconds, per-request latencies in ms); raises on any non-2xx answer."""
     import asyncio
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
+    targets = [url] if isinstance(url, str) else url
     extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-    head = (
-        f"POST {parts.path}{'?' + parts.query if parts.query else ''} HTTP/1.1\r\n"
-        f"Host: {parts.netloc}\r\nContent-Type: application/json\r\n{extra}"
-    )
     queue = list(reversed(bodies))
     latencies: list[float] = []
 
-    async def worker() -> None:
+    async def worker(index: int) -> None:
+        target = targets[index % len(targets)]
+        parts = urlsplit(target)
+        head = (
+            f"POST {parts.path}{'?' + parts.query if parts.query else ''} HTTP/1.1\r\n"
+            f"Host: {parts.netloc}\r\nContent-Type: application/json\r\n{extra}"
+        )
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         try:
             while queue:
@@ -156,10 +203,10 @@ async def post_many(
                 payload = await reader.readexactly(length)
                 latencies.append((time.perf_counter() - t) * 1000)
                 if not status.split()[1].startswith(b"2"):
-                    raise RuntimeError(f"{url}: {status.decode().strip()} {payload[:200]!r}")
+                    raise RuntimeError(f"{target}: {status.decode().strip()} {payload[:200]!r}")
         finally:
             writer.close()
 
     t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
     return time.perf_counter() - t0, latencies

@@ -97,6 +97,17 @@ def fill(client: httpx.Client, key: str, start: int, end: int) -> None:
         client.post(url, json=webhook(firing, "firing"), headers=headers).raise_for_status()
         resolved = [a for g in groups if g % OPEN_EVERY for a in alerts_of(g, "resolved", now)]
         client.post(url, json=webhook(resolved, "resolved"), headers=headers).raise_for_status()
+    drained(client)
+
+
+def drained(client: httpx.Client, timeout: float = 600) -> None:
+    """Wait until the server has ingested every batch its webhooks stored (the intake log is
+    empty), so that the reads see the whole history."""
+    deadline = time.monotonic() + timeout
+    while client.get("/api/v1/health").json()["intake_log"]["waiting"]:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the intake log did not drain")
+        time.sleep(0.1)
 
 
 def timed(call: Callable[[], httpx.Response], runs: int = 15) -> float:

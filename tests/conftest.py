@@ -112,6 +112,13 @@ class LiveServer:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def drain(self) -> int:
+        """Ingest what the webhooks appended to the intake log, now (the server's own
+        processor would soon; a test reads the outcome only after this)."""
+        from warroom.intake.processor import drain
+
+        return drain(self.container)
+
     def integration(self, kind: str, name: str = "test") -> str:
         with self.container.db.session() as session:
             _, key = auth.create_integration(

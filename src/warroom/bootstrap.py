@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from warroom.gateway.runtime import Gateway
     from warroom.gateway.sync import GatewaySync
     from warroom.intake.metrics import IntakeMetrics
+    from warroom.intake.processor import IntakeProcessor
     from warroom.runners.release import ReleaseRunner
     from warroom.runners.rollback import RollbackRunner
 
@@ -182,13 +183,17 @@ class Server(GatewayServer):
     intake_metrics: IntakeMetrics
     integration_keys: KnownKeys
     release_runner: ReleaseRunner
+    #: Ingests the intake log that the webhooks append to (also with ``--no-worker``).
+    intake_processor: IntakeProcessor
 
     def start(self) -> None:
         super().start()
+        self.intake_processor.start()
         self.rollback_runner.start()
         self.release_runner.start()
 
     def stop(self) -> None:
+        self.intake_processor.stop()
         self.release_runner.stop()
         self.rollback_runner.stop()
         super().stop()
@@ -228,6 +233,7 @@ def build_server(container: Container) -> Server:
     from warroom.auth.service import KnownKeys
     from warroom.gateway.release_traffic import GatewayTraffic
     from warroom.intake.metrics import IntakeMetrics
+    from warroom.intake.processor import IntakeProcessor
     from warroom.reports.prometheus import ResponseMetrics
     from warroom.runners.release import ReleaseRunner
     from warroom.runners.rollback import RollbackRunner
@@ -244,4 +250,5 @@ def build_server(container: Container) -> Server:
         intake_metrics=intake_metrics,
         integration_keys=KnownKeys(ttl=container.settings.integration_key_cache),
         release_runner=ReleaseRunner(container, GatewayTraffic(parts["gateway"]), rollback_runner),
+        intake_processor=IntakeProcessor(container, intake_metrics.count_ingest),
     )

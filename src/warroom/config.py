@@ -93,6 +93,13 @@ class Settings(BaseSettings):
         le=1,
         description="share of the time the worker runs during an alert storm (1: no yielding)",
     )
+    intake_storm_share: float = Field(
+        default=0.1,
+        gt=0,
+        le=1,
+        description="share of the time the intake processor ingests the webhooks' log during "
+        "an alert storm (the batches are stored; accepting the storm comes first)",
+    )
     job_lease: float = Field(
         default=30.0, gt=0, description="seconds a claimed job is held before another may take it"
     )

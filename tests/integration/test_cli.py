@@ -102,4 +102,7 @@ def test_token_and_integration_secrets_are_shown_once(live_server: LiveServer) -
                                             "startsAt": "2026-11-23T12:00:00Z"}]}  # fmt: skip
     with live_server.client() as api:
         r = api.post(url.removeprefix(live_server.url), json=body)
-    assert r.status_code == 200 and r.json()["incidents_opened"]
+    assert r.status_code == 202 and r.json()["accepted"] == 1
+    live_server.drain()
+    with live_server.client(live_server.viewer_token) as api:
+        assert len(api.get("/api/v1/incidents").json()) == 1

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -317,7 +318,15 @@ def test_a_served_webhook_prints_no_warning(tmp_path: Path) -> None:
         fixture = Path(__file__).parents[1] / "fixtures" / "alertmanager-0.25-webhook-firing.json"
         for _ in range(3):
             answer = httpx.post(url, content=fixture.read_bytes(), timeout=30)
-            assert answer.status_code == 200, answer.text
+            assert answer.status_code == 202, answer.text
+        # The batches are ingested after the answer: wait for that too, so that a warning
+        # printed while ingesting them would be seen.
+        viewer = cli("token", "create", "--role", "viewer", WARROOM_HOME=str(tmp_path))
+        headers = {"Authorization": f"Bearer {viewer.stdout.strip().splitlines()[-1]}"}
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{base}/api/v1/health", headers=headers).json()["intake_log"]["waiting"]:
+            assert time.monotonic() < deadline, "the webhook batches were never ingested"
+            time.sleep(0.05)
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=60)

@@ -82,7 +82,7 @@ def test_webhooks_answer_without_deprecation_warnings(live_server: LiveServer) -
             f"/api/v1/integrations/alertmanager?key={key}",
             json={"status": "firing", "alerts": [alert]},
         )
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code == 202, answer.text
     assert [w for w in caught if "deprecated" in str(w.message)] == []
 
 

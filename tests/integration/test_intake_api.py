@@ -23,6 +23,11 @@ def _fixture(name: str) -> dict:
     return json.loads((path / name).read_text())
 
 
+def _incident_ids(server: LiveServer) -> list[str]:
+    with server.client(server.viewer_token) as api:
+        return [i["id"] for i in api.get("/api/v1/incidents").json()]
+
+
 def _alert_count(server: LiveServer) -> int:
     with server.container.db.read() as session:
         return session.scalar(select(func.count()).select_from(Alert)) or 0
@@ -86,14 +91,17 @@ def test_alertmanager_fixture_round_trip(live_server: LiveServer) -> None:
     resolved = _fixture("alertmanager-0.25-webhook-resolved.json")
     with live_server.client() as api:
         r = api.post(f"/api/v1/integrations/alertmanager?key={key}", json=firing)
-        assert r.status_code == 200, r.text
-        (incident_id,) = r.json()["incidents_opened"]
+        assert r.status_code == 202, r.text
+        assert r.json()["queued"] is True and r.json()["accepted"] == len(firing["alerts"])
+        live_server.drain()
+        (incident_id,) = _incident_ids(live_server)
         r = api.post(
             "/api/v1/integrations/alertmanager",
             json=resolved,
             headers={"Authorization": f"Bearer {key}"},
         )
-        assert r.status_code == 200, r.text
+        assert r.status_code == 202, r.text
+        live_server.drain()
     with live_server.client(live_server.viewer_token) as api:
         incident = api.get(f"/api/v1/incidents/{incident_id}").json()
     assert incident["severity"] == "P1"  # severity=critical maps to P1 in the default playbook
@@ -118,11 +126,13 @@ def test_pagerduty_trigger_acknowledge_resolve(live_server: LiveServer) -> None:
         r = api.post("/api/v1/integrations/pagerduty", json=event)
         assert r.status_code == 202, r.text
         dedup_key = r.json()["dedup_key"]
-        (incident_id,) = r.json()["incidents_opened"]
+        live_server.drain()
+        (incident_id,) = _incident_ids(live_server)
         ack = {"routing_key": key, "event_action": "acknowledge", "dedup_key": dedup_key}
         assert api.post("/api/v1/integrations/pagerduty", json=ack).status_code == 202
         done = {"routing_key": key, "event_action": "resolve", "dedup_key": dedup_key}
         assert api.post("/api/v1/integrations/pagerduty", json=done).status_code == 202
+        live_server.drain()
     with live_server.client(live_server.viewer_token) as api:
         incident = api.get(f"/api/v1/incidents/{incident_id}").json()
     assert incident["severity"] == "P0"

@@ -44,13 +44,16 @@ def serve(
 
 
 def worker() -> None:
-    """Run the background worker alone (pages, escalations, deliveries, reminders)."""
+    """Run the background worker alone (pages, escalations, deliveries, reminders), and the
+    intake processor that ingests the webhooks' log."""
     import signal
 
+    from warroom.intake.processor import IntakeProcessor
     from warroom.worker.loop import Worker
 
     with local(create=True) as container:
         runner = Worker(container)
+        processor = IntakeProcessor(container)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: runner.request_stop())
         console.print(
@@ -58,7 +61,11 @@ def worker() -> None:
             highlight=False,
         )
         settle_heap()
-        runner.run_forever()
+        processor.start()
+        try:
+            runner.run_forever()
+        finally:
+            processor.stop()
 
 
 def gateway(

@@ -3,6 +3,7 @@ Alertmanager webhooks) go in over HTTP and become incidents, de-duplicated and g
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -93,8 +94,23 @@ def send_alerts(client: httpx.Client, key: str) -> None:
         if response.status_code >= 400:
             raise WarroomError(f"{label}: HTTP {response.status_code} {response.text}")
         result = response.json()
-        opened = ", ".join(result["incidents_opened"]) or "-"
-        console.print(
-            f"[green]→[/green] {label}: accepted {result['accepted']}, opened {opened}",
-            highlight=False,
+        # A webhook answers once the batch is in the intake log; the JSON API once ingested.
+        done = (
+            f"queued as batch {result['batch']}"
+            if result.get("queued")
+            else f"opened {', '.join(result['incidents_opened']) or '-'}"
         )
+        console.print(
+            f"[green]→[/green] {label}: accepted {result['accepted']}, {done}", highlight=False
+        )
+    _wait_ingested(client)
+
+
+def _wait_ingested(client: httpx.Client, timeout: float = 30) -> None:
+    """Wait until the webhooks' batches are ingested (the intake log is empty), so that the
+    incident table printed next shows them."""
+    deadline = time.monotonic() + timeout
+    while client.get("/api/v1/health").json()["intake_log"]["waiting"]:
+        if time.monotonic() > deadline:
+            raise WarroomError("the server did not ingest the webhook batches in time")
+        time.sleep(0.05)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from warroom.alerts.models import AlertCreate
 from warroom.incidents.lifecycle import OPEN_STATES
 from warroom.incidents.models import Incident
+from warroom.intake.log import backlog
 from warroom.intake.service import IngestResult
 from warroom.storage.engine import Database
 
@@ -40,6 +41,25 @@ class OpenIncidents(Collector):
         yield family
 
 
+class IntakeLogRows(Collector):
+    """Intake log rows waiting to be ingested and rows that failed, read at scrape time."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "warroom_intake_log_rows",
+            "Webhook batches in the intake log: waiting to be ingested, or failed",
+            labels=["state"],
+        )
+        with self.db.read() as session:
+            counts = backlog(session)
+        family.add_metric(["waiting"], counts["waiting"])
+        family.add_metric(["failed"], counts["failed"])
+        yield family
+
+
 class IntakeMetrics:
     def __init__(self, db: Database):
         self.registry = CollectorRegistry()
@@ -53,6 +73,7 @@ class IntakeMetrics:
             "warroom_incidents_opened", "Incidents opened by intake", registry=self.registry
         )
         self.registry.register(OpenIncidents(db))
+        self.registry.register(IntakeLogRows(db))
 
     def count_ingest(self, alerts: list[AlertCreate], result: IngestResult) -> None:
         for source, count in collections.Counter(a.source for a in alerts).items():

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from warroom.api.deps import ContainerDep
+from warroom.api.deps import ContainerDep, Viewer
 from warroom.bootstrap import GatewayServer
+from warroom.intake import log as intake_log
 
 router = APIRouter(tags=["health"])
 
@@ -32,3 +33,17 @@ def metrics(request: Request) -> Response:
     return Response(
         generate_latest(GatewayServer.of(request.app).registry), media_type=CONTENT_TYPE_LATEST
     )
+
+
+@router.get("/api/v1/health")
+def health(container: ContainerDep, _: Viewer) -> dict[str, object]:
+    """The database in use and the intake log: batches accepted by the webhooks and still
+    waiting to be ingested, and those whose ingest failed (kept, with the error)."""
+    with container.db.read() as session:
+        counts = intake_log.backlog(session)
+        failed = intake_log.failed(session)
+    return {
+        "status": "ok",
+        "database": container.db.dialect,
+        "intake_log": {**counts, "failed_rows": failed},
+    }

@@ -3,6 +3,13 @@
 Each integration is authenticated by its own key, given as ``?key=...`` in the URL (what
 ``warroom integration create`` prints) or as ``Authorization: Bearer <key>``; PagerDuty
 events may also carry it as ``routing_key``.
+
+These webhooks answer ``202 Accepted`` with ``{"accepted": n, "queued": true, "batch": id}``
+once the batch is durably stored in the intake log (committed before the answer), not once
+it is ingested: the senders (Alertmanager, Grafana, PagerDuty clients) read only the status,
+so the answer costs a parse and an append, and the intake processor opens and updates the
+incidents right after (:mod:`warroom.intake.processor`). ``POST /api/v1/alerts``, whose
+answer names the incidents opened, stays synchronous.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from warroom.api.deps import bearer_token
 from warroom.auth.models import Integration
 from warroom.bootstrap import Server
 from warroom.errors import AuthError
-from warroom.intake.batch import ingest_batch, summary
+from warroom.intake.log import Append, append
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
 Payload = TypeVar("Payload", bound=BaseModel)
@@ -79,31 +86,37 @@ def document_bodies(app: FastAPI) -> None:
 def _intake(
     request: Request,
     integration: Integration,
+    kind: str,
+    body: bytes,
     alerts: list[AlertCreate],
 ) -> dict[str, Any]:
-    actor = f"integration:{integration.kind}:{integration.name}"
-    result = ingest_batch(
-        Server.of(request.app).container,
-        alerts,
-        actor=actor,
+    """Append the validated batch to the intake log (committed before the answer)."""
+    container = Server.of(request.app).container
+    container.intake_rate.add(len(alerts))
+    entry = Append(
+        kind=kind,
+        body=body,
+        alerts=len(alerts),
+        actor=f"integration:{integration.kind}:{integration.name}",
         integration_id=integration.id,
-        on_stored=Server.of(request.app).intake_metrics.count_ingest,
+        received_at=container.clock(),
     )
-    return summary(result)
+    return {"accepted": len(alerts), "queued": True, "batch": append(container.db, entry)}
 
 
 def _alertmanager(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
     integration = _authenticate(request, "alertmanager", key)
     payload = _validated(alertmanager.AlertmanagerWebhook, body)
     now = Server.of(request.app).container.clock()
-    return _intake(request, integration, alertmanager.to_alerts(payload, now=now))
+    alerts = alertmanager.to_alerts(payload, now=now)
+    return _intake(request, integration, "alertmanager", body, alerts)
 
 
 def _grafana(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
     integration = _authenticate(request, "grafana", key)
     payload = _validated(grafana.GrafanaWebhook, body)
     now = Server.of(request.app).container.clock()
-    return _intake(request, integration, grafana.to_alerts(payload, now=now))
+    return _intake(request, integration, "grafana", body, grafana.to_alerts(payload, now=now))
 
 
 def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
@@ -111,7 +124,11 @@ def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]
     event = _validated(pagerduty.PagerDutyEvent, body)
     integration = by_url or _authenticate(request, "pagerduty", event.routing_key)
     now = Server.of(request.app).container.clock()
-    result = _intake(request, integration, pagerduty.to_alerts(event, now=now))
+    # Stored as validated, not as received: validation generates the dedup key of an event
+    # that has none, and the processor must ingest the key this answer names.
+    stored = event.model_dump_json(by_alias=True).encode()
+    alerts = pagerduty.to_alerts(event, now=now)
+    result = _intake(request, integration, "pagerduty", stored, alerts)
     return {
         "status": "success",
         "message": "Event processed",
@@ -122,22 +139,26 @@ def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]
 
 # Each webhook is one hop to the thread pool: authentication (before the body is looked at,
 # so a caller without a valid key learns nothing about the format: 401 before 422),
-# validation and the durable write all run there, off the event loop.
+# validation and the durable append all run there, off the event loop.
 @router.post(
     "/alertmanager",
     summary="Prometheus Alertmanager webhook (version 4)",
+    status_code=202,
     openapi_extra=_body_schema(alertmanager.AlertmanagerWebhook),
 )
 async def alertmanager_webhook(request: Request) -> Response:
+    """Store an Alertmanager notification in the intake log; 202 once it is durable."""
     return await _answer(request, _alertmanager)
 
 
 @router.post(
     "/grafana",
     summary="Grafana alerting webhook",
+    status_code=202,
     openapi_extra=_body_schema(grafana.GrafanaWebhook),
 )
 async def grafana_webhook(request: Request) -> Response:
+    """Store a Grafana notification in the intake log; 202 once it is durable."""
     return await _answer(request, _grafana)
 
 
@@ -148,15 +169,16 @@ async def grafana_webhook(request: Request) -> Response:
     openapi_extra=_body_schema(pagerduty.PagerDutyEvent),
 )
 async def pagerduty_event(request: Request) -> Response:
-    return await _answer(request, _pagerduty, status_code=202)
+    """Store a PagerDuty Events API v2 event in the intake log; 202 once it is durable."""
+    return await _answer(request, _pagerduty)
 
 
 Handler = Callable[[Request, str | None, bytes], dict[str, Any]]
 
 
-async def _answer(request: Request, handler: Handler, status_code: int = 200) -> Response:
+async def _answer(request: Request, handler: Handler) -> Response:
     body = await request.body()
     answer = await run_in_threadpool(handler, request, _key(request), body)
     # orjson straight to bytes: FastAPI deprecated its ORJSONResponse, and these answers
     # bypass its serialisation anyway (the routes read raw bytes and build plain dicts).
-    return Response(orjson.dumps(answer), status_code=status_code, media_type="application/json")
+    return Response(orjson.dumps(answer), status_code=202, media_type="application/json")
