@@ -33,8 +33,10 @@ def queue(
     incident_id: str | None = None,
     person: str | None = None,
     level: int | None = None,
+    prompt: bool = False,
 ) -> tuple[Notification, bool]:
-    """Add a notification and its delivery job; (existing row, False) if ``key`` is taken."""
+    """Add a notification and its delivery job; (existing row, False) if ``key`` is taken.
+    ``prompt``: the committing process may deliver it right after the commit (pages)."""
     existing = session.scalars(select(Notification).where(Notification.key == key)).first()
     if existing is not None:
         return existing, False
@@ -65,6 +67,7 @@ def queue(
         payload={"notification_id": row.id},
         due_at=now,
         key=f"deliver:{key}"[:300],
+        prompt=prompt,
     )
     return row, True
 

@@ -152,8 +152,11 @@ class Worker:
         for tick, slot in due:
             self._slots[tick.kind] = slot
 
-    def run_once(self, only: tuple[str, ...] | None = None) -> bool:
-        """Claim and run one due job (of the ``only`` kinds); False when none was due."""
+    def run_once(
+        self, only: tuple[str, ...] | None = None, ids: tuple[int, ...] | None = None
+    ) -> bool:
+        """Claim and run one due job (of the ``only`` kinds, of the ``ids``); False when none
+        was due."""
         settings = self.env.settings
         self.env.refresh_directory()  # pages go to the people of the moment
         token = uuid.uuid4().hex
@@ -167,6 +170,7 @@ class Worker:
                 token=token,
                 first=self.urgent,
                 only=only,
+                ids=ids,
             )
             if job is None:
                 return False
