@@ -62,6 +62,11 @@ class Worker:
         self._wakes: list[threading.Event] = []
         self.threads: list[threading.Thread] = []
         self._slots: dict[str, int] = {}
+        #: Set while this process's pager has no page to send (see ``worker.pager``): the
+        #: loops let the pages go first, so a page never waits for the follow-up work of the
+        #: incident it is about (diagnostics, chat rooms, reminders).
+        self.pages_sent = threading.Event()
+        self.pages_sent.set()
 
     def start(self) -> None:
         """Run the loop in a thread, plus a paging lane that runs only urgent kinds, so a page
@@ -88,13 +93,16 @@ class Worker:
 
     def run_forever(self, only: tuple[str, ...] | None = None) -> None:
         """Claim and run jobs until asked to stop; ``only``: just these kinds (a lane)."""
-        poll = self.env.settings.worker_poll_interval
+        settings = self.env.settings
+        poll = settings.worker_poll_interval
         wake = threading.Event()
         self._wakes.append(wake)
         service.on_enqueued_commit(self.env.db.sessionmaker, wake.set)
         try:
             while not self.stopping.is_set():
                 try:
+                    # Bounded, so a pager that never rests cannot starve the other work.
+                    self.pages_sent.wait(settings.worker_page_priority)
                     if only is None:
                         self.schedule_ticks()
                     started = time.perf_counter()

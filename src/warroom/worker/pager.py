@@ -34,6 +34,8 @@ class Pager:
         self._count = threads
         self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._outstanding = 0
 
     def start(self) -> None:
         """Hook the commits of this process and start the sending threads."""
@@ -54,6 +56,9 @@ class Pager:
 
     def _take(self, ids: list[int]) -> None:
         # Called inside the commit (the write lock may be held): hand over, nothing more.
+        with self._lock:
+            self._outstanding += len(ids)
+            self.worker.pages_sent.clear()
         for job_id in ids:
             self._queue.put(job_id)
 
@@ -63,3 +68,8 @@ class Pager:
                 self.worker.run_once(ids=(job_id,))
             except Exception:  # the database went away, say: a worker takes the job later
                 log.exception("pager could not send job %s", job_id)
+            finally:
+                with self._lock:
+                    self._outstanding -= 1
+                    if not self._outstanding:
+                        self.worker.pages_sent.set()
