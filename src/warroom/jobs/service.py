@@ -122,15 +122,25 @@ def enqueue(
     return new_id
 
 
-def complete(*, session: Session, job_id: int, now: datetime) -> bool:
-    """Mark a pending job done without running it: its caller did its work in this same
-    transaction. False when someone else has it already."""
-    result = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status == "pending")
-        .values(status="done", finished_at=now, updated_at=now)
-    )
-    return bool(getattr(result, "rowcount", 0))
+def record_done(
+    *, session: Session, kind: str, payload: dict[str, Any], key: str, now: datetime
+) -> bool:
+    """Record a job as done without running it, because the caller does its work in this same
+    transaction (its key still says the work happened); False when the key was taken, so
+    the work was done or is due elsewhere and the caller must not do it again."""
+    session.info[_ENQUEUED] = True
+    values = {
+        "kind": kind,
+        "key": key,
+        "payload": payload,
+        "status": "done",
+        "due_at": now,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+        "finished_at": now,
+    }
+    return insert_unless_conflict(session, Job, values, unique="key") is not None
 
 
 def claim(

@@ -44,23 +44,23 @@ def paged_severities(session: Session, incident_id: str) -> list[str]:
 
 
 def start_chain(
-    session: Session, playbook: Playbook, payload: dict[str, Any], due_at: datetime, now: datetime
+    session: Session,
+    playbook: Playbook,
+    payload: dict[str, Any],
+    due_at: datetime,
+    now: datetime,
+    *,
+    fresh: bool = False,
 ) -> None:
-    """Enqueue a chain's first level under its key; when it is due already, page it in this
-    transaction and record its job as done (the key still says the chain started)."""
-    incident_id, tag = (
-        payload["incident_id"],
-        f"{payload['severity']}:" if "since" in payload else "",
-    )
-    job_id = jobs.enqueue(
-        session=session,
-        kind=ESCALATE,
-        payload=payload,
-        due_at=due_at,
-        key=f"esc:{incident_id}:{tag}0:0",
-    )
-    if due_at <= now and jobs.complete(session=session, job_id=job_id, now=now):
-        step(session, playbook, payload, now)
+    """Start a chain with its first level under its key: paged in this transaction when it is
+    due already (its job recorded as done, so the key still says the chain started), else
+    enqueued. ``fresh``: the incident opens in this transaction, so no other chain exists."""
+    tag = f"{payload['severity']}:" if "since" in payload else ""
+    key = f"esc:{payload['incident_id']}:{tag}0:0"
+    if due_at > now:
+        jobs.enqueue(session=session, kind=ESCALATE, payload=payload, due_at=due_at, key=key)
+    elif jobs.record_done(session=session, kind=ESCALATE, payload=payload, key=key, now=now):
+        step(session, playbook, payload, now, fresh=fresh)
 
 
 def unacknowledged(incident: Incident | None) -> bool:
@@ -73,15 +73,23 @@ def unacknowledged(incident: Incident | None) -> bool:
     )
 
 
-def step(session: Session, playbook: Playbook, payload: dict[str, Any], now: datetime) -> None:
+def step(
+    session: Session,
+    playbook: Playbook,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    fresh: bool = False,
+) -> None:
     """Page the level the payload names and schedule the next one (or nothing, when the
-    incident was acknowledged or a more severe chain took over)."""
+    incident was acknowledged or a more severe chain took over; ``fresh``: it opened in this
+    transaction, neither can be)."""
     incident = session.get(Incident, payload["incident_id"])
     policy = playbook.oncall.policy(payload["policy"])
     if not unacknowledged(incident) or policy is None:
         return
     assert incident is not None
-    if _superseded(session, incident.id, payload):
+    if not fresh and _superseded(session, incident.id, payload):
         return
     # A chain started by a severity raise counts from the raise and has its own keys.
     tag = f"{payload['severity']}:" if "since" in payload else ""

@@ -76,7 +76,8 @@ def on_incident_opened(
             "cycle": 0,
             "severity": incident.severity,
         }
-        start_chain(session, playbook, payload, incident.detected_at + first.offset, now)
+        due = incident.detected_at + first.offset
+        start_chain(session, playbook, payload, due, now, fresh=True)
     _deadline_and_cadence(session, incident, playbook, incident.detected_at, "")
     chat.request_room(
         session=session,
