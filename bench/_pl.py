@@ -81,7 +81,9 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
-POST=[]
+POST = []
+
+
 def measure_warroom(alerts: int, gap: float) -> list[float]:
     with receiver(lambda body: str(body["incident_id"])) as (hook, arrived):
         sent: dict[str, float] = {}
@@ -95,7 +97,8 @@ def measure_warroom(alerts: int, gap: float) -> list[float]:
                         "metrics": {"error_rate": 0.9},
                     }
                     start = time.perf_counter()
-                    answer = client.post("/api/v1/alerts", json=alert).json(); POST.append((time.perf_counter()-start)*1000)
+                    answer = client.post("/api/v1/alerts", json=alert).json()
+                    POST.append((time.perf_counter() - start) * 1000)
                     [incident_id] = answer["incidents_opened"]
                     sent[incident_id] = start
                     time.sleep(gap)
@@ -132,7 +135,9 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=200)
     parser.add_argument("--gap", type=float, default=0.02, help="seconds between alerts")
     args = parser.parse_args()
-    ours = measure_warroom(args.alerts, args.gap); print("post p50", statistics.median(POST)); return
+    ours = measure_warroom(args.alerts, args.gap)
+    print("post p50", statistics.median(POST))
+    return
     p50, p99 = statistics.median(ours), pct(ours, 99)
     print(f"warroom: {len(ours)}/{args.alerts} pages received")
     print(f"alert POST -> page at the receiver: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
