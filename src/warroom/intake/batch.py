@@ -126,10 +126,11 @@ def ingest_batch(
     """Store the batch durably (committed before this returns) or raise."""
     batch = _Batch(alerts, actor, integration_id)
     env.intake_rate.add(len(alerts))
-    if env.db.dialect == "sqlite":
-        result = _group_for(env.db).run(env, batch)
-    else:
-        result = _alone(env, batch)
+    with env.intake_rate.storing():
+        if env.db.dialect == "sqlite":
+            result = _group_for(env.db).run(env, batch)
+        else:
+            result = _alone(env, batch)
     if on_stored is not None:
         on_stored(alerts, result)
     return result

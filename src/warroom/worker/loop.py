@@ -101,8 +101,7 @@ class Worker:
         try:
             while not self.stopping.is_set():
                 try:
-                    # Bounded, so a pager that never rests cannot starve the other work.
-                    self.pages_sent.wait(settings.worker_page_priority)
+                    self._let_pages_go_first(only is None)
                     if only is None:
                         self.schedule_ticks()
                     started = time.perf_counter()
@@ -117,6 +116,15 @@ class Worker:
                     wake.clear()
         finally:
             service.on_enqueued_commit(self.env.db.sessionmaker, wake.set, remove=True)
+
+    def _let_pages_go_first(self, follow_up: bool) -> None:
+        """Wait while this process's pager has pages to send and, before a follow-up job,
+        while it stores a batch of alerts (whose pages come next). Bounded each time, so a
+        pager or an intake that never rests cannot starve the other work."""
+        bound = self.env.settings.worker_page_priority
+        self.pages_sent.wait(bound)
+        if follow_up:
+            self.env.intake_rate.idle.wait(bound)
 
     def _give_way(self, spent: float) -> None:
         """During an alert storm (this process accepting more than ``worker_storm_rate``
