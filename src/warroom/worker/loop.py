@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from warroom.errors import RateLimited
@@ -216,6 +216,16 @@ class Worker:
             log.warning("job %s (%s) attempt %s failed: %s", info.id, info.kind, info.attempts, exc)
             self._failed(info, payload, f"{type(exc).__name__}: {exc}", handler)
         return True
+
+    def context(self, info: JobInfo, now: datetime) -> JobContext:
+        """What a handler of this job gets (the pager runs deliveries by this too)."""
+        return JobContext(**self._resources(), job=info, now=now)
+
+    def failed(
+        self, info: JobInfo, payload: dict[str, Any], error: str, retry_after: float | None
+    ) -> None:
+        """Record a failed attempt of a claimed job, as after a handler that raised."""
+        self._failed(info, payload, error, self.handlers.get(info.kind), retry_after)
 
     def _resources(self) -> dict[str, Any]:
         """What every job handler may use, read now so it sees the current playbook."""
