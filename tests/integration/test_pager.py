@@ -170,3 +170,29 @@ def test_a_server_without_a_worker_delivers_the_first_page(
     [incident_id] = answer.json()["incidents_opened"]
     _wait(lambda: len(rx.received) >= 1)
     assert [r.body["incident_id"] for r in rx.received] == [incident_id]
+
+
+def test_a_page_the_pager_could_not_send_is_retried_by_a_worker(
+    container: Container, clock: Clock, receiver: tuple[Receiver, str]
+) -> None:
+    rx, url = receiver
+    use_webhook(container, url)
+    rx.status = 503
+    clock.set(T0)
+    pager = Pager(Worker(container))
+    pager.start()
+    try:
+        open_incident(container, T0)
+        _wait(lambda: [j.attempts for j in _deliveries(container) if j.last_error] == [1])
+    finally:
+        pager.stop()
+    [job] = _deliveries(container)
+    assert job.status == "pending" and "503" in (job.last_error or "")
+    with container.db.read() as session:
+        assert [r.status for r in session.scalars(select(Notification))] == ["failed"]
+    rx.status = 200
+    clock.set(T0 + timedelta(minutes=10))  # past the retry's backoff
+    Worker(container).run_until_idle()
+    assert [r.body["person"] for r in rx.received] == ["alice", "alice"]  # the 503, then sent
+    with container.db.read() as session:
+        assert [r.status for r in session.scalars(select(Notification))] == ["sent"]
