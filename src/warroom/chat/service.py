@@ -40,6 +40,7 @@ KINDS = (
 )
 
 #: Timeline kinds never sent to a room's job: one per alert or written at every intake.
+_OPENING = frozenset({"opened", "declared"})
 _NOT_HOOKED = frozenset({"alert", "opened", "routed", "tasks", "notification", "chat_room"})
 
 
@@ -66,6 +67,8 @@ def on_event(
     *, session: Session, incident_id: str, event_id: int, kind: str, now: datetime
 ) -> None:
     """A timeline event was added: if the incident has a room, enqueue its mirroring."""
+    if kind in _OPENING:  # written as the incident is created: it has no room yet
+        _roomless(session).add(incident_id)
     if kind in _NOT_HOOKED or incident_id in _roomless(session):
         return
     if session.scalar(select(ChatRoom.state).where(ChatRoom.incident_id == incident_id)) is None:
