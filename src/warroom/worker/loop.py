@@ -107,7 +107,7 @@ class Worker:
                     started = time.perf_counter()
                     busy = self.run_once(only)
                     if busy:
-                        self._give_way(time.perf_counter() - started)
+                        self._give_way(time.perf_counter() - started, follow_up=only is None)
                 except Exception:  # the database went away, say; keep the loop alive
                     log.exception("worker iteration failed")
                     busy = False
@@ -126,16 +126,19 @@ class Worker:
         if follow_up:
             self.env.intake_rate.idle.wait(bound)
 
-    def _give_way(self, spent: float) -> None:
+    def _give_way(self, spent: float, *, follow_up: bool) -> None:
         """During an alert storm (this process accepting more than ``worker_storm_rate``
         alerts/s), run at most ``worker_storm_share`` of the time, shared by the lanes:
         every thread here shares one interpreter lock, and accepting the storm's alerts
-        durably comes first. Pages still go out during the storm, ahead of other jobs, and
-        the rest follows as soon as it passes."""
+        durably comes first. The follow-up lane (diagnostics, chat rooms, reminders) keeps
+        to that share whenever this process is accepting alerts at all, so the next alert's
+        incident and page do not wait on the last one's follow-up work. Pages still go out
+        during the storm, ahead of other jobs, and the rest follows as soon as it passes."""
         settings = self.env.settings
         if settings.worker_storm_share == 1:
             return
-        if self.env.intake_rate.per_second() > settings.worker_storm_rate:
+        threshold = 0 if follow_up else settings.worker_storm_rate
+        if self.env.intake_rate.per_second() > threshold:
             share = settings.worker_storm_share / max(1, len(self.threads))
             self.stopping.wait(spent * (1 - share) / share)
 
