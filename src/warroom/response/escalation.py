@@ -24,6 +24,7 @@ from warroom.jobs import service as jobs
 from warroom.jobs.models import Job
 from warroom.notify import service as outbox
 from warroom.oncall import routing
+from warroom.playbook.oncall import Level
 from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import SEVERITIES, severity_rank
 
@@ -98,9 +99,30 @@ def step(
     current = routing.step(policy, levels, payload["level"], payload["cycle"]) if levels else None
     if current is None or current.level >= len(levels):
         return
-    people = routing.people_for(
-        playbook.oncall, playbook.oncall.team(incident.team), levels[current.level], now
-    )
+    step_key = f"{tag}{current.cycle}:{current.level}"
+    _page_level(session, playbook, incident, levels[current.level], current, step_key, now)
+    following = routing.next_step(policy, levels, current)
+    if following is not None:
+        jobs.enqueue(
+            session=session,
+            kind=ESCALATE,
+            payload={**payload, "level": following.level, "cycle": following.cycle},
+            due_at=base + following.offset,
+            key=f"esc:{incident.id}:{tag}{following.cycle}:{following.level}",
+        )
+
+
+def _page_level(
+    session: Session,
+    playbook: Playbook,
+    incident: Incident,
+    level: Level,
+    current: routing.Step,
+    step_key: str,
+    now: datetime,
+) -> None:
+    """Page the people on call for one level, with its timeline entry and audit event."""
+    people = routing.people_for(playbook.oncall, playbook.oncall.team(incident.team), level, now)
     if current.level or current.cycle or not people:
         who = ", ".join(people) or "nobody (no one on call for this level)"
         incidents.add_event(
@@ -113,15 +135,7 @@ def step(
             data={"level": current.level, "cycle": current.cycle, "people": people},
         )
     for person in people:
-        page(
-            session,
-            playbook,
-            incident,
-            person,
-            current.level,
-            f"{tag}{current.cycle}:{current.level}",
-            now,
-        )
+        page(session, playbook, incident, person, current.level, step_key, now)
     audit.record(
         session=session,
         actor=ACTOR,
@@ -132,15 +146,6 @@ def step(
         cycle=current.cycle,
         people=people,
     )
-    following = routing.next_step(policy, levels, current)
-    if following is not None:
-        jobs.enqueue(
-            session=session,
-            kind=ESCALATE,
-            payload={**payload, "level": following.level, "cycle": following.cycle},
-            due_at=base + following.offset,
-            key=f"esc:{incident.id}:{tag}{following.cycle}:{following.level}",
-        )
 
 
 def _superseded(session: Session, incident_id: str, payload: dict[str, Any]) -> bool:
