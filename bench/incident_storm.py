@@ -1,10 +1,15 @@
 """A storm of distinct incidents: N alert groups (one service each) posted at once to a real
 `warroom serve` (SQLite, worker in-process), a loopback webhook receiver counting first pages;
-then the same storm through a real Alertmanager (group_wait 0s) to the same kind of receiver,
-in the same run. Prints seconds until every incident is open (every POST answered: an answer
-means durably stored and the incident opened) and until every first page arrived.
+with ``--database postgresql`` also to 2 `warroom serve --no-worker` plus 2 `warroom worker`
+processes on one PostgreSQL (the client sends to the two servers in turn); then the same
+storm through a real Alertmanager (group_wait 0s) to the same kind of receiver, in the same
+run. Prints seconds until every incident is open (every POST answered: an answer means
+durably stored and the incident opened) and until every first page arrived.
 
     .venv/bin/python bench/incident_storm.py [--incidents 1000] [--concurrency 8]
+        [--database sqlite|postgresql|both]
+
+PostgreSQL: set WARROOM_BENCH_POSTGRES_URL (or WARROOM_TEST_POSTGRES_URL).
 """
 
 from __future__ import annotations
@@ -21,31 +26,54 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+from cluster import cluster  # noqa: E402
 from common import alertmanager_binary, alertmanager_server, post_many, warroom_server  # noqa: E402
 from page_latency import playbook_file, receiver, wait_for  # noqa: E402
 
 
-def storm_warroom(incidents: int, concurrency: int) -> tuple[float, float, int]:
+def storm_warroom(incidents: int, concurrency: int, database: str) -> tuple[float, float, int]:
     """(all open, all paged, pages received) in seconds from the first POST."""
     with receiver(lambda body: str(body["incident_id"])) as (hook, arrived):
-        with warroom_server(WARROOM_PLAYBOOK=str(playbook_file(hook))) as wr:
-            bodies = [
-                json.dumps(
-                    {"name": "RegionDown", "service": f"svc-{i}", "metrics": {"error_rate": 0.9}}
-                ).encode()
-                for i in range(incidents)
-            ]
-            headers = {"Authorization": f"Bearer {wr.token}"}
-            t0 = time.perf_counter()
-            asyncio.run(
+        playbook = str(playbook_file(hook))
+        if database == "sqlite":
+            with warroom_server(WARROOM_PLAYBOOK=playbook) as wr:
+                return _storm([wr.url], wr.token, incidents, concurrency, arrived)
+        with cluster(2, 2, WARROOM_PLAYBOOK=playbook) as pg:
+            return _storm(pg.urls, pg.token, incidents, concurrency, arrived)
+
+
+def _storm(
+    urls: list[str], token: str, incidents: int, concurrency: int, arrived: dict[str, float]
+) -> tuple[float, float, int]:
+    """Post the storm to the servers in turn, each over its share of the connections."""
+    bodies = [
+        json.dumps(
+            {"name": "RegionDown", "service": f"svc-{i}", "metrics": {"error_rate": 0.9}}
+        ).encode()
+        for i in range(incidents)
+    ]
+    headers = {"Authorization": f"Bearer {token}"}
+    share = max(1, concurrency // len(urls))
+
+    async def all_servers() -> None:
+        await asyncio.gather(
+            *(
                 post_many(
-                    f"{wr.url}/api/v1/alerts", bodies, concurrency=concurrency, headers=headers
+                    f"{url}/api/v1/alerts",
+                    bodies[n :: len(urls)],
+                    concurrency=share,
+                    headers=headers,
                 )
+                for n, url in enumerate(urls)
             )
-            all_open = time.perf_counter() - t0
-            wait_for(arrived, incidents, timeout=600)
-            paged = max(arrived.values(), default=t0) - t0
-            return all_open, paged, len(arrived)
+        )
+
+    t0 = time.perf_counter()
+    asyncio.run(all_servers())
+    all_open = time.perf_counter() - t0
+    wait_for(arrived, incidents, timeout=600)
+    paged = max(arrived.values(), default=t0) - t0
+    return all_open, paged, len(arrived)
 
 
 def storm_alertmanager(incidents: int) -> tuple[float, int]:
@@ -71,26 +99,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--incidents", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8, help="parallel POST connections")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql", "both"),
+        default="sqlite",
+        help="postgresql: 2 `serve --no-worker` + 2 `worker` processes",
+    )
     args = parser.parse_args()
-    all_open, all_paged, pages = storm_warroom(args.incidents, args.concurrency)
-    print(f"warroom (SQLite): {args.incidents} incidents open after {all_open:.2f} s")
-    print(f"warroom: {pages}/{args.incidents} first pages, the last after {all_paged:.2f} s")
-    summary: dict[str, Any] = {
-        "incidents": args.incidents,
-        "all_open_s": round(all_open, 2),
-        "all_paged_s": round(all_paged, 2) if pages == args.incidents else None,
-        "alertmanager_all_notified_s": None,
-        "ratio": None,
-    }
+    n = args.incidents
+    summary: dict[str, Any] = {"incidents": n}
+    for database in ("sqlite", "postgresql"):
+        if args.database not in (database, "both"):
+            continue
+        label = "SQLite" if database == "sqlite" else "PostgreSQL, 2 servers + 2 workers"
+        all_open, all_paged, pages = storm_warroom(n, args.concurrency, database)
+        print(f"warroom ({label}): {n} incidents open after {all_open:.2f} s")
+        print(f"warroom ({label}): {pages}/{n} first pages, the last after {all_paged:.2f} s")
+        prefix = "" if database == "sqlite" else "postgresql_"
+        summary[f"{prefix}all_open_s"] = round(all_open, 2)
+        summary[f"{prefix}all_paged_s"] = round(all_paged, 2) if pages == n else None
+    summary.setdefault("all_open_s", None)
+    summary.setdefault("all_paged_s", None)
+    summary |= {"alertmanager_all_notified_s": None, "ratio": None}
     if alertmanager_binary():
-        theirs, notified = storm_alertmanager(args.incidents)
-        print(f"alertmanager: {notified}/{args.incidents} notified, the last after {theirs:.2f} s")
-        summary["alertmanager_all_notified_s"] = round(theirs, 2)
-        if summary["all_paged_s"] is not None and notified == args.incidents:
-            summary["ratio"] = round(all_paged / theirs, 1)
+        theirs, notified = storm_alertmanager(n)
+        print(f"alertmanager: {notified}/{n} notified, the last after {theirs:.2f} s")
+        if notified == n:
+            summary["alertmanager_all_notified_s"] = round(theirs, 2)
+            for prefix in ("", "postgresql_"):
+                if summary.get(f"{prefix}all_paged_s") is not None:
+                    summary[f"{prefix}ratio"] = round(summary[f"{prefix}all_paged_s"] / theirs, 1)
     else:
         print("prometheus-alertmanager not installed: no comparison")
-    print(json.dumps(summary))
+    # The agreed keys first, the PostgreSQL ones after them.
+    order = ["incidents", "all_open_s", "all_paged_s", "alertmanager_all_notified_s", "ratio"]
+    print(json.dumps({k: summary[k] for k in order} | summary))
 
 
 if __name__ == "__main__":

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
         description="alerts/s accepted by this process above which its worker gives way to "
         "intake (an alert storm)",
     )
+    worker_page_priority: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds at most a worker waits, before its next job, for the pages this "
+        "process committed to be sent",
+    )
     worker_storm_share: float = Field(
         default=0.25,
         gt=0,

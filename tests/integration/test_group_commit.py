@@ -7,12 +7,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.conftest import Clock
 from warroom.alerts.models import Alert, AlertCreate
 from warroom.bootstrap import Container
 from warroom.intake import batch as batches
@@ -158,3 +160,20 @@ def test_batches_sharing_an_alert_are_ingested_one_after_another(
     assert passes == [1]  # the first batch alone; the two that queued, one by one
     with container.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Alert)) == 5
+
+
+def test_many_incidents_opened_at_once_in_one_second_each_get_an_id(
+    container: Container, clock: Clock
+) -> None:
+    """A storm of distinct groups arriving in one second (on PostgreSQL the transactions run
+    in parallel): every batch is stored and opens its own incident, none is refused."""
+    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    found = run_concurrently({f"g{i}": sender(container, f"g{i}") for i in range(24)})
+    for thread in found["threads"]:
+        thread.join(timeout=120)
+    results = found["out"]
+    failed = {name: r for name, r in results.items() if isinstance(r, Exception)}
+    assert not failed and len(results) == 24
+    opened = [i for r in results.values() for i in r.incidents_opened]
+    assert len(opened) == len(set(opened)) == 24
+    assert all(i.startswith("INC-20261123-120000") for i in opened)

@@ -51,7 +51,9 @@ def test_generic_alert_opens_classified_incident(live_server: LiveServer) -> Non
     assert incident["status"] == "triggered"
     assert incident["service"] == "fraud-model"
     assert incident["id"].startswith("INC-")
-    assert [e["kind"] for e in incident["timeline"]] == ["opened", "tasks", "routed"]
+    # Paged in the opening transaction, which checks off the checklist's paging task.
+    kinds = [e["kind"] for e in incident["timeline"]]
+    assert kinds == ["opened", "tasks", "routed", "page", "task"]
     assert "error_rate" in " ".join(incident["timeline"][0]["data"]["reasons"])
     assert len(incident["alerts"]) == 1
 
@@ -81,7 +83,8 @@ def test_repeat_updates_alert_and_grouping_joins_incident(live_server: LiveServe
     # The repeat carried worse metrics: severity raised by the classifier, with the reason.
     assert incident["severity"] == "P1"
     kinds = [e["kind"] for e in incident["timeline"]]
-    assert kinds == ["opened", "routed", "severity", "routed", "alert"]  # P3 → P1: now paged
+    # P3 → P1: paged now, in the transaction that raised it.
+    assert kinds == ["opened", "routed", "severity", "routed", "page", "alert"]
     assert len(incident["alerts"]) == 2
 
 

@@ -93,7 +93,8 @@ def test_whole_incident_postmortem_report_and_evidence(
     assert "640 failed out of 1500 total (42.67%)" in md
     assert "- **Users Affected**: not supported by the data" in md
     assert "resolution within the 30 min target" in md
-    assert "no page is recorded on the timeline" in md
+    # The first level is paged in the transaction that opened the incident.
+    assert "- **Paged**: alice via log at 2026-11-23 12:00:00 (level 0)" in md
     assert "No rollback is recorded for this incident." in md
     assert "| 2026-11-23 12:00:00 | Incident opened as P0" in md
     assert (

@@ -70,9 +70,11 @@ def test_tasks_per_phase_checked_off_and_blocking_close(
     assert phases.count("monitoring") == 6 and phases.count("resolved") == 15
     auto = {t["title"] for t in every if t["checked_auto"]}
     # The person moving the incident on acknowledged it and began the investigation; the
-    # incident is its own tracking record; resolving it shows on the status page.
+    # incident is its own tracking record; its on-call was paged as it opened; resolving it
+    # shows on the status page.
     assert auto == {
         "Acknowledge the incident",
+        "Page appropriate team members",
         "Begin investigation and logging",
         "Create incident tracking ticket",
         "Update status page: mark incident as resolved",
@@ -80,7 +82,7 @@ def test_tasks_per_phase_checked_off_and_blocking_close(
     refused = _status(api, iid, "closed")
     assert refused.status_code == 409
     detail = refused.json()["detail"]
-    assert f"incident {iid} cannot be closed: 26 required tasks are still open" in detail
+    assert f"incident {iid} cannot be closed: 25 required tasks are still open" in detail
     assert "#1 Acknowledge the incident" not in detail and f"#{human} " not in detail
 
     # Re-entering phases (reopen, resolve again) adds nothing twice.

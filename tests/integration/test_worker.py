@@ -169,22 +169,27 @@ def test_in_process_worker_wakes_on_commit_not_on_poll(container: Container) -> 
 
 
 def test_during_an_alert_storm_the_worker_gives_way_to_intake(container: Container) -> None:
-    """Above ``worker_storm_rate`` accepted alerts/s the worker pauses after each job for
-    long enough to keep its share of the time at ``worker_storm_share``; below, never."""
+    """Above ``worker_storm_rate`` accepted alerts/s the paging lane pauses after each job for
+    long enough to keep its share of the time at ``worker_storm_share``; below, never. The
+    follow-up lane keeps to that share whenever alerts are arriving at all."""
     container.settings.worker_storm_rate = 1000
     container.settings.worker_storm_share = 0.25
     worker = Worker(container, {}, ())
     paused: list[float] = []
     worker.stopping.wait = paused.append  # type: ignore[assignment,method-assign]
-    container.intake_rate.add(100)  # 200 alerts/s over the half-second window: no storm
-    worker._give_way(0.004)
+    worker._give_way(0.004, follow_up=True)  # no alert lately: the follow-up work runs freely
     assert paused == []
-    container.intake_rate.add(1000)  # 2,200 alerts/s
-    worker._give_way(0.004)
+    container.intake_rate.add(100)  # 200 alerts/s over the half-second window: no storm
+    worker._give_way(0.004, follow_up=False)
+    assert paused == []
+    worker._give_way(0.004, follow_up=True)
     assert paused == [pytest.approx(0.012)]  # ran 4 ms, so pauses 12 ms: a quarter of the time
+    container.intake_rate.add(1000)  # 2,200 alerts/s
+    worker._give_way(0.004, follow_up=False)
+    assert paused == [pytest.approx(0.012)] * 2
     container.settings.worker_storm_share = 1  # yielding switched off
-    worker._give_way(0.004)
-    assert paused == [pytest.approx(0.012)]
+    worker._give_way(0.004, follow_up=True)
+    assert paused == [pytest.approx(0.012)] * 2
 
 
 def test_every_lane_is_woken_by_a_commit_that_enqueued(container: Container) -> None:

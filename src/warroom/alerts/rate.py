@@ -1,11 +1,14 @@
-"""How many alerts this process accepted per second, lately: the worker gives way to intake
-while a storm is arriving (see ``warroom.worker.loop``)."""
+"""How many alerts this process accepted per second, lately, and whether it is storing a
+batch now: the worker gives way to intake while a storm is arriving, and starts no
+follow-up job while a batch is being stored (see ``warroom.worker.loop``)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class IntakeRate:
@@ -16,6 +19,24 @@ class IntakeRate:
         self._batches: deque[tuple[float, int]] = deque()
         self._total = 0
         self._lock = threading.Lock()
+        self._storing = 0
+        #: Set while no batch is being stored in this process.
+        self.idle = threading.Event()
+        self.idle.set()
+
+    @contextmanager
+    def storing(self) -> Iterator[None]:
+        """Around the storing of one batch, for whoever waits on ``idle``."""
+        with self._lock:
+            self._storing += 1
+            self.idle.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._storing -= 1
+                if not self._storing:
+                    self.idle.set()
 
     def add(self, count: int) -> None:
         moment = time.monotonic()

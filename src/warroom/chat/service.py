@@ -40,6 +40,7 @@ KINDS = (
 )
 
 #: Timeline kinds never sent to a room's job: one per alert or written at every intake.
+_OPENING = frozenset({"opened", "declared"})
 _NOT_HOOKED = frozenset({"alert", "opened", "routed", "tasks", "notification", "chat_room"})
 
 
@@ -66,9 +67,14 @@ def on_event(
     *, session: Session, incident_id: str, event_id: int, kind: str, now: datetime
 ) -> None:
     """A timeline event was added: if the incident has a room, enqueue its mirroring."""
-    if kind in _NOT_HOOKED:
+    if kind in _OPENING:  # written as the incident is created: it has no room yet
+        _roomless(session).add(incident_id)
+    if kind in _NOT_HOOKED or incident_id in _roomless(session):
         return
     if session.scalar(select(ChatRoom.state).where(ChatRoom.incident_id == incident_id)) is None:
+        # An incident's room is created by a job of its own, never in the transaction that
+        # writes its first events: asking again for every event of that transaction is waste.
+        _roomless(session).add(incident_id)
         return
     jobs.enqueue(
         session=session,
@@ -77,6 +83,23 @@ def on_event(
         due_at=now,
         key=f"{MIRROR}:{event_id}",
     )
+
+
+_ROOMLESS = "warroom.chat_roomless"
+
+
+def _roomless(session: Session) -> set[str]:
+    """Incidents this transaction found without a room (forgotten with the transaction)."""
+    transaction = session.get_transaction()
+    found = session.info.get(_ROOMLESS)
+    if found is None or found[0] is not transaction:
+        found = session.info[_ROOMLESS] = (transaction, set())
+    return found[1]
+
+
+def room_created(*, session: Session, incident_id: str) -> None:
+    """A room was added in this transaction: its events are mirrored from now on."""
+    _roomless(session).discard(incident_id)
 
 
 def room(*, session: Session, incident_id: str) -> ChatRoom | None:

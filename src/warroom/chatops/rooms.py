@@ -97,6 +97,7 @@ def _room_row(ctx: JobContext, incident_id: str, policy: ChatPolicy) -> ChatRoom
             )
             session.add(found)
             session.flush()
+            chat.room_created(session=session, incident_id=incident_id)
         session.expunge(found)
         return found
 

@@ -29,17 +29,22 @@ def serve(
     from warroom.api.app import create_asgi
     from warroom.bootstrap import bootstrap
     from warroom.worker.loop import Worker
+    from warroom.worker.pager import Pager
 
     settings = _bind(host, port)
     container = bootstrap(settings, migrate=True)
-    worker = None if no_worker else Worker(container)
-    if worker is not None:
-        worker.start()
+    runner = Worker(container)
+    # Even without a worker, this process sends the pages it commits, right after the commit.
+    pager = Pager(runner)
+    pager.start()
+    if not no_worker:
+        runner.start()
     try:
         _run(create_asgi(container), container, "warroom serving")
     finally:
-        if worker is not None:
-            worker.stop()
+        if not no_worker:
+            runner.stop()
+        pager.stop()
         container.close()
 
 
@@ -50,10 +55,14 @@ def worker() -> None:
 
     from warroom.intake.processor import IntakeProcessor
     from warroom.worker.loop import Worker
+    from warroom.worker.pager import Pager
 
     with local(create=True) as container:
         runner = Worker(container)
         processor = IntakeProcessor(container)
+        # The pages of the escalation levels this worker runs leave right after their commit.
+        pager = Pager(runner)
+        pager.start()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: runner.request_stop())
         console.print(
@@ -66,6 +75,7 @@ def worker() -> None:
             runner.run_forever()
         finally:
             processor.stop()
+            pager.stop()
 
 
 def gateway(

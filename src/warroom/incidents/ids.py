@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import random
+import threading
 import weakref
 from datetime import UTC, datetime
 
@@ -22,8 +24,15 @@ def next_id(*, session: Session, at: datetime, reserved: set[str]) -> str:
     Candidates are looked up by exact id, a chunk at a time, so the lookup uses the primary
     key (a prefix ``LIKE`` scans every incident on SQLite). The search starts after the
     last suffix this process gave for the second, so a storm opening hundreds of incidents
-    in one second does not look at every taken id again for each new one."""
-    base = base_id(at)
+    in one second does not look at every taken id again for each new one. Concurrent
+    transactions of this process (PostgreSQL runs them in parallel) take their ids one at
+    a time, so they never pick the same one; another process's may collide, and its
+    transaction is retried (``intake.batch``)."""
+    with _lock:
+        return _next(session, base_id(at), reserved)
+
+
+def _next(session: Session, base: str, reserved: set[str]) -> str:
     engine = session.get_bind()
     hint_base, hint = _last.get(engine, ("", 0))
     first = hint + 1 if hint_base == base else 1
@@ -44,6 +53,16 @@ CHUNK = 20
 # it gave. A hint only: another process's ids are found by the lookup, and an id that a
 # rolled-back transaction did not use is merely skipped.
 _last: weakref.WeakKeyDictionary[object, tuple[str, int]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def skip_ahead(engine: object) -> None:
+    """Another process took the id this one picked: move this process's next ids a random
+    few numbers on, so two processes opening incidents in the same second stop picking the
+    same ones in step (the numbers skipped are merely unused)."""
+    with _lock:
+        base, hint = _last.get(engine, ("", 0))
+        _last[engine] = (base, hint + random.randint(1, 8))
 
 
 def _nth(base: str, n: int) -> str:

@@ -17,6 +17,7 @@ from warroom.storage.bulk import insert_returning_ids, insert_unless_conflict
 from warroom.storage.paging import Key, Page, paginate
 
 _ENQUEUED = "warroom.jobs_enqueued"
+_PROMPT = "warroom.jobs_prompt"
 
 
 def on_enqueued_commit(
@@ -48,6 +49,39 @@ def on_enqueued_commit(
 _CALLBACKS: weakref.WeakKeyDictionary[sessionmaker[Session], list[Callable[[], None]]] = (
     weakref.WeakKeyDictionary()
 )
+_PROMPTED: weakref.WeakKeyDictionary[sessionmaker[Session], list[Callable[[list[int]], None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def on_prompt_commit(
+    factory: sessionmaker[Session], callback: Callable[[list[int]], None], *, remove: bool = False
+) -> None:
+    """Call ``callback`` with the ids of the jobs enqueued with ``prompt=True`` after each
+    commit of a ``factory`` session that enqueued some (a process runs them itself, at once:
+    the pager); ``remove=True`` undoes it. It runs inside the commit's bookkeeping (on SQLite
+    the write lock may still be held): hand the ids over, do no database work there."""
+    callbacks = _PROMPTED.get(factory)
+    if callbacks is None:
+        if remove:
+            return
+        callbacks = _PROMPTED[factory] = []
+
+        def committed(session: Session) -> None:
+            ids = session.info.pop(_PROMPT, None)
+            for take in list(callbacks) if ids else ():
+                take(list(ids))
+
+        def rolled_back(session: Session) -> None:
+            session.info.pop(_PROMPT, None)  # those jobs were never stored
+
+        event.listen(factory, "after_commit", committed)
+        event.listen(factory, "after_rollback", rolled_back)
+    if remove:
+        if callback in callbacks:
+            callbacks.remove(callback)
+    elif callback not in callbacks:
+        callbacks.append(callback)
 
 
 def enqueue(
@@ -57,9 +91,12 @@ def enqueue(
     payload: dict[str, Any],
     due_at: datetime,
     key: str | None = None,
+    prompt: bool = False,
 ) -> int:
     """Add a job to the caller's transaction; its id. With ``key``, a repeat enqueue is a
-    no-op that returns the existing job's id."""
+    no-op that returns the existing job's id. ``prompt``: the committing process may run the
+    new job itself right after the commit (see :func:`on_prompt_commit`), claiming it as any
+    worker does."""
     session.info[_ENQUEUED] = True
     # Bookkeeping only (no decision reads it), so the wall clock is fine here.
     now = utcnow()
@@ -75,11 +112,35 @@ def enqueue(
     }
     if key is None:
         [new_id] = insert_returning_ids(session, Job, [values])
-        return new_id
-    found = insert_unless_conflict(session, Job, values, unique="key")
-    if found is None:  # enqueued before, or by the transaction that won the race
-        found = session.execute(select(Job.id).where(Job.key == key)).scalar_one()
-    return int(found)
+    else:
+        found = insert_unless_conflict(session, Job, values, unique="key")
+        if found is None:  # enqueued before, or by the transaction that won the race
+            return int(session.execute(select(Job.id).where(Job.key == key)).scalar_one())
+        new_id = int(found)
+    if prompt:
+        session.info.setdefault(_PROMPT, []).append(new_id)
+    return new_id
+
+
+def record_done(
+    *, session: Session, kind: str, payload: dict[str, Any], key: str, now: datetime
+) -> bool:
+    """Record a job as done without running it, because the caller does its work in this same
+    transaction (its key still says the work happened); False when the key was taken, so
+    the work was done or is due elsewhere and the caller must not do it again."""
+    session.info[_ENQUEUED] = True
+    values = {
+        "kind": kind,
+        "key": key,
+        "payload": payload,
+        "status": "done",
+        "due_at": now,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+        "finished_at": now,
+    }
+    return insert_unless_conflict(session, Job, values, unique="key") is not None
 
 
 def claim(
@@ -90,10 +151,11 @@ def claim(
     token: str,
     first: Sequence[str] = (),
     only: Sequence[str] | None = None,
+    ids: Sequence[int] | None = None,
 ) -> Job | None:
     """Take the next due job (or one whose worker's lease ran out) for this worker; due jobs
     of the ``first`` kinds (paging) go before any other due job, oldest first within each;
-    ``only``: claim nothing but these kinds."""
+    ``only``: claim nothing but these kinds; ``ids``: nothing but these jobs."""
     urgent = case((Job.kind.in_(first), 0), else_=1) if first else None
     query = (
         select(Job)
@@ -108,6 +170,8 @@ def claim(
     )
     if only is not None:
         query = query.where(Job.kind.in_(only))
+    if ids is not None:
+        query = query.where(Job.id.in_(ids))
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent workers skip each other's rows instead of queueing on them.
         query = query.with_for_update(skip_locked=True)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from warroom.errors import DeliveryError
 from warroom.incidents import service as incidents
-from warroom.jobs.context import JobContext
+from warroom.jobs.context import JobContext, JobInfo
 from warroom.jobs.models import Job
 from warroom.notify.channels.base import Message
 from warroom.notify.channels.registry import get_type
@@ -74,25 +74,36 @@ def deliver(ctx: JobContext, payload: dict[str, Any], send: Send = send_on_chann
 def _claim(ctx: JobContext, notification_id: int) -> Claimed | None:
     """Mark the row ``sending`` (committed) while this worker still holds the job."""
     with ctx.db.session() as session:
-        job = session.get(Job, ctx.job.id)
-        if job is None or job.claim_token != ctx.job.claim_token or job.status != "running":
-            raise DeliveryError(f"job {ctx.job.id} was claimed by another worker")
-        row = session.get(Notification, notification_id, with_for_update=True)
-        if row is None or row.status in ("sent", "dead"):
-            return None
-        if row.status == "sending":  # its worker stopped mid-send: unknown whether it arrived
-            _record(session, row, "interrupted", None, ctx.now)
-        row.status, row.updated_at = "sending", ctx.now
-        row.attempts += 1
-        message = Message(
-            key=row.key,
-            to=row.target,
-            subject=row.subject,
-            body=row.body,
-            incident_id=row.incident_id,
-            data={"person": row.person, "level": row.level, "notification_id": row.id},
-        )
-        return Claimed(message=message, channel=row.channel, attempt=row.attempts)
+        return claim_in(session, ctx.job, notification_id, ctx.now)
+
+
+def claim_in(session: Session, job: JobInfo, notification_id: int, now: datetime) -> Claimed | None:
+    """Mark the row ``sending`` in the caller's transaction, which must commit before the
+    send; None when there is nothing to send (already sent, given up, gone)."""
+    held = session.get(Job, job.id)
+    if held is None or held.claim_token != job.claim_token or held.status != "running":
+        raise DeliveryError(f"job {job.id} was claimed by another worker")
+    row = session.get(Notification, notification_id, with_for_update=True)
+    if row is None or row.status in ("sent", "dead"):
+        return None
+    if row.status == "sending":  # its worker stopped mid-send: unknown whether it arrived
+        _record(session, row, "interrupted", None, now)
+    row.status, row.updated_at = "sending", now
+    row.attempts += 1
+    message = Message(
+        key=row.key,
+        to=row.target,
+        subject=row.subject,
+        body=row.body,
+        incident_id=row.incident_id,
+        data={"person": row.person, "level": row.level, "notification_id": row.id},
+    )
+    return Claimed(message=message, channel=row.channel, attempt=row.attempts)
+
+
+def mark_sent(session: Session, notification_id: int, attempt: int, now: datetime) -> None:
+    """Record the send, if the row is still at this attempt (no newer worker took it)."""
+    _mark_sent(session, notification_id, attempt, now)
 
 
 def _mark_sent(session: Session, notification_id: int, attempt: int, now: datetime) -> None:

@@ -11,6 +11,7 @@ from warroom.incidents.models import Incident
 from warroom.jobs import service as jobs
 from warroom.notify.models import Notification
 from warroom.playbook.oncall import ChannelConfig
+from warroom.storage.bulk import insert_unless_conflict
 from warroom.storage.paging import Key, Page, paginate
 
 DELIVER = "notify.deliver"
@@ -33,38 +34,46 @@ def queue(
     incident_id: str | None = None,
     person: str | None = None,
     level: int | None = None,
+    prompt: bool = False,
 ) -> tuple[Notification, bool]:
-    """Add a notification and its delivery job; (existing row, False) if ``key`` is taken."""
-    existing = session.scalars(select(Notification).where(Notification.key == key)).first()
-    if existing is not None:
-        return existing, False
+    """Add a notification and its delivery job; (existing row, False) if ``key`` is taken.
+    ``prompt``: the committing process may deliver it right after the commit (pages)."""
     if incident_id is not None and is_drill(session.get(Incident, incident_id)):
         # Whoever reads it must know at a glance that nothing is really broken.
         subject, body = f"[DRILL] {subject}", f"DRILL: a rehearsal, not a real incident.\n{body}"
-    row = Notification(
-        key=key,
-        incident_id=incident_id,
-        channel=channel.name,
-        channel_type=channel.type,
-        target=to or channel.to or "",
-        person=person,
-        level=level,
-        subject=subject[:300],
-        body=body,
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
+    values = {
+        "key": key,
+        "incident_id": incident_id,
+        "channel": channel.name,
+        "channel_type": channel.type,
+        "target": to or channel.to or "",
+        "person": person,
+        "level": level,
+        "subject": subject[:300],
+        "body": body,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # One statement whether or not the key is taken (a page is queued in the hot path of
+    # intake); the row comes back detached, as the caller only reads it. Pending objects go
+    # first, since the row refers to its incident.
+    if session.new:
+        session.flush()
+    new_id = insert_unless_conflict(session, Notification, values, unique="key")
+    if new_id is None:
+        existing = session.scalars(select(Notification).where(Notification.key == key)).one()
+        return existing, False
+    row = Notification(id=new_id, **values)
     jobs.enqueue(
         session=session,
         kind=DELIVER,
         payload={"notification_id": row.id},
         due_at=now,
         key=f"deliver:{key}"[:300],
+        prompt=prompt,
     )
     return row, True
 

@@ -23,11 +23,10 @@ from warroom.jobs import service as jobs
 from warroom.jobs.models import Job
 from warroom.oncall import routing
 from warroom.playbook.schema import Playbook
-from warroom.playbook.terms import SEVERITIES, severity_rank
+from warroom.playbook.terms import severity_rank
+from warroom.response.escalation import ACTOR, ESCALATE, paged_severities, start_chain
 from warroom.updates import service as updates
 
-ACTOR = "warroom:response"
-ESCALATE = "response.escalate"
 ACK_DEADLINE = "response.ack_deadline"
 
 
@@ -70,19 +69,15 @@ def on_incident_opened(
     )
     if policy and levels:
         first = routing.step(policy, levels, 0, 0)
-        jobs.enqueue(
-            session=session,
-            kind=ESCALATE,
-            payload={
-                "incident_id": incident.id,
-                "policy": policy.name,
-                "level": 0,
-                "cycle": 0,
-                "severity": incident.severity,
-            },
-            due_at=incident.detected_at + first.offset,
-            key=f"esc:{incident.id}:0:0",
-        )
+        payload = {
+            "incident_id": incident.id,
+            "policy": policy.name,
+            "level": 0,
+            "cycle": 0,
+            "severity": incident.severity,
+        }
+        due = incident.detected_at + first.offset
+        start_chain(session, playbook, payload, due, now, fresh=True)
     _deadline_and_cadence(session, incident, playbook, incident.detected_at, "")
     chat.request_room(
         session=session,
@@ -110,17 +105,6 @@ def _deadline_and_cadence(
         updates.schedule_check(
             session=session, incident_id=incident.id, due=since + level.update_every
         )
-
-
-def paged_severities(session: Session, incident_id: str) -> list[str]:
-    """The severities whose escalation chain this incident has started.
-
-    A chain's first job has a known key (``esc:<id>:0:0`` for the chain started when the
-    incident opened, ``esc:<id>:<severity>:0:0`` for one started by a raise), so this is a
-    lookup of a few keys in the unique index, not a scan of every job."""
-    keys = [f"esc:{incident_id}:0:0", *(f"esc:{incident_id}:{s}:0:0" for s in SEVERITIES)]
-    payloads = session.scalars(select(Job.payload).where(Job.kind == ESCALATE, Job.key.in_(keys)))
-    return list(dict.fromkeys(p["severity"] for p in payloads if "level" in p and "severity" in p))
 
 
 def on_severity_raised(
@@ -153,20 +137,6 @@ def on_severity_raised(
     if policy is None or not levels:
         return False
     sev = incident.severity
-    jobs.enqueue(
-        session=session,
-        kind=ESCALATE,
-        payload={
-            "incident_id": incident.id,
-            "policy": policy.name,
-            "level": 0,
-            "cycle": 0,
-            "severity": sev,
-            "since": now.isoformat(),
-        },
-        due_at=now + routing.step(policy, levels, 0, 0).offset,
-        key=f"esc:{incident.id}:{sev}:0:0",
-    )
     _deadline_and_cadence(session, incident, playbook, now, f":{sev}")
     incidents.add_event(
         session=session,
@@ -186,6 +156,15 @@ def on_severity_raised(
         severity=sev,
         policy=policy.name,
     )
+    payload = {
+        "incident_id": incident.id,
+        "policy": policy.name,
+        "level": 0,
+        "cycle": 0,
+        "severity": sev,
+        "since": now.isoformat(),
+    }
+    start_chain(session, playbook, payload, now + routing.step(policy, levels, 0, 0).offset, now)
     return True
 
 

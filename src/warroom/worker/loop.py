@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from warroom.errors import RateLimited
@@ -62,6 +62,11 @@ class Worker:
         self._wakes: list[threading.Event] = []
         self.threads: list[threading.Thread] = []
         self._slots: dict[str, int] = {}
+        #: Set while this process's pager has no page to send (see ``worker.pager``): the
+        #: loops let the pages go first, so a page never waits for the follow-up work of the
+        #: incident it is about (diagnostics, chat rooms, reminders).
+        self.pages_sent = threading.Event()
+        self.pages_sent.set()
 
     def start(self) -> None:
         """Run the loop in a thread, plus a paging lane that runs only urgent kinds, so a page
@@ -88,19 +93,21 @@ class Worker:
 
     def run_forever(self, only: tuple[str, ...] | None = None) -> None:
         """Claim and run jobs until asked to stop; ``only``: just these kinds (a lane)."""
-        poll = self.env.settings.worker_poll_interval
+        settings = self.env.settings
+        poll = settings.worker_poll_interval
         wake = threading.Event()
         self._wakes.append(wake)
         service.on_enqueued_commit(self.env.db.sessionmaker, wake.set)
         try:
             while not self.stopping.is_set():
                 try:
+                    self._let_pages_go_first(only is None)
                     if only is None:
                         self.schedule_ticks()
                     started = time.perf_counter()
                     busy = self.run_once(only)
                     if busy:
-                        self._give_way(time.perf_counter() - started)
+                        self._give_way(time.perf_counter() - started, follow_up=only is None)
                 except Exception:  # the database went away, say; keep the loop alive
                     log.exception("worker iteration failed")
                     busy = False
@@ -110,16 +117,28 @@ class Worker:
         finally:
             service.on_enqueued_commit(self.env.db.sessionmaker, wake.set, remove=True)
 
-    def _give_way(self, spent: float) -> None:
+    def _let_pages_go_first(self, follow_up: bool) -> None:
+        """Wait while this process's pager has pages to send and, before a follow-up job,
+        while it stores a batch of alerts (whose pages come next). Bounded each time, so a
+        pager or an intake that never rests cannot starve the other work."""
+        bound = self.env.settings.worker_page_priority
+        self.pages_sent.wait(bound)
+        if follow_up:
+            self.env.intake_rate.idle.wait(bound)
+
+    def _give_way(self, spent: float, *, follow_up: bool) -> None:
         """During an alert storm (this process accepting more than ``worker_storm_rate``
         alerts/s), run at most ``worker_storm_share`` of the time, shared by the lanes:
         every thread here shares one interpreter lock, and accepting the storm's alerts
-        durably comes first. Pages still go out during the storm, ahead of other jobs, and
-        the rest follows as soon as it passes."""
+        durably comes first. The follow-up lane (diagnostics, chat rooms, reminders) keeps
+        to that share whenever this process is accepting alerts at all, so the next alert's
+        incident and page do not wait on the last one's follow-up work. Pages still go out
+        during the storm, ahead of other jobs, and the rest follows as soon as it passes."""
         settings = self.env.settings
         if settings.worker_storm_share == 1:
             return
-        if self.env.intake_rate.per_second() > settings.worker_storm_rate:
+        threshold = 0 if follow_up else settings.worker_storm_rate
+        if self.env.intake_rate.per_second() > threshold:
             share = settings.worker_storm_share / max(1, len(self.threads))
             self.stopping.wait(spent * (1 - share) / share)
 
@@ -152,8 +171,11 @@ class Worker:
         for tick, slot in due:
             self._slots[tick.kind] = slot
 
-    def run_once(self, only: tuple[str, ...] | None = None) -> bool:
-        """Claim and run one due job (of the ``only`` kinds); False when none was due."""
+    def run_once(
+        self, only: tuple[str, ...] | None = None, ids: tuple[int, ...] | None = None
+    ) -> bool:
+        """Claim and run one due job (of the ``only`` kinds, of the ``ids``); False when none
+        was due."""
         settings = self.env.settings
         self.env.refresh_directory()  # pages go to the people of the moment
         token = uuid.uuid4().hex
@@ -167,6 +189,7 @@ class Worker:
                 token=token,
                 first=self.urgent,
                 only=only,
+                ids=ids,
             )
             if job is None:
                 return False
@@ -196,6 +219,16 @@ class Worker:
             log.warning("job %s (%s) attempt %s failed: %s", info.id, info.kind, info.attempts, exc)
             self._failed(info, payload, f"{type(exc).__name__}: {exc}", handler)
         return True
+
+    def context(self, info: JobInfo, now: datetime) -> JobContext:
+        """What a handler of this job gets (the pager runs deliveries by this too)."""
+        return JobContext(**self._resources(), job=info, now=now)
+
+    def failed(
+        self, info: JobInfo, payload: dict[str, Any], error: str, retry_after: float | None
+    ) -> None:
+        """Record a failed attempt of a claimed job, as after a handler that raised."""
+        self._failed(info, payload, error, self.handlers.get(info.kind), retry_after)
 
     def _resources(self) -> dict[str, Any]:
         """What every job handler may use, read now so it sees the current playbook."""
