@@ -151,23 +151,26 @@ def stages(result: dict[str, Any]) -> dict[str, str]:
 
 
 EXPECTED = {
-    # scenario: (rollback expected, severity)
-    "error-burst": (True, "P0"),
-    "latency": (False, "P1"),  # with --delay-ms 400
-    "model-not-loaded": (True, "P0"),
-    "drift": (False, "P2"),
-    "service-down": (True, "P0"),
+    # scenario: (rollback expected, severities it may end at)
+    # A burst of 60 % errors is P0 (> 50 %) once the detector's window holds only the burst,
+    # and P1 before that; whether the drill's rollback ends it before the window fills
+    # depends on how fast the response is, so either is a pass.
+    "error-burst": (True, ("P0", "P1")),
+    "latency": (False, ("P1",)),  # with --delay-ms 400
+    "model-not-loaded": (True, ("P0",)),
+    "drift": (False, ("P2",)),
+    "service-down": (True, ("P0",)),
 }
 
 
 def test_every_scenario_is_detected_handled_cleaned_up_and_recorded(running: LiveServer) -> None:
     api = running.client(running.admin_token)
-    for scenario, (rolls_back, severity) in EXPECTED.items():
+    for scenario, (rolls_back, severities) in EXPECTED.items():
         extra = ("--delay-ms", "400") if scenario == "latency" else ()
         code, result, err = drill(running, scenario, "--restore", *extra)
         assert code == 0, f"{scenario}: {err[-2000:]} {result}"
         assert "waiting for detection (up to" in err  # long waits show what they wait for
-        assert result["passed"] is True and result["severity"] == severity, result
+        assert result["passed"] is True and result["severity"] in severities, result
         expected = {
             "detection": "pass",
             "page": "pass",

@@ -82,7 +82,12 @@ class Traffic:
             i = 0
             while not self.stop.is_set():
                 body = {"features": self.rows[i % len(self.rows)].tolist()}
-                r = client.post(f"/v1/models/{self.service}/predict", json=body)
+                try:
+                    r = client.post(f"/v1/models/{self.service}/predict", json=body)
+                except httpx.TransportError:  # the server went away (a crash test kills it)
+                    self.answers.append((time.time(), 0, None))
+                    time.sleep(0.05)
+                    continue
                 version = r.json().get("version") if r.status_code == 200 else None
                 self.answers.append((time.time(), r.status_code, version))
                 i += 1
