@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,12 @@ class Database:
         self.relaxed_sessionmaker = sessionmaker(
             engine.execution_options(warroom_relaxed=True), expire_on_commit=False
         )
+
+    def before_flush(self, listener: Callable[[Session, Any, Any], None]) -> None:
+        """Run ``listener`` before every flush of every session of this database (a domain
+        keeps a summary in the same transaction as the rows it summarises)."""
+        for factory in (self.sessionmaker, self.read_sessionmaker, self.relaxed_sessionmaker):
+            event.listen(factory, "before_flush", listener)
 
     @property
     def dialect(self) -> str:
