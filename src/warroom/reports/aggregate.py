@@ -9,7 +9,7 @@ to the millisecond, the precision SQLite's date arithmetic keeps exactly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -126,9 +126,13 @@ def block(parts: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def durations(session: Session, period: Period) -> tuple[dict[str, Any], dict[str, int]]:
-    """The report's ``response`` section, and the count per severity."""
-    parts = duration_blocks(session, period, Incident.severity)
+def durations(
+    session: Session, period: Period, parts: dict[str, dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """The report's ``response`` section, and the count per severity (from ``parts``, the
+    blocks per severity, when the caller has them)."""
+    if parts is None:
+        parts = duration_blocks(session, period, Incident.severity)
     by_severity = {}
     for s in SEVERITIES:
         one = block([parts[s]] if s in parts else [])
@@ -139,16 +143,38 @@ def durations(session: Session, period: Period) -> tuple[dict[str, Any], dict[st
     }
 
 
-def count_by(session: Session, period: Period, key: Any, join: Any = None) -> dict[str | None, int]:
-    """Incidents of the period per value of ``key`` (None counted under its own key)."""
-    query = select(key, func.count()).select_from(Incident)
-    if join is not None:
-        query = query.outerjoin(*join)
-    rows = session.execute(query.where(*period.where()).group_by(key))
-    return {value: n for value, n in rows}
+def service_counts(
+    session: Session, period: Period, after: str | None, limit: int | None
+) -> dict[str | None, int]:
+    """Incidents of the period per service (None: no service), in name order after
+    ``after``, at most ``limit`` services."""
+    query = select(Incident.service, func.count()).where(*period.where())
+    if after is not None:
+        query = query.where(Incident.service > after)
+    query = query.group_by(Incident.service).order_by(Incident.service.nulls_first())
+    return {value: n for value, n in session.execute(query.limit(limit))}
 
 
-def mtbf(session: Session, period: Period) -> dict[str, float | None]:
+def root_causes(session: Session, period: Period, total: int) -> dict[str | None, int]:
+    """Incidents of the period per postmortem root-cause category (None: none or no
+    postmortem). Counted from the postmortems (few), each finding its incident by key."""
+    category = Postmortem.root_cause_category
+    query = (
+        select(category, func.count())
+        .join(Incident, Incident.id == Postmortem.incident_id)
+        .where(*period.where(), category.is_not(None))
+        .group_by(category)
+    )
+    out: dict[str | None, int] = {value: n for value, n in session.execute(query)}
+    rest = total - sum(out.values())
+    if rest:
+        out[None] = rest
+    return out
+
+
+def mtbf(
+    session: Session, period: Period, services: list[str] | None = None
+) -> dict[str, float | None]:
     """Mean time between failures per service, over non-overlapping downtime: incidents
     of a service that overlap in time are one outage (from the first start to the last
     resolution), and MTBF is the mean gap from the end of one outage to the start of the
@@ -162,6 +188,7 @@ def mtbf(session: Session, period: Period) -> dict[str, float | None]:
     ordered = (
         select(Incident.service, Incident.started_at, window.label("prev_end"))
         .where(Incident.service.is_not(None), *period.where())
+        .where(*([] if services is None else [Incident.service.in_(services)]))
         .subquery()
     )
     gap = seconds(session, ordered.c.started_at, ordered.c.prev_end)
@@ -202,82 +229,132 @@ def _met(
     return eligible, and_(done.is_not(None), taken <= limit)
 
 
+def _kinds(
+    session: Session, targets: dict[str, Target], now: datetime
+) -> dict[str, tuple[ColumnElement[bool], ColumnElement[bool]]]:
+    ack = {s: t.response_time for s, t in targets.items()}
+    res = {s: t.resolution_target for s, t in targets.items() if t.resolution_target}
+    return {
+        "acknowledgement": _met(session, ack, Incident.acknowledged_at, now),
+        "resolution": _met(session, res, Incident.resolved_at, now),
+    }
+
+
+def sla_counts(
+    session: Session, period: Period, targets: dict[str, Target], now: datetime
+) -> dict[str, tuple[int, int]]:
+    """(eligible, met) per kind of SLA, in one pass over the period."""
+    kinds = _kinds(session, targets, now)
+    columns = []
+    for eligible, met in kinds.values():
+        columns += [func.count(case((eligible, 1))), func.count(case((and_(eligible, met), 1)))]
+    counts = list(session.execute(select(*columns).where(*period.where())).one())
+    return {name: (counts[2 * n], counts[2 * n + 1]) for n, name in enumerate(kinds)}
+
+
+def missed(
+    session: Session, period: Period, targets: dict[str, Target], now: datetime, kind: str
+) -> list[str]:
+    """The incidents that missed the ``kind`` SLA, oldest first, at most IDS_SHOWN."""
+    eligible, met = _kinds(session, targets, now)[kind]
+    query = (
+        select(Incident.id)
+        .where(*period.where(), eligible, ~met)
+        .order_by(Incident.detected_at, Incident.id)
+        .limit(IDS_SHOWN)
+    )
+    return list(session.scalars(query))
+
+
 def sla(
     session: Session, period: Period, targets: dict[str, Target], now: datetime
 ) -> dict[str, Any]:
     """Acknowledgement and resolution SLA compliance (see metrics.sla): the counts in one
     pass over the period, then the missed incidents (oldest first, at most IDS_SHOWN)."""
-    ack = {s: t.response_time for s, t in targets.items()}
-    res = {s: t.resolution_target for s, t in targets.items() if t.resolution_target}
-    kinds = {
-        "acknowledgement": _met(session, ack, Incident.acknowledged_at, now),
-        "resolution": _met(session, res, Incident.resolved_at, now),
-    }
-    columns = []
-    for eligible, met in kinds.values():
-        columns += [func.count(case((eligible, 1))), func.count(case((and_(eligible, met), 1)))]
-    counts = list(session.execute(select(*columns).where(*period.where())).one())
     out = {}
-    for n, (name, (eligible, met)) in enumerate(kinds.items()):
-        n_eligible, n_met = counts[2 * n], counts[2 * n + 1]
-        missed = (
-            select(Incident.id)
-            .where(*period.where(), eligible, ~met)
-            .order_by(Incident.detected_at, Incident.id)
-            .limit(IDS_SHOWN)
-        )
+    for name, (n_eligible, n_met) in sla_counts(session, period, targets, now).items():
         out[name] = {
             "eligible": n_eligible,
             "met": n_met,
             "rate": rate(n_met, n_eligible),
-            "missed": list(session.scalars(missed)),
+            "missed": missed(session, period, targets, now, name) if n_eligible > n_met else [],
         }
     return out
 
 
+def _due_rules(
+    delays: Mapping[str, timedelta], now: datetime
+) -> tuple[Any, Any, list[ColumnElement[bool]]]:
+    """Per-severity cutoff and limit expressions, and the "due date passed" conditions."""
+    cutoff = per_severity({s: now - d for s, d in delays.items()}, UTCDateTime())
+    limit = per_severity({s: d.total_seconds() for s, d in delays.items()}, Float())
+    resolved = Incident.resolved_at
+    return cutoff, limit, [limit.is_not(None), resolved.is_not(None), resolved < cutoff]
+
+
+def passed_due(
+    session: Session, period: Period, delays: Mapping[str, timedelta], now: datetime
+) -> int:
+    """Incidents of the period whose postmortem due date has passed."""
+    if not delays:
+        return 0
+    _, _, passed = _due_rules(delays, now)
+    return session.scalar(select(func.count()).where(*period.where(), *passed)) or 0
+
+
 def postmortems(
-    session: Session, period: Period, policy: PostmortemPolicy, now: datetime
+    session: Session,
+    period: Period,
+    policy: PostmortemPolicy,
+    now: datetime,
+    n_passed: int | None = None,
 ) -> dict[str, Any]:
     """Postmortems published by their due date (see metrics.postmortem_completion).
 
     Counted from two sides so that no query visits every incident's postmortem: incidents
-    whose due date has passed (from the incidents' report index), and postmortems
-    published before their due date (from the postmortems, joined by primary key)."""
+    whose due date has passed (``n_passed``, from the incidents' report index unless the
+    caller counted them), and postmortems published before their due date (from the
+    postmortems, joined by primary key). The overdue ids are looked for only when some are."""
     published = Postmortem.published_at
-    delays = {s: d for s, d in policy.due_after.items() if d is not None}
+    delays: dict[str, timedelta] = {s: d for s, d in policy.due_after.items() if d is not None}
     if not delays:
         return {"eligible": 0, "on_time": 0, "rate": None, "target": 1.0, "overdue": []}
-    cutoff = per_severity({s: now - d for s, d in delays.items()}, UTCDateTime())
-    limit = per_severity({s: d.total_seconds() for s, d in delays.items()}, Float())
+    cutoff, limit, passed = _due_rules(delays, now)
     resolved = Incident.resolved_at
-    passed = [limit.is_not(None), resolved.is_not(None), resolved < cutoff]
-    early = resolved >= cutoff
-    on_time = seconds(session, published, resolved) <= limit
-    n_passed = session.scalar(select(func.count()).where(*period.where(), *passed))
+    if n_passed is None:
+        n_passed = passed_due(session, period, delays, now)
     pms = (
         select(Postmortem)
         .join(Incident, Incident.id == Postmortem.incident_id)
         .where(*period.where(), published.is_not(None), limit.is_not(None), resolved.is_not(None))
     )
-    n_early, n_on_time = session.execute(
-        pms.with_only_columns(func.count(case((early, 1))), func.count(case((on_time, 1))))
+    on_time = seconds(session, published, resolved) <= limit
+    n_early, n_on_time, n_done = session.execute(
+        pms.with_only_columns(
+            func.count(case((resolved >= cutoff, 1))),
+            func.count(case((on_time, 1))),
+            func.count(case((resolved < cutoff, 1))),
+        )
     ).one()
-    done = select(Postmortem.id).where(
-        Postmortem.incident_id == Incident.id, published.is_not(None)
-    )
-    late = (
-        select(Incident.id)
-        .where(*period.where(), *passed, ~done.exists())
-        .order_by(Incident.detected_at, Incident.id)
-        .limit(IDS_SHOWN)
-    )
-    n_eligible = (n_passed or 0) + n_early
+    overdue: list[str] = []
+    if n_passed > n_done:
+        done = select(Postmortem.id).where(
+            Postmortem.incident_id == Incident.id, published.is_not(None)
+        )
+        late = (
+            select(Incident.id)
+            .where(*period.where(), *passed, ~done.exists())
+            .order_by(Incident.detected_at, Incident.id)
+            .limit(IDS_SHOWN)
+        )
+        overdue = list(session.scalars(late))
+    n_eligible = n_passed + n_early
     return {
         "eligible": n_eligible,
         "on_time": n_on_time,
         "rate": rate(n_on_time, n_eligible),
         "target": 1.0,
-        "overdue": list(session.scalars(late)),
+        "overdue": overdue,
     }
 
 
