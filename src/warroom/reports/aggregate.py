@@ -14,7 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, Numeric, and_, case, cast, extract, func, literal, or_, select, text
+from sqlalchemy import (
+    Float,
+    Numeric,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
@@ -49,15 +63,28 @@ class Period:
     incident_ids: Sequence[str] | None = None
     drills: bool = True
 
-    def where(self) -> list[ColumnElement[bool]]:
+    def where(self, session: Session | None = None) -> list[ColumnElement[bool]]:
+        """The conditions; with ``session``, written so that the other table of a join leads
+        (see :func:`led_by_the_join`)."""
+        detected: Any = Incident.detected_at if session is None else led_by_the_join(session)
         clauses: list[ColumnElement[bool]] = []
         if self.since is not None:
-            clauses.append(Incident.detected_at >= self.since)
+            clauses.append(detected >= self.since)
         if self.until is not None:
-            clauses.append(Incident.detected_at < self.until)
+            clauses.append(detected < self.until)
         if self.incident_ids is not None:
             clauses.append(Incident.id.in_(list(self.incident_ids)))
         return clauses
+
+
+def led_by_the_join(session: Session) -> Any:
+    """``incidents.detected_at`` for a join in which the few rows of the other table
+    (postmortems, action items) should each find their incident by key: on SQLite a unary
+    plus, which keeps its planner (without statistics) from walking every incident of the
+    period through the detection index instead. PostgreSQL's planner has statistics."""
+    if session.get_bind().dialect.name != "sqlite":
+        return Incident.detected_at
+    return type_coerce(literal_column("+incidents.detected_at"), UTCDateTime())
 
 
 #: Incidents raised by a drill, written exactly as the partial index ix_incidents_drill's
@@ -155,14 +182,27 @@ def service_counts(
     return {value: n for value, n in session.execute(query.limit(limit))}
 
 
+def _of_incident(column: Any) -> Any:
+    """``column`` of the postmortem's incident (a correlated lookup by key)."""
+    return select(column).where(Incident.id == Postmortem.incident_id).scalar_subquery()
+
+
+def _in_period(period: Period) -> ColumnElement[bool]:
+    """Whether the postmortem's incident is in the period, as a correlated EXISTS: a join
+    would let SQLite's planner walk every incident of the period instead of the few
+    postmortems."""
+    return (
+        select(Incident.id).where(Incident.id == Postmortem.incident_id, *period.where()).exists()
+    )
+
+
 def root_causes(session: Session, period: Period, total: int) -> dict[str | None, int]:
     """Incidents of the period per postmortem root-cause category (None: none or no
     postmortem). Counted from the postmortems (few), each finding its incident by key."""
     category = Postmortem.root_cause_category
     query = (
         select(category, func.count())
-        .join(Incident, Incident.id == Postmortem.incident_id)
-        .where(*period.where(), category.is_not(None))
+        .where(category.is_not(None), _in_period(period))
         .group_by(category)
     )
     out: dict[str | None, int] = {value: n for value, n in session.execute(query)}
@@ -204,14 +244,16 @@ def mtbf(
     }
 
 
-def per_severity(values: dict[str, Any], type_: Any = None) -> Any:
-    """The value for the incident's severity (NULL for a severity not in ``values``).
+def per_severity(values: dict[str, Any], type_: Any = None, severity: Any = None) -> Any:
+    """The value for the incident's severity (or ``severity``, an expression; NULL for a
+    severity not in ``values``).
 
     A CASE rather than an OR per severity: with an OR the planners pick the severity index
     and read every row, where the CASE leaves them on the report index."""
     if not values:
         return literal(None)
-    whens = [(Incident.severity == s, literal(v, type_)) for s, v in values.items()]
+    of = Incident.severity if severity is None else severity
+    whens = [(of == s, literal(v, type_)) for s, v in values.items()]
     return case(*whens)
 
 
@@ -319,22 +361,26 @@ def postmortems(
     delays: dict[str, timedelta] = {s: d for s, d in policy.due_after.items() if d is not None}
     if not delays:
         return {"eligible": 0, "on_time": 0, "rate": None, "target": 1.0, "overdue": []}
-    cutoff, limit, passed = _due_rules(delays, now)
-    resolved = Incident.resolved_at
+    _, _, passed = _due_rules(delays, now)
     if n_passed is None:
         n_passed = passed_due(session, period, delays, now)
-    pms = (
-        select(Postmortem)
-        .join(Incident, Incident.id == Postmortem.incident_id)
-        .where(*period.where(), published.is_not(None), limit.is_not(None), resolved.is_not(None))
-    )
+    # From the postmortems, each looking up its incident by key (see root_causes).
+    resolved = _of_incident(Incident.resolved_at)
+    severity = _of_incident(Incident.severity)
+    cutoff = per_severity({s: now - d for s, d in delays.items()}, UTCDateTime(), severity)
+    limit = per_severity({s: d.total_seconds() for s, d in delays.items()}, Float(), severity)
     on_time = seconds(session, published, resolved) <= limit
     n_early, n_on_time, n_done = session.execute(
-        pms.with_only_columns(
+        select(
             func.count(case((resolved >= cutoff, 1))),
             func.count(case((on_time, 1))),
             func.count(case((resolved < cutoff, 1))),
-        )
+        ).where(
+            published.is_not(None),
+            _in_period(period),
+            limit.is_not(None),
+            resolved.is_not(None),
+        )  # fmt: skip
     ).one()
     overdue: list[str] = []
     if n_passed > n_done:
@@ -372,10 +418,10 @@ def action_items(session: Session, period: Period, now: datetime) -> dict[str, A
         func.count(case((is_open, 1))),
         func.count(case((eligible, 1))),
         func.count(case((on_time, 1))),
-    ).where(*period.where())
+    ).where(*period.where(session))
     total, n_open, n_eligible, n_on_time = session.execute(counts).one()
     overdue = joined.with_only_columns(ActionItem.id).where(
-        *period.where(), is_open, due.is_not(None), due < now
+        *period.where(session), is_open, due.is_not(None), due < now
     )
     return {
         "total": total,

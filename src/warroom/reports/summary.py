@@ -27,6 +27,7 @@ from warroom.incidents.rollup import BUCKETS, day_of
 from warroom.reports import aggregate
 from warroom.reports.aggregate import Period
 from warroom.reports.metrics import Target, rate
+from warroom.storage.base import UTCDateTime
 
 DAY = timedelta(days=1)
 FIELDS = ("n", "d", "a", "an", "r", "rn")
@@ -127,14 +128,18 @@ def _on_grid(targets: dict[str, Target]) -> bool:
     return all(limit.total_seconds() in BUCKETS for limit in limits)
 
 
-def _partial(session: Session, whole: Split, column: Any, severity: str, cutoff: datetime) -> int:
-    """Incidents of ``severity`` detected on the deadline's day before ``cutoff`` whose
-    ``column`` is still empty (those days are not wholly before the deadline)."""
-    if not whole.holds(cutoff) or cutoff == midnight(cutoff):
+def _on_cutoff_day(session: Session, at: Any, cutoffs: dict[str, datetime], *where: Any) -> int:
+    """Incidents whose ``at`` falls on their severity's cutoff day, before the cutoff (the
+    summary counts whole days only). One range over the ``at`` index for every severity:
+    a condition on the severity itself would lead the planners to the severity index."""
+    cut = {s: c for s, c in cutoffs.items() if c != midnight(c)}
+    if not cut:
         return 0
+    low = aggregate.per_severity({s: midnight(c) for s, c in cut.items()}, UTCDateTime())
+    high = aggregate.per_severity(cut, UTCDateTime())
     query = select(func.count()).where(
-        Incident.detected_at >= midnight(cutoff), Incident.detected_at < cutoff,
-        Incident.severity == severity, column.is_(None),
+        at >= min(midnight(c) for c in cut.values()), at < max(cut.values()),
+        at >= low, at < high, *where,
     )  # fmt: skip
     return session.scalar(query) or 0
 
@@ -163,20 +168,22 @@ def _sla_whole(
     ):  # fmt: skip
         within[(severity, measure)].append((le, int(n)))
     out = {"acknowledgement": [0, 0], "resolution": [0, 0]}
-    for severity, target in targets.items():
-        limits = {"acknowledgement": target.response_time, "resolution": target.resolution_target}
-        for name, (measure, column) in KINDS.items():
-            limit = limits[name]
-            if limit is None:
-                continue
-            cutoff = now - limit
+    for name, (measure, column) in KINDS.items():
+        limits = {
+            s: t.response_time if name == "acknowledgement" else t.resolution_target
+            for s, t in targets.items()
+        }
+        cutoffs = {s: now - limit for s, limit in limits.items() if limit is not None}
+        for severity, cutoff in cutoffs.items():
             rows = days[severity]
             # Eligible: every one done, and those not done whose deadline passed.
             out[name][0] += sum(done[measure] for _, _, done in rows)
             out[name][0] += sum(n - done[measure] for day, n, done in rows if day < day_of(cutoff))
-            out[name][0] += _partial(session, whole, column, severity, cutoff)
-            seconds = limit.total_seconds()
+            seconds = (now - cutoff).total_seconds()
             out[name][1] += sum(n for le, n in within[(severity, measure)] if le <= seconds)
+        out[name][0] += _on_cutoff_day(
+            session, Incident.detected_at, cutoffs, column.is_(None), *_detected_in(whole)
+        )
     return out
 
 
@@ -214,16 +221,10 @@ def passed_due(
         select(d.severity, d.resolved_day, func.sum(d.resolved))
         .where(*whole.where(d), d.resolved_day != "").group_by(d.severity, d.resolved_day)
     ).all()  # fmt: skip
-    for severity, delay in delays.items():
-        cutoff = now - delay
+    cutoffs = {s: now - delay for s, delay in delays.items()}
+    for severity, cutoff in cutoffs.items():
         total += sum(int(n) for s, day, n in rows if s == severity and day < day_of(cutoff))
-        if cutoff != midnight(cutoff):
-            query = select(func.count()).where(
-                Incident.resolved_at >= midnight(cutoff), Incident.resolved_at < cutoff,
-                Incident.severity == severity, *_detected_in(whole),
-            )  # fmt: skip
-            total += session.scalar(query) or 0
-    return total
+    return total + _on_cutoff_day(session, Incident.resolved_at, cutoffs, *_detected_in(whole))
 
 
 def _detected_in(whole: Split) -> list[Any]:
