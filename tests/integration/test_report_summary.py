@@ -10,10 +10,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Clock, LiveServer
+from tests.integration.test_cli import run
 from warroom.incidents import rollup
 from warroom.incidents.models import Incident, IncidentDay, IncidentDayBucket, ServiceDay
 from warroom.reports import aggregate, metrics, summary
@@ -143,3 +144,22 @@ def test_services_are_listed_a_page_at_a_time(live_server: LiveServer, clock: Cl
     assert rest["incidents"]["by_service"] == {"svc-3": 1, "svc-4": 1}
     assert rest["incidents"]["by_service_next"] is None
     assert rest["incidents"]["total"] == 5
+
+
+def test_rebuild_command_counts_incidents_written_around_warroom(live_server: LiveServer) -> None:
+    now = live_server.container.clock()
+    row = {"id": "INC-AROUND", "title": "t", "severity": "P2", "status": "triggered",
+           "service": "batch", "team": None, "group_key": "around", "started_at": now,
+           "detected_at": now, "acknowledged_at": None, "mitigated_at": None,
+           "resolved_at": None, "closed_at": None, "last_alert_at": now, "updated_at": now,
+           "metrics": {}, "impact": None, "labels": {}}  # fmt: skip
+    with live_server.container.db.session() as session:
+        session.execute(insert(Incident), [row])
+    viewer = live_server.client(live_server.viewer_token)
+    assert viewer.get("/api/v1/reports/response").json()["incidents"]["total"] == 0
+    done = run(live_server, "db", "rebuild-summary")
+    assert done.returncode == 0, done.stderr
+    assert "from 1 incidents" in done.stdout
+    report = viewer.get("/api/v1/reports/response").json()
+    assert report["incidents"]["total"] == 1
+    assert report["incidents"]["by_service"] == {"batch": 1}
