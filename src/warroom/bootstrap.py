@@ -121,7 +121,8 @@ def bootstrap(settings: Settings, *, migrate: bool = False, clock: Clock = utcno
     if migrate:
         upgrade(engine)
     db = Database(engine)
-    db.before_flush(rollup.on_flush)
+    for name, listener in rollup.LISTENERS.items():
+        db.on(name, listener)
     container = Container(
         settings=settings, db=db, playbook=playbook, clock=clock, runbooks=runbooks
     )

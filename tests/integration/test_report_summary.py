@@ -10,6 +10,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -146,13 +147,43 @@ def test_services_are_listed_a_page_at_a_time(live_server: LiveServer, clock: Cl
     assert rest["incidents"]["total"] == 5
 
 
+def _row(iid: str, now: datetime) -> dict[str, Any]:
+    return {"id": iid, "title": "t", "severity": "P2", "status": "triggered",
+            "service": "batch", "team": None, "group_key": iid, "started_at": now,
+            "detected_at": now, "acknowledged_at": None, "mitigated_at": None,
+            "resolved_at": None, "closed_at": None, "last_alert_at": now, "updated_at": now,
+            "metrics": {}, "impact": None, "labels": {}}  # fmt: skip
+
+
+def test_a_rolled_back_change_leaves_the_summary_as_it_was(live_server: LiveServer) -> None:
+    container = live_server.container
+    now = container.clock()
+    with container.db.session() as session:
+        session.add(Incident(**_row("INC-KEPT", now)))
+    with container.db.read() as session:
+        before = _summary_rows(session)
+    assert before
+    with pytest.raises(RuntimeError), container.db.session() as session:
+        session.add(Incident(**_row("INC-GONE", now)))
+        kept = session.get(Incident, "INC-KEPT")
+        assert kept is not None
+        kept.resolved_at = now
+        session.flush()
+        raise RuntimeError("the request failed after its incidents were flushed")
+    with container.db.session() as session:
+        session.add(Incident(**_row("INC-NEXT", now)))
+    with container.db.read() as session:
+        kept_up = _summary_rows(session)
+    assert ("incident_service_days", "batch", rollup.day_of(now), 2) in kept_up
+    with container.db.session() as session:
+        assert rollup.rebuild(session) == 2
+    with container.db.read() as session:
+        assert _summary_rows(session) == kept_up
+
+
 def test_rebuild_command_counts_incidents_written_around_warroom(live_server: LiveServer) -> None:
     now = live_server.container.clock()
-    row = {"id": "INC-AROUND", "title": "t", "severity": "P2", "status": "triggered",
-           "service": "batch", "team": None, "group_key": "around", "started_at": now,
-           "detected_at": now, "acknowledged_at": None, "mitigated_at": None,
-           "resolved_at": None, "closed_at": None, "last_alert_at": now, "updated_at": now,
-           "metrics": {}, "impact": None, "labels": {}}  # fmt: skip
+    row = _row("INC-AROUND", now)
     with live_server.container.db.session() as session:
         session.execute(insert(Incident), [row])
     viewer = live_server.client(live_server.viewer_token)

@@ -4,8 +4,10 @@ Every change to an incident (opened, acknowledged, resolved, reopened, severity 
 changed, deleted) takes the incident's old contribution out of the summary and puts the new
 one in, in the same transaction: :func:`on_flush` runs before each flush of a session and
 sees every incident written through the ORM, whichever service wrote it, so no code path
-can forget it. :func:`rebuild` recomputes the summary from the incidents (the migration
-that adds it and ``warroom report rebuild`` call it).
+can forget it; :func:`on_commit` writes what the transaction changed just before it commits.
+Code that writes incidents around the ORM (Core inserts) must call :func:`apply` itself.
+:func:`rebuild` recomputes the summary from the incidents (the migration that adds it and
+``warroom db rebuild-summary`` call it).
 
 Durations are kept in whole milliseconds (the precision reports use), as integer sums, so
 that taking a contribution away leaves exactly what was there before. The time to
@@ -17,7 +19,7 @@ are approximate (the bucket's upper bound).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -141,13 +143,13 @@ def _changed(incident: Incident) -> bool:
 
 
 def on_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
-    """Before a flush: move the contributions of the incidents it writes."""
+    """Before a flush: note how the incidents it writes move the summary."""
     added = [o for o in session.new if isinstance(o, Incident)]
     changed = [o for o in session.dirty if isinstance(o, Incident) and _changed(o)]
     gone = [o for o in session.deleted if isinstance(o, Incident)]
     if not (added or changed or gone):
         return
-    deltas = Deltas()
+    deltas = session.info.setdefault(PENDING, Deltas())
     old_ids = [o.id for o in changed + gone]
     if old_ids:
         # The rows as the database holds them before this flush: the contribution to take
@@ -157,8 +159,32 @@ def on_flush(session: Session, _context: UOWTransaction, _instances: object) -> 
                 deltas.add(Snapshot.of(row), -1)
     for incident in added + changed:
         deltas.add(Snapshot.of(incident), 1)
-    with session.no_autoflush:
+
+
+def on_commit(session: Session) -> None:
+    """Just before the commit: write the transaction's changes to the summary. Last, so that
+    the summary's few busy rows stay locked (PostgreSQL) only while the commit runs, and are
+    never held by a transaction that then waits for another's incident row."""
+    session.flush()
+    deltas = session.info.pop(PENDING, None)
+    if deltas is not None:
         apply(session, deltas)
+
+
+def on_rollback(session: Session, *_: object) -> None:
+    """A rolled-back transaction changed nothing: forget its changes."""
+    session.info.pop(PENDING, None)
+
+
+#: Where a session keeps the changes of its transaction until it commits.
+PENDING = "warroom.incidents.rollup"
+#: The session events that keep the summary (``Database.on`` in bootstrap).
+LISTENERS: dict[str, Callable[..., None]] = {
+    "before_flush": on_flush,
+    "before_commit": on_commit,
+    "after_rollback": on_rollback,
+    "after_soft_rollback": on_rollback,
+}
 
 
 def rebuild(session: Session) -> int:

@@ -99,11 +99,12 @@ class Database:
             engine.execution_options(warroom_relaxed=True), expire_on_commit=False
         )
 
-    def before_flush(self, listener: Callable[[Session, Any, Any], None]) -> None:
-        """Run ``listener`` before every flush of every session of this database (a domain
-        keeps a summary in the same transaction as the rows it summarises)."""
+    def on(self, name: str, listener: Callable[..., None]) -> None:
+        """Run ``listener`` on the session event ``name`` (``before_flush``,
+        ``before_commit``..) of every session of this database (a domain keeps a summary in
+        the same transaction as the rows it summarises)."""
         for factory in (self.sessionmaker, self.read_sessionmaker, self.relaxed_sessionmaker):
-            event.listen(factory, "before_flush", listener)
+            event.listen(factory, name, listener)
 
     @property
     def dialect(self) -> str:
