@@ -120,6 +120,17 @@ def test_summary_follows_every_change_and_the_report_equals_the_exact_one(
             )
             listed, _ = summary.services(session, period, None, None)
             assert listed == aggregate.service_counts(session, period, None, None)
+        # Deadlines falling at every hour of the history: the hours of a deadline's day
+        # before it come from the hourly summary, the rest of its hour from the incidents.
+        for hours in range(0, 16 * 24, 7):
+            at = START + timedelta(hours=hours, minutes=31)
+            period = aggregate.Period(START - timedelta(days=1), START + timedelta(days=17))
+            assert summary.sla(session, period, targets, at) == aggregate.sla(
+                session, period, targets, at
+            ), at
+            assert summary.passed_due(session, period, delays, at) == aggregate.passed_due(
+                session, period, delays, at
+            ), at
 
 
 def _rounded(blocks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

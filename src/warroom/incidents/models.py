@@ -235,6 +235,20 @@ class IncidentDay(Base):
     mttr_ms: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class IncidentHour(Base):
+    """Incidents detected in one UTC hour (``YYYY-MM-DD HH``) per severity, and how many of
+    them were acknowledged and resolved: an SLA deadline that falls inside a day counts the
+    hours of that day before it from here, and only the last hour from the incidents."""
+
+    __tablename__ = "incident_hours"
+
+    hour: Mapped[str] = mapped_column(String(13), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(2), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    acked: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class IncidentDayBucket(Base):
     """How many incidents of a day took at most ``le`` seconds to be acknowledged or
     resolved (and more than the bucket below): fixed histogram buckets for SLA counts."""

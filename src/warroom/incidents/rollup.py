@@ -28,7 +28,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
-from warroom.incidents.models import Incident, IncidentDay, IncidentDayBucket, ServiceDay
+from warroom.incidents.models import (
+    Incident,
+    IncidentDay,
+    IncidentDayBucket,
+    IncidentHour,
+    ServiceDay,
+)
 
 #: Upper bounds (seconds) of the histogram buckets of time to acknowledge and to resolve;
 #: every default response time and resolution target of the playbook is one of them.
@@ -46,6 +52,11 @@ _COLUMNS = (Incident.id, *(getattr(Incident, name) for name in WATCHED))
 def day_of(at: datetime) -> str:
     """The UTC day of ``at``, as the summary keys it (``YYYY-MM-DD``)."""
     return at.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def hour_of(at: datetime) -> str:
+    """The UTC hour of ``at``, as the summary keys it (``YYYY-MM-DD HH``)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H")
 
 
 def millis(later: datetime, earlier: datetime) -> int:
@@ -77,12 +88,13 @@ class Snapshot:
 
 
 class Deltas:
-    """Changes to the three summary tables, keyed by primary key, added up."""
+    """Changes to the summary tables, keyed by primary key, added up."""
 
     def __init__(self) -> None:
         self.days: dict[tuple[str, str, str, bool], list[int]] = defaultdict(lambda: [0] * 6)
         self.buckets: dict[tuple[str, str, bool, str, int], int] = defaultdict(int)
         self.services: dict[tuple[str, str], int] = defaultdict(int)
+        self.hours: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 3)
 
     def add(self, snap: Snapshot, sign: int) -> None:
         """Add (sign 1) or take away (sign -1) one incident's contribution."""
@@ -99,8 +111,11 @@ class Deltas:
         for n, value in enumerate(parts):
             row[n] += sign * value
         self.services[(snap.service or "", day)] += sign
+        hour = self.hours[(hour_of(snap.detected_at), snap.severity)]
+        for n, value in enumerate((1, parts[2], parts[4])):
+            hour[n] += sign * value
 
-    def rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    def rows(self) -> tuple[list[dict[str, Any]], ...]:
         """Non-zero changes as rows, in key order (so that concurrent writers lock the
         summary's rows in the same order and cannot deadlock)."""
         names = ("n", "mttd_ms", "acked", "mtta_ms", "resolved", "mttr_ms")
@@ -116,7 +131,11 @@ class Deltas:
         services = [
             {"service": k[0], "day": k[1], "n": v} for k, v in sorted(self.services.items()) if v
         ]
-        return days, buckets, services
+        hours = [
+            {"hour": k[0], "severity": k[1], "n": v[0], "acked": v[1], "resolved": v[2]}
+            for k, v in sorted(self.hours.items()) if any(v)
+        ]  # fmt: skip
+        return days, buckets, services, hours
 
 
 def _upsert(session: Session, model: Any, rows: list[dict[str, Any]], keys: Iterable[str]) -> None:
@@ -131,10 +150,11 @@ def _upsert(session: Session, model: Any, rows: list[dict[str, Any]], keys: Iter
 
 def apply(session: Session, deltas: Deltas) -> None:
     """Write ``deltas`` into the summary (in the session's transaction)."""
-    days, buckets, services = deltas.rows()
+    days, buckets, services, hours = deltas.rows()
     _upsert(session, IncidentDay, days, ("day", "resolved_day", "severity", "drill"))
     _upsert(session, IncidentDayBucket, buckets, ("day", "severity", "drill", "measure", "le"))
     _upsert(session, ServiceDay, services, ("service", "day"))
+    _upsert(session, IncidentHour, hours, ("hour", "severity"))
 
 
 def _changed(incident: Incident) -> bool:
@@ -189,7 +209,7 @@ LISTENERS: dict[str, Callable[..., None]] = {
 
 def rebuild(session: Session) -> int:
     """Recompute the whole summary from the incidents; returns how many were read."""
-    for model in (IncidentDay, IncidentDayBucket, ServiceDay):
+    for model in (IncidentDay, IncidentDayBucket, ServiceDay, IncidentHour):
         session.execute(delete(model))
     deltas = Deltas()
     count = 0

@@ -22,8 +22,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from warroom.incidents.models import Incident, IncidentDay, IncidentDayBucket, ServiceDay
-from warroom.incidents.rollup import BUCKETS, day_of
+from warroom.incidents.models import (
+    Incident,
+    IncidentDay,
+    IncidentDayBucket,
+    IncidentHour,
+    ServiceDay,
+)
+from warroom.incidents.rollup import BUCKETS, day_of, hour_of
 from warroom.reports import aggregate
 from warroom.reports.aggregate import Period
 from warroom.reports.metrics import Target, rate
@@ -128,20 +134,50 @@ def _on_grid(targets: dict[str, Target]) -> bool:
     return all(limit.total_seconds() in BUCKETS for limit in limits)
 
 
-def _on_cutoff_day(session: Session, at: Any, cutoffs: dict[str, datetime], *where: Any) -> int:
-    """Incidents whose ``at`` falls on their severity's cutoff day, before the cutoff (the
-    summary counts whole days only). One range over the ``at`` index for every severity:
-    a condition on the severity itself would lead the planners to the severity index."""
-    cut = {s: c for s, c in cutoffs.items() if c != midnight(c)}
+def hour_start(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _before_cutoff(
+    session: Session, at: Any, cutoffs: dict[str, datetime], floor: Any, *where: Any
+) -> int:
+    """Incidents whose ``at`` falls in [floor(cutoff), cutoff) of their severity's cutoff
+    (the part the summary does not count). One range over the ``at`` index for every
+    severity: a condition on the severity itself would lead the planners to its index."""
+    cut = {s: c for s, c in cutoffs.items() if c != floor(c)}
     if not cut:
         return 0
-    low = aggregate.per_severity({s: midnight(c) for s, c in cut.items()}, UTCDateTime())
+    low = aggregate.per_severity({s: floor(c) for s, c in cut.items()}, UTCDateTime())
     high = aggregate.per_severity(cut, UTCDateTime())
     query = select(func.count()).where(
-        at >= min(midnight(c) for c in cut.values()), at < max(cut.values()),
+        at >= min(floor(c) for c in cut.values()), at < max(cut.values()),
         at >= low, at < high, *where,
     )  # fmt: skip
     return session.scalar(query) or 0
+
+
+def _hours_before_cutoff(
+    session: Session, whole: Split, cutoffs: dict[str, datetime], measure: str
+) -> int:
+    """Incidents not yet acknowledged / resolved (``measure``) detected on their severity's
+    cutoff day in the whole hours before the cutoff, from the hourly summary."""
+    h = IncidentHour
+    done = h.acked if measure == "ack" else h.resolved
+    first = min(day_of(c) for c in cutoffs.values())
+    clauses = [h.hour >= first, h.hour < max(hour_of(c) for c in cutoffs.values())]
+    if whole.first is not None:
+        clauses.append(h.hour >= day_of(whole.first))
+    if whole.end is not None:
+        clauses.append(h.hour < day_of(whole.end))
+    rows = session.execute(
+        select(h.severity, h.hour, func.sum(h.n) - func.sum(done)).where(*clauses)
+        .group_by(h.severity, h.hour)
+    )  # fmt: skip
+    return sum(
+        int(left)
+        for severity, hour, left in rows
+        if severity in cutoffs and day_of(cutoffs[severity]) <= hour < hour_of(cutoffs[severity])
+    )
 
 
 #: The SLA kinds: the histogram measure and the incident column each is about.
@@ -181,9 +217,12 @@ def _sla_whole(
             out[name][0] += sum(n - done[measure] for day, n, done in rows if day < day_of(cutoff))
             seconds = (now - cutoff).total_seconds()
             out[name][1] += sum(n for le, n in within[(severity, measure)] if le <= seconds)
-        out[name][0] += _on_cutoff_day(
-            session, Incident.detected_at, cutoffs, column.is_(None), *_detected_in(whole)
-        )
+        if cutoffs:
+            out[name][0] += _hours_before_cutoff(session, whole, cutoffs, measure)
+            out[name][0] += _before_cutoff(
+                session, Incident.detected_at, cutoffs, hour_start, column.is_(None),
+                *_detected_in(whole),
+            )  # fmt: skip
     return out
 
 
@@ -224,7 +263,9 @@ def passed_due(
     cutoffs = {s: now - delay for s, delay in delays.items()}
     for severity, cutoff in cutoffs.items():
         total += sum(int(n) for s, day, n in rows if s == severity and day < day_of(cutoff))
-    return total + _on_cutoff_day(session, Incident.resolved_at, cutoffs, *_detected_in(whole))
+    return total + _before_cutoff(
+        session, Incident.resolved_at, cutoffs, midnight, *_detected_in(whole)
+    )
 
 
 def _detected_in(whole: Split) -> list[Any]:

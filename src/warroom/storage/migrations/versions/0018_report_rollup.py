@@ -50,6 +50,13 @@ def upgrade() -> None:
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("service", "day", name=op.f("pk_incident_service_days")),
     )
+    op.create_table(
+        "incident_hours",
+        sa.Column("hour", sa.String(length=13), nullable=False),
+        sa.Column("severity", sa.String(length=2), nullable=False),
+        *(sa.Column(name, sa.BigInteger(), nullable=False) for name in ("n", "acked", "resolved")),
+        sa.PrimaryKeyConstraint("hour", "severity", name=op.f("pk_incident_hours")),
+    )
     # Existing incidents: the summary is computed from them once, here; from now on every
     # incident change keeps it up to date.
     from warroom.incidents import rollup
@@ -60,6 +67,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("incident_hours")
     op.drop_table("incident_service_days")
     op.drop_table("incident_day_buckets")
     op.drop_table("incident_days")
