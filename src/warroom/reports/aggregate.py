@@ -65,8 +65,8 @@ class Period:
 
     def where(self, session: Session | None = None) -> list[ColumnElement[bool]]:
         """The conditions; with ``session``, written so that the other table of a join leads
-        (see :func:`led_by_the_join`)."""
-        detected: Any = Incident.detected_at if session is None else led_by_the_join(session)
+        (see :func:`detected_unindexed`)."""
+        detected: Any = Incident.detected_at if session is None else detected_unindexed(session)
         clauses: list[ColumnElement[bool]] = []
         if self.since is not None:
             clauses.append(detected >= self.since)
@@ -77,11 +77,12 @@ class Period:
         return clauses
 
 
-def led_by_the_join(session: Session) -> Any:
-    """``incidents.detected_at`` for a join in which the few rows of the other table
-    (postmortems, action items) should each find their incident by key: on SQLite a unary
-    plus, which keeps its planner (without statistics) from walking every incident of the
-    period through the detection index instead. PostgreSQL's planner has statistics."""
+def detected_unindexed(session: Session) -> Any:
+    """``incidents.detected_at`` written so that SQLite's planner (which has no statistics)
+    does not walk its index: for a join in which the few rows of the other table
+    (postmortems, action items) should each find their incident by key, or a count that
+    another, narrower index range serves. A unary plus on SQLite; PostgreSQL's planner has
+    statistics and is left to choose."""
     if session.get_bind().dialect.name != "sqlite":
         return Incident.detected_at
     return type_coerce(literal_column("+incidents.detected_at"), UTCDateTime())
