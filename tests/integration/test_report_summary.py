@@ -18,7 +18,7 @@ from tests.conftest import Clock, LiveServer
 from tests.integration.test_cli import run
 from warroom.incidents import rollup
 from warroom.incidents.models import Incident, IncidentDay, IncidentDayBucket, ServiceDay
-from warroom.reports import aggregate, metrics, summary
+from warroom.reports import aggregate, follow_up, metrics, summary
 from warroom.reports import service as reports
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -115,7 +115,7 @@ def test_summary_follows_every_change_and_the_report_equals_the_exact_one(
             assert summary.sla(session, period, targets, now) == aggregate.sla(
                 session, period, targets, now
             )
-            assert summary.passed_due(session, period, delays, now) == aggregate.passed_due(
+            assert summary.passed_due(session, period, delays, now) == follow_up.passed_due(
                 session, period, delays, now
             )
             listed, _ = summary.services(session, period, None, None)
@@ -128,7 +128,7 @@ def test_summary_follows_every_change_and_the_report_equals_the_exact_one(
             assert summary.sla(session, period, targets, at) == aggregate.sla(
                 session, period, targets, at
             ), at
-            assert summary.passed_due(session, period, delays, at) == aggregate.passed_due(
+            assert summary.passed_due(session, period, delays, at) == follow_up.passed_due(
                 session, period, delays, at
             ), at
 

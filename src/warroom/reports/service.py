@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from warroom.errors import InvalidInput
 from warroom.incidents.models import Incident, TimelineEvent
 from warroom.playbook.schema import Playbook
-from warroom.reports import aggregate, metrics, summary
+from warroom.reports import aggregate, follow_up, metrics, summary
 
 
 def incidents_in(
@@ -84,10 +84,10 @@ def response_report(
         for s, level in playbook.severity_levels.items()
     }
     by_service, services_next = summary.services(session, period, services_after, services_limit)
-    causes = aggregate.root_causes(session, period, response["count"])
+    causes = follow_up.root_causes(session, period, response["count"])
     runs = [
         metrics.RollbackRun(d.get("state"), d.get("duration_seconds"))
-        for d in aggregate.rollback_data(session, period)
+        for d in follow_up.rollback_data(session, period)
     ]
     named = [s for s in by_service if s is not None]
     delays: dict[str, timedelta] = {
@@ -113,14 +113,14 @@ def response_report(
             else {}
         ),
         "sla": summary.sla(session, period, targets, now),
-        "postmortems": aggregate.postmortems(
+        "postmortems": follow_up.postmortems(
             session,
             period,
             playbook.postmortem,
             now,
             summary.passed_due(session, period, delays, now),
         ),  # fmt: skip
-        "action_items": aggregate.action_items(session, period, now),
+        "action_items": follow_up.action_items(session, period, now),
         "rollbacks": metrics.rollback_stats(runs),
     }
 

@@ -30,7 +30,7 @@ from warroom.incidents.models import (
     ServiceDay,
 )
 from warroom.incidents.rollup import BUCKETS, day_of, hour_of
-from warroom.reports import aggregate
+from warroom.reports import aggregate, follow_up
 from warroom.reports.aggregate import Period
 from warroom.reports.metrics import Target, rate
 
@@ -250,7 +250,7 @@ def passed_due(
 ) -> int:
     """Incidents of the period resolved longer ago than their severity's postmortem delay."""
     whole = split(period)
-    total = sum(aggregate.passed_due(session, edge, delays, now) for edge in whole.edges)
+    total = sum(follow_up.passed_due(session, edge, delays, now) for edge in whole.edges)
     if not whole.whole:
         return total
     d = IncidentDay
