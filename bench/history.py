@@ -87,11 +87,25 @@ def webhook(alerts: list[dict[str, Any]], status: str) -> dict[str, Any]:
 
 
 def post_stored(client: httpx.Client, key: str, alerts: list[dict[str, Any]], status: str) -> None:
-    """POST one webhook batch and return once its alerts are stored and grouped: today the
-    webhook answers after that (a webhook that answers before ingesting would wait here)."""
+    """POST one webhook batch and return once its alerts are stored and grouped. A webhook
+    that answers 200 has done so; one that answers 202 has queued the batch in its intake
+    log, and the log is waited for until nothing in it is waiting."""
     headers = {"authorization": f"Bearer {key}"}
     url = "/api/v1/integrations/alertmanager"
-    client.post(url, json=webhook(alerts, status), headers=headers).raise_for_status()
+    answer = client.post(url, json=webhook(alerts, status), headers=headers)
+    answer.raise_for_status()
+    deadline = time.monotonic() + 300
+    while answer.status_code == 202 and waiting(client):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the intake log did not drain within 300 s")
+        time.sleep(0.01)
+
+
+def waiting(client: httpx.Client) -> int:
+    """Batches of the intake log still waiting to be ingested."""
+    health = client.get("/api/v1/health")
+    health.raise_for_status()
+    return int(health.json()["intake_log"]["waiting"])
 
 
 def fill(client: httpx.Client, key: str, start: int, end: int) -> None:
