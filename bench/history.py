@@ -86,28 +86,40 @@ def webhook(alerts: list[dict[str, Any]], status: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def fill(client: httpx.Client, key: str, start: int, end: int) -> None:
-    """Groups [start, end): each fires, then resolves (but one in twenty stays open)."""
-    url = "/api/v1/integrations/alertmanager"
+def post_stored(client: httpx.Client, key: str, alerts: list[dict[str, Any]], status: str) -> None:
+    """POST one webhook batch. A 2xx means stored: a webhook that answers 202 has queued the
+    batch in its intake log, which is ingested in order (see :func:`drained`)."""
     headers = {"authorization": f"Bearer {key}"}
-    for first in range(start, end, GROUPS_PER_REQUEST):
-        groups = range(first, min(end, first + GROUPS_PER_REQUEST))
-        now = datetime.now(UTC).isoformat()
-        firing = [a for g in groups for a in alerts_of(g, "firing", now)]
-        client.post(url, json=webhook(firing, "firing"), headers=headers).raise_for_status()
-        resolved = [a for g in groups if g % OPEN_EVERY for a in alerts_of(g, "resolved", now)]
-        client.post(url, json=webhook(resolved, "resolved"), headers=headers).raise_for_status()
-    drained(client)
+    url = "/api/v1/integrations/alertmanager"
+    client.post(url, json=webhook(alerts, status), headers=headers).raise_for_status()
 
 
 def drained(client: httpx.Client, timeout: float = 600) -> None:
-    """Wait until the server has ingested every batch its webhooks stored (the intake log is
-    empty), so that the reads see the whole history."""
+    """Wait until the server has ingested every batch its webhooks stored (nothing waits in
+    the intake log), so that the reads see the whole history."""
     deadline = time.monotonic() + timeout
-    while client.get("/api/v1/health").json()["intake_log"]["waiting"]:
+    while waiting(client):
         if time.monotonic() > deadline:
-            raise RuntimeError("the intake log did not drain")
+            raise RuntimeError(f"the intake log did not drain within {timeout:.0f} s")
         time.sleep(0.1)
+
+
+def waiting(client: httpx.Client) -> int:
+    """Batches of the intake log still waiting to be ingested."""
+    health = client.get("/api/v1/health")
+    health.raise_for_status()
+    return int(health.json()["intake_log"]["waiting"])
+
+
+def fill(client: httpx.Client, key: str, start: int, end: int) -> None:
+    """Groups [start, end): each fires, then resolves (but one in twenty stays open)."""
+    for first in range(start, end, GROUPS_PER_REQUEST):
+        groups = range(first, min(end, first + GROUPS_PER_REQUEST))
+        now = datetime.now(UTC).isoformat()
+        post_stored(client, key, [a for g in groups for a in alerts_of(g, "firing", now)], "firing")
+        resolved = [a for g in groups if g % OPEN_EVERY for a in alerts_of(g, "resolved", now)]
+        post_stored(client, key, resolved, "resolved")
+    drained(client)
 
 
 def timed(call: Callable[[], httpx.Response], runs: int = 15) -> float:

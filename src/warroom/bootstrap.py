@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from warroom.alerts.rate import IntakeRate
 from warroom.config import Settings
+from warroom.incidents import rollup
 from warroom.oncall import directory
 from warroom.oncall.directory import Version
 from warroom.playbook.loader import load_playbook
@@ -120,8 +121,11 @@ def bootstrap(settings: Settings, *, migrate: bool = False, clock: Clock = utcno
     )
     if migrate:
         upgrade(engine)
+    db = Database(engine)
+    for name, listener in rollup.LISTENERS.items():
+        db.on(name, listener)
     container = Container(
-        settings=settings, db=Database(engine), playbook=playbook, clock=clock, runbooks=runbooks
+        settings=settings, db=db, playbook=playbook, clock=clock, runbooks=runbooks
     )
     container.refresh_directory(force=True)
     return container

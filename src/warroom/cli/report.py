@@ -60,7 +60,11 @@ def tables(data: dict[str, Any]) -> list[Table]:
     for severity, b in r["by_severity"].items():
         times.add_row(severity, str(b["count"]), *(_secs(b[f"{m}_seconds"]) for m in MEASURES))
     times.add_row("all", str(inc["total"]), *(_secs(r[f"{m}_seconds"]) for m in MEASURES))
-    services = Table("service", "incidents", "MTBF", title="By service")
+    more = inc.get("by_service_next")
+    caption = (
+        f"the first services by name; the API's services_after={more} goes on" if more else None
+    )
+    services = Table("service", "incidents", "MTBF", title="By service", caption=caption)
     for service, n in inc["by_service"].items():
         services.add_row(service, str(n), _secs(data["mtbf_seconds"].get(service)))
     causes = Table("root cause", "incidents", title="By root cause")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warroom.alerts.models import AlertRead
@@ -213,3 +213,62 @@ class AcknowledgeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     message: str | None = Field(default=None, max_length=10_000)
+
+
+class IncidentDay(Base):
+    """The response figures of the incidents detected on one UTC day (and resolved on
+    another, or not yet: ``resolved_day`` ''), per severity; kept by ``incidents.rollup``
+    in the transaction of every incident change, so that reports read a row per day."""
+
+    __tablename__ = "incident_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    resolved_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(2), primary_key=True)
+    drill: Mapped[bool] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Sums of durations in milliseconds (integers: adding and taking away stays exact).
+    mttd_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    acked: Mapped[int] = mapped_column(BigInteger, default=0)
+    mtta_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved: Mapped[int] = mapped_column(BigInteger, default=0)
+    mttr_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IncidentHour(Base):
+    """Incidents detected in one UTC hour (``YYYY-MM-DD HH``) per severity, and how many of
+    them were acknowledged and resolved: an SLA deadline that falls inside a day counts the
+    hours of that day before it from here, and only the last hour from the incidents."""
+
+    __tablename__ = "incident_hours"
+
+    hour: Mapped[str] = mapped_column(String(13), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(2), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    acked: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IncidentDayBucket(Base):
+    """How many incidents of a day took at most ``le`` seconds to be acknowledged or
+    resolved (and more than the bucket below): fixed histogram buckets for SLA counts."""
+
+    __tablename__ = "incident_day_buckets"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(2), primary_key=True)
+    drill: Mapped[bool] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    le: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ServiceDay(Base):
+    """Incidents detected per service ('' for none) and UTC day, in service order so that
+    a report lists a page of services without grouping all of them."""
+
+    __tablename__ = "incident_service_days"
+
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,6 +1,7 @@
-"""The response figures computed by the database: each query aggregates the incidents of a
-period and returns a handful of numbers, so a report costs about the same whether the
-history holds a hundred incidents or a year of them (the period is bounded and indexed).
+"""The response figures computed by the database from the incidents themselves: each query
+aggregates the incidents of a period (bounded and indexed) and returns a handful of numbers.
+Reports read whole days from the per-day summary (:mod:`warroom.reports.summary`) and use
+these queries for the rest of a period, and the tests use them as the summary's reference.
 
 The definitions are those of :mod:`warroom.reports.metrics` (whose pure functions state
 them and are the reference the tests compare these queries against). Durations are taken
@@ -14,13 +15,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, Numeric, and_, case, cast, extract, func, literal, or_, select, text
+from sqlalchemy import (
+    Float,
+    Numeric,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
-from warroom.incidents.models import Incident, TimelineEvent
-from warroom.playbook.schema import PostmortemPolicy
-from warroom.postmortem.models import ActionItem, Postmortem
+from warroom.incidents.models import Incident
 from warroom.reports.metrics import SEVERITIES, Target, rate
 from warroom.storage.base import UTCDateTime
 
@@ -49,15 +62,29 @@ class Period:
     incident_ids: Sequence[str] | None = None
     drills: bool = True
 
-    def where(self) -> list[ColumnElement[bool]]:
+    def where(self, session: Session | None = None) -> list[ColumnElement[bool]]:
+        """The conditions; with ``session``, written so that the other table of a join leads
+        (see :func:`detected_unindexed`)."""
+        detected: Any = Incident.detected_at if session is None else detected_unindexed(session)
         clauses: list[ColumnElement[bool]] = []
         if self.since is not None:
-            clauses.append(Incident.detected_at >= self.since)
+            clauses.append(detected >= self.since)
         if self.until is not None:
-            clauses.append(Incident.detected_at < self.until)
+            clauses.append(detected < self.until)
         if self.incident_ids is not None:
             clauses.append(Incident.id.in_(list(self.incident_ids)))
         return clauses
+
+
+def detected_unindexed(session: Session) -> Any:
+    """``incidents.detected_at`` written so that SQLite's planner (which has no statistics)
+    does not walk its index: for a join in which the few rows of the other table
+    (postmortems, action items) should each find their incident by key, or a count that
+    another, narrower index range serves. A unary plus on SQLite; PostgreSQL's planner has
+    statistics and is left to choose."""
+    if session.get_bind().dialect.name != "sqlite":
+        return Incident.detected_at
+    return type_coerce(literal_column("+incidents.detected_at"), UTCDateTime())
 
 
 #: Incidents raised by a drill, written exactly as the partial index ix_incidents_drill's
@@ -126,9 +153,13 @@ def block(parts: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def durations(session: Session, period: Period) -> tuple[dict[str, Any], dict[str, int]]:
-    """The report's ``response`` section, and the count per severity."""
-    parts = duration_blocks(session, period, Incident.severity)
+def durations(
+    session: Session, period: Period, parts: dict[str, dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """The report's ``response`` section, and the count per severity (from ``parts``, the
+    blocks per severity, when the caller has them)."""
+    if parts is None:
+        parts = duration_blocks(session, period, Incident.severity)
     by_severity = {}
     for s in SEVERITIES:
         one = block([parts[s]] if s in parts else [])
@@ -139,16 +170,21 @@ def durations(session: Session, period: Period) -> tuple[dict[str, Any], dict[st
     }
 
 
-def count_by(session: Session, period: Period, key: Any, join: Any = None) -> dict[str | None, int]:
-    """Incidents of the period per value of ``key`` (None counted under its own key)."""
-    query = select(key, func.count()).select_from(Incident)
-    if join is not None:
-        query = query.outerjoin(*join)
-    rows = session.execute(query.where(*period.where()).group_by(key))
-    return {value: n for value, n in rows}
+def service_counts(
+    session: Session, period: Period, after: str | None, limit: int | None
+) -> dict[str | None, int]:
+    """Incidents of the period per service (None: no service), in name order after
+    ``after``, at most ``limit`` services."""
+    query = select(Incident.service, func.count()).where(*period.where())
+    if after is not None:
+        query = query.where(Incident.service > after)
+    query = query.group_by(Incident.service).order_by(Incident.service.nulls_first())
+    return {value: n for value, n in session.execute(query.limit(limit))}
 
 
-def mtbf(session: Session, period: Period) -> dict[str, float | None]:
+def mtbf(
+    session: Session, period: Period, services: list[str] | None = None
+) -> dict[str, float | None]:
     """Mean time between failures per service, over non-overlapping downtime: incidents
     of a service that overlap in time are one outage (from the first start to the last
     resolution), and MTBF is the mean gap from the end of one outage to the start of the
@@ -162,6 +198,7 @@ def mtbf(session: Session, period: Period) -> dict[str, float | None]:
     ordered = (
         select(Incident.service, Incident.started_at, window.label("prev_end"))
         .where(Incident.service.is_not(None), *period.where())
+        .where(*([] if services is None else [Incident.service.in_(services)]))
         .subquery()
     )
     gap = seconds(session, ordered.c.started_at, ordered.c.prev_end)
@@ -177,14 +214,16 @@ def mtbf(session: Session, period: Period) -> dict[str, float | None]:
     }
 
 
-def per_severity(values: dict[str, Any], type_: Any = None) -> Any:
-    """The value for the incident's severity (NULL for a severity not in ``values``).
+def per_severity(values: dict[str, Any], type_: Any = None, severity: Any = None) -> Any:
+    """The value for the incident's severity (or ``severity``, an expression; NULL for a
+    severity not in ``values``).
 
     A CASE rather than an OR per severity: with an OR the planners pick the severity index
     and read every row, where the CASE leaves them on the report index."""
     if not values:
         return literal(None)
-    whens = [(Incident.severity == s, literal(v, type_)) for s, v in values.items()]
+    of = Incident.severity if severity is None else severity
+    whens = [(of == s, literal(v, type_)) for s, v in values.items()]
     return case(*whens)
 
 
@@ -202,121 +241,54 @@ def _met(
     return eligible, and_(done.is_not(None), taken <= limit)
 
 
+def _kinds(
+    session: Session, targets: dict[str, Target], now: datetime
+) -> dict[str, tuple[ColumnElement[bool], ColumnElement[bool]]]:
+    ack = {s: t.response_time for s, t in targets.items()}
+    res = {s: t.resolution_target for s, t in targets.items() if t.resolution_target}
+    return {
+        "acknowledgement": _met(session, ack, Incident.acknowledged_at, now),
+        "resolution": _met(session, res, Incident.resolved_at, now),
+    }
+
+
+def sla_counts(
+    session: Session, period: Period, targets: dict[str, Target], now: datetime
+) -> dict[str, tuple[int, int]]:
+    """(eligible, met) per kind of SLA, in one pass over the period."""
+    kinds = _kinds(session, targets, now)
+    columns = []
+    for eligible, met in kinds.values():
+        columns += [func.count(case((eligible, 1))), func.count(case((and_(eligible, met), 1)))]
+    counts = list(session.execute(select(*columns).where(*period.where())).one())
+    return {name: (counts[2 * n], counts[2 * n + 1]) for n, name in enumerate(kinds)}
+
+
+def missed(
+    session: Session, period: Period, targets: dict[str, Target], now: datetime, kind: str
+) -> list[str]:
+    """The incidents that missed the ``kind`` SLA, oldest first, at most IDS_SHOWN."""
+    eligible, met = _kinds(session, targets, now)[kind]
+    query = (
+        select(Incident.id)
+        .where(*period.where(), eligible, ~met)
+        .order_by(Incident.detected_at, Incident.id)
+        .limit(IDS_SHOWN)
+    )
+    return list(session.scalars(query))
+
+
 def sla(
     session: Session, period: Period, targets: dict[str, Target], now: datetime
 ) -> dict[str, Any]:
     """Acknowledgement and resolution SLA compliance (see metrics.sla): the counts in one
     pass over the period, then the missed incidents (oldest first, at most IDS_SHOWN)."""
-    ack = {s: t.response_time for s, t in targets.items()}
-    res = {s: t.resolution_target for s, t in targets.items() if t.resolution_target}
-    kinds = {
-        "acknowledgement": _met(session, ack, Incident.acknowledged_at, now),
-        "resolution": _met(session, res, Incident.resolved_at, now),
-    }
-    columns = []
-    for eligible, met in kinds.values():
-        columns += [func.count(case((eligible, 1))), func.count(case((and_(eligible, met), 1)))]
-    counts = list(session.execute(select(*columns).where(*period.where())).one())
     out = {}
-    for n, (name, (eligible, met)) in enumerate(kinds.items()):
-        n_eligible, n_met = counts[2 * n], counts[2 * n + 1]
-        missed = (
-            select(Incident.id)
-            .where(*period.where(), eligible, ~met)
-            .order_by(Incident.detected_at, Incident.id)
-            .limit(IDS_SHOWN)
-        )
+    for name, (n_eligible, n_met) in sla_counts(session, period, targets, now).items():
         out[name] = {
             "eligible": n_eligible,
             "met": n_met,
             "rate": rate(n_met, n_eligible),
-            "missed": list(session.scalars(missed)),
+            "missed": missed(session, period, targets, now, name) if n_eligible > n_met else [],
         }
     return out
-
-
-def postmortems(
-    session: Session, period: Period, policy: PostmortemPolicy, now: datetime
-) -> dict[str, Any]:
-    """Postmortems published by their due date (see metrics.postmortem_completion).
-
-    Counted from two sides so that no query visits every incident's postmortem: incidents
-    whose due date has passed (from the incidents' report index), and postmortems
-    published before their due date (from the postmortems, joined by primary key)."""
-    published = Postmortem.published_at
-    delays = {s: d for s, d in policy.due_after.items() if d is not None}
-    if not delays:
-        return {"eligible": 0, "on_time": 0, "rate": None, "target": 1.0, "overdue": []}
-    cutoff = per_severity({s: now - d for s, d in delays.items()}, UTCDateTime())
-    limit = per_severity({s: d.total_seconds() for s, d in delays.items()}, Float())
-    resolved = Incident.resolved_at
-    passed = [limit.is_not(None), resolved.is_not(None), resolved < cutoff]
-    early = resolved >= cutoff
-    on_time = seconds(session, published, resolved) <= limit
-    n_passed = session.scalar(select(func.count()).where(*period.where(), *passed))
-    pms = (
-        select(Postmortem)
-        .join(Incident, Incident.id == Postmortem.incident_id)
-        .where(*period.where(), published.is_not(None), limit.is_not(None), resolved.is_not(None))
-    )
-    n_early, n_on_time = session.execute(
-        pms.with_only_columns(func.count(case((early, 1))), func.count(case((on_time, 1))))
-    ).one()
-    done = select(Postmortem.id).where(
-        Postmortem.incident_id == Incident.id, published.is_not(None)
-    )
-    late = (
-        select(Incident.id)
-        .where(*period.where(), *passed, ~done.exists())
-        .order_by(Incident.detected_at, Incident.id)
-        .limit(IDS_SHOWN)
-    )
-    n_eligible = (n_passed or 0) + n_early
-    return {
-        "eligible": n_eligible,
-        "on_time": n_on_time,
-        "rate": rate(n_on_time, n_eligible),
-        "target": 1.0,
-        "overdue": list(session.scalars(late)),
-    }
-
-
-def action_items(session: Session, period: Period, now: datetime) -> dict[str, Any]:
-    """Action items done by their due date (see metrics.action_completion)."""
-    status, due, done_at = ActionItem.status, ActionItem.due_at, ActionItem.completed_at
-    is_open = status.in_(("open", "in_progress"))
-    eligible = and_(status != "wont_do", or_(status == "done", and_(due.is_not(None), due < now)))
-    on_time = and_(status == "done", done_at.is_not(None), or_(due.is_(None), done_at <= due))
-    # Items are few: each finds its incident by primary key (an IN over every incident id
-    # of the period would read them all).
-    joined = select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
-    counts = joined.with_only_columns(
-        func.count(),
-        func.count(case((is_open, 1))),
-        func.count(case((eligible, 1))),
-        func.count(case((on_time, 1))),
-    ).where(*period.where())
-    total, n_open, n_eligible, n_on_time = session.execute(counts).one()
-    overdue = joined.with_only_columns(ActionItem.id).where(
-        *period.where(), is_open, due.is_not(None), due < now
-    )
-    return {
-        "total": total,
-        "open": n_open,
-        "eligible": n_eligible,
-        "on_time": n_on_time,
-        "rate": rate(n_on_time, n_eligible),
-        "target": 0.9,
-        "overdue": list(session.scalars(overdue.order_by(ActionItem.id).limit(IDS_SHOWN))),
-    }
-
-
-def rollback_data(session: Session, period: Period) -> list[dict[str, Any]]:
-    """The concluded-rollback timeline events' data of the period's incidents, oldest
-    first (one per rollback: a handful, whatever the number of incidents)."""
-    query = (
-        select(TimelineEvent.data)
-        .join(Incident, Incident.id == TimelineEvent.incident_id)
-        .where(TimelineEvent.kind == "rollback", *period.where())
-    )
-    return list(session.scalars(query.order_by(TimelineEvent.at, TimelineEvent.id)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily
@@ -12,8 +12,6 @@ from prometheus_client.registry import Collector
 from warroom.playbook.schema import Playbook
 from warroom.reports import service as reports
 from warroom.storage.engine import Database
-
-WINDOW = timedelta(days=30)
 
 
 class ResponseMetrics(Collector):
@@ -25,8 +23,9 @@ class ResponseMetrics(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self.clock()
         with self.db.read() as session:
+            since, until = reports.bounded(since=None, until=None, now=now)
             report = reports.response_report(
-                session=session, playbook=self.playbook, now=now, since=now - WINDOW, until=now
+                session=session, playbook=self.playbook, now=now, since=since, until=until
             )
         yield self._durations(report["response"])
         ratios = GaugeMetricFamily(

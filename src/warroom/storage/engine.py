@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,13 @@ class Database:
         self.relaxed_sessionmaker = sessionmaker(
             engine.execution_options(warroom_relaxed=True), expire_on_commit=False
         )
+
+    def on(self, name: str, listener: Callable[..., None]) -> None:
+        """Run ``listener`` on the session event ``name`` (``before_flush``,
+        ``before_commit``..) of every session of this database (a domain keeps a summary in
+        the same transaction as the rows it summarises)."""
+        for factory in (self.sessionmaker, self.read_sessionmaker, self.relaxed_sessionmaker):
+            event.listen(factory, name, listener)
 
     @property
     def dialect(self) -> str:

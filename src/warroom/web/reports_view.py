@@ -7,15 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, literal
 from sqlalchemy.orm import Session
 
-from warroom.incidents.models import Incident
-from warroom.reports import aggregate, metrics
-from warroom.storage.base import UTCDateTime
+from warroom.incidents.rollup import day_of
+from warroom.reports import aggregate, metrics, summary
 from warroom.web import charts
 
-WEEK = 7 * 86400
 SERIES = (("MTTD", "mttd_seconds"), ("MTTA", "mtta_seconds"), ("MTTR", "mttr_seconds"))
 
 
@@ -42,28 +39,27 @@ def _series(rows: list[dict[str, Any]], size: float) -> dict[str, list[float | N
     return {name: [None if r[key] is None else r[key] / size for r in rows] for name, key in SERIES}
 
 
-def weekly(session: Session, now: datetime, days: int) -> list[tuple[str, dict[str, Any]]]:
-    """Response durations per 7-day bucket, oldest first, labelled by the bucket's first day
-    (one grouped query: the bucket is computed by the database)."""
-    start = now - timedelta(days=days)
-    period = aggregate.Period(start, now, drills=False)
-    bucket = func.floor(
-        aggregate.seconds(session, Incident.detected_at, literal(start, UTCDateTime())) / WEEK
-    )
-    parts = aggregate.duration_blocks(session, period, bucket)
+def weekly(session: Session, end: datetime, days: int) -> list[tuple[str, dict[str, Any]]]:
+    """Response durations per 7-day bucket of the ``days`` whole days before ``end`` (a
+    midnight), oldest first, labelled by the bucket's first day (from the per-day summary)."""
+    start = end - timedelta(days=days)
+    per_day = summary.day_blocks(session, start, end)
     out = []
     for n in range(-(-days // 7)):
-        label = (start + timedelta(days=7 * n)).strftime("%m-%d")
-        out.append((label, aggregate.block([parts[k] for k in parts if int(k) == n])))
+        first = start + timedelta(days=7 * n)
+        week = [day_of(first + timedelta(days=k)) for k in range(7)]
+        label = first.strftime("%m-%d")
+        out.append((label, aggregate.block([per_day[d] for d in week if d in per_day])))
     return out
 
 
 def build(*, session: Session, now: datetime, days: int) -> ReportView:
-    """The report over the last ``days`` days, drills left out."""
-    period = aggregate.Period(now - timedelta(days=days), now, drills=False)
-    overall, _ = aggregate.durations(session, period)
+    """The report over the last ``days`` whole days (UTC, today included), drills left out."""
+    end = summary.midnight(now) + summary.DAY
+    period = aggregate.Period(end - timedelta(days=days), end, drills=False)
+    overall, _ = summary.durations(session, period)
     by_sev: dict[str, dict[str, Any]] = overall["by_severity"]
-    weeks = weekly(session, now, days)
+    weeks = weekly(session, end, days)
     sev_rows = [by_sev[s] for s in metrics.SEVERITIES]
     week_rows = [w for _, w in weeks]
     unit, size = unit_for([r[key] for r in sev_rows + week_rows for _, key in SERIES])
