@@ -19,12 +19,15 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from tests.conftest import LiveServer, free_port
 from warroom.alerts.models import Alert
 from warroom.auth import service as auth
 from warroom.bootstrap import Container
+from warroom.errors import Conflict, NotFound
+from warroom.intake import log as intake_log
 from warroom.intake.log import Append, append
 from warroom.intake.models import IntakeLogEntry
 from warroom.intake.processor import LOCK_KEY, drain, process_once
@@ -97,6 +100,14 @@ def test_one_pass_keeps_the_order_of_an_alert_in_two_rows(container: Container) 
     assert len(stored) == 2
 
 
+def test_only_a_failed_row_can_be_queued_again(container: Container) -> None:
+    waiting = _append(container, orjson.dumps(_webhook(["x"])))
+    with pytest.raises(Conflict), container.db.session() as session:
+        intake_log.retry(session=session, entry_id=waiting)
+    with pytest.raises(NotFound), container.db.session() as session:
+        intake_log.retry(session=session, entry_id=waiting + 1)
+
+
 def test_a_bad_row_is_marked_failed_and_the_rows_after_it_go_on(live_server: LiveServer) -> None:
     container = live_server.container
     bad = _append(container, b'{"version": "4", "alerts": "not a list"}')
@@ -116,6 +127,24 @@ def test_a_bad_row_is_marked_failed_and_the_rows_after_it_go_on(live_server: Liv
     )
     assert 'warroom_intake_log_rows{state="failed"} 1.0' in metrics
     assert 'warroom_intake_log_rows{state="waiting"} 0.0' in metrics
+    # Once its cause is fixed (here: the row itself), an admin queues it again.
+    with container.db.session() as session:
+        fixed = session.get(IntakeLogEntry, bad)
+        assert fixed is not None
+        fixed.body = orjson.dumps(_webhook(["the-bad-one-fixed"]))
+    with live_server.client(live_server.viewer_token) as api:
+        refused = api.post(f"/api/v1/intake-log/{bad}/retry")
+    with live_server.client(live_server.admin_token) as api:
+        answer = api.post(f"/api/v1/intake-log/{bad}/retry")
+        live_server.drain()
+        unknown = api.post(f"/api/v1/intake-log/{bad}/retry")
+        audit = api.get("/api/v1/audit", params={"action": "intake.retry"}).json()
+    assert refused.status_code == 403
+    assert answer.status_code == 200 and answer.json() == {"id": bad, "state": "queued"}
+    assert unknown.status_code == 404  # ingested rows are removed
+    assert "the-bad-one-fixed" in [a.labels["instance"] for a in _alerts(container)]
+    assert _log_rows(container) == []
+    assert [e["target"] for e in audit] == [f"intake_log:{bad}"]
 
 
 def _env(database_url: str, home: Path, **extra: str) -> dict[str, str]:

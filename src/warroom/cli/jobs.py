@@ -1,4 +1,5 @@
-"""``warroom jobs ...``: background jobs, through the HTTP API: list, retry."""
+"""``warroom jobs ...``: background jobs, through the HTTP API: list, retry; and failed
+intake log rows: retry-intake."""
 
 from typing import Any
 
@@ -45,3 +46,10 @@ def jobs_retry(job_id: int, url: str = URL_OPTION, token: str = TOKEN_OPTION) ->
     """Run a dead job again (admin)."""
     Api(url, token).call("POST", f"/api/v1/jobs/{job_id}/retry")
     console.print(f"job {job_id} is pending again")
+
+
+@app.command("retry-intake")
+def jobs_retry_intake(row_id: int, url: str = URL_OPTION, token: str = TOKEN_OPTION) -> None:
+    """Ingest a failed intake log row again (admin); `GET /api/v1/health` lists them."""
+    Api(url, token).call("POST", f"/api/v1/intake-log/{row_id}/retry")
+    console.print(f"intake log row {row_id} is queued again")

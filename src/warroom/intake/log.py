@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers import alertmanager, grafana, pagerduty
+from warroom.errors import Conflict, NotFound
 from warroom.intake.models import IntakeLogEntry
 from warroom.storage.bulk import insert_returning_ids
 from warroom.storage.engine import Database
@@ -200,3 +201,15 @@ def failed(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
         }
         for row in found
     ]
+
+
+def retry(session: Session, *, entry_id: int) -> None:
+    """Queue a failed row again, once the cause of its failure is fixed (a playbook or
+    parser change): the next pass ingests it, before the rows that arrived after it."""
+    row = session.get(IntakeLogEntry, entry_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"intake log row {entry_id} not found (an ingested row is removed)")
+    if row.state != "failed":
+        raise Conflict(f"intake log row {entry_id} is {row.state}, not failed")
+    row.state, row.error, row.failed_at = "queued", None, None
+    session.info[_APPENDED] = True  # wakes this process's processor at the commit

@@ -1,4 +1,5 @@
-"""Background jobs and the notification outbox: list, retry a dead job."""
+"""Background jobs, the notification outbox and the intake log: list, retry a dead job or a
+failed intake log row."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from warroom.api.deps import Admin, ContainerDep, Viewer
 from warroom.api.paging import CursorParam, paged
 from warroom.audit import service as audit
+from warroom.intake import log as intake_log
 from warroom.jobs import service
 from warroom.jobs.models import JobRead
 from warroom.notify import service as outbox
@@ -48,6 +50,23 @@ def retry_job(job_id: RowId, container: ContainerDep, who: Admin) -> JobRead:
             session=session, actor=who.actor, action="job.retry", target=str(job_id), now=now
         )
         return JobRead.model_validate(job)
+
+
+@router.post("/intake-log/{entry_id}/retry")
+def retry_intake(entry_id: RowId, container: ContainerDep, who: Admin) -> dict[str, object]:
+    """Queue a failed intake log row again (``GET /api/v1/health`` lists them with their
+    error), once what made it fail is fixed."""
+    now = container.clock()
+    with container.db.session() as session:
+        intake_log.retry(session=session, entry_id=entry_id)
+        audit.record(
+            session=session,
+            actor=who.actor,
+            action="intake.retry",
+            target=f"intake_log:{entry_id}",
+            now=now,
+        )
+    return {"id": entry_id, "state": "queued"}
 
 
 @router.get("/notifications", response_model=list[NotificationRead])
