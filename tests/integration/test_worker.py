@@ -197,7 +197,7 @@ def test_every_lane_is_woken_by_a_commit_that_enqueued(container: Container) -> 
     first listener to look (which used to clear the flag for the others)."""
     woken: list[str] = []
     factory = container.db.sessionmaker
-    first, second = lambda: woken.append("first"), lambda: woken.append("second")
+    first, second = lambda _: woken.append("first"), lambda _: woken.append("second")
     service.on_enqueued_commit(factory, first)
     service.on_enqueued_commit(factory, second)
     try:

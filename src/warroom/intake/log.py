@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers import alertmanager, grafana, pagerduty
 from warroom.errors import Conflict, NotFound
 from warroom.intake.models import IntakeLogEntry
+from warroom.storage import hooks
 from warroom.storage.bulk import insert_returning_ids
 from warroom.storage.engine import Database
 
@@ -115,7 +116,7 @@ class _AppendGroup:
 def _insert(db: Database, entries: list[Append]) -> None:
     with db.session() as session:
         ids = insert_returning_ids(session, IntakeLogEntry, [e.row() for e in entries])
-        session.info[_APPENDED] = True
+        hooks.note(session, _APPENDED)
     for entry, new_id in zip(entries, ids, strict=True):
         entry.id = new_id
 
@@ -138,33 +139,11 @@ def append(db: Database, entry: Append) -> int:
 
 
 def on_appended_commit(
-    factory: sessionmaker[Session], callback: Callable[[], None], *, remove: bool = False
+    factory: sessionmaker[Session], callback: hooks.Callback, *, remove: bool = False
 ) -> None:
     """Call ``callback`` after each commit of a ``factory`` session that appended to the log
     (the in-process processor's wake-up); ``remove=True`` undoes it."""
-    callbacks = _CALLBACKS.get(factory)
-    if callbacks is None:
-        if remove:
-            return
-        callbacks = _CALLBACKS[factory] = []
-
-        def listener(session: Session) -> None:
-            if session.info.pop(_APPENDED, False):
-                for wake in list(callbacks):
-                    wake()
-
-        event.listen(factory, "after_commit", listener)
-    if remove:
-        if callback in callbacks:
-            callbacks.remove(callback)
-    elif callback not in callbacks:
-        callbacks.append(callback)
-
-
-# The listener holds its list, not the factory, so a factory that goes away takes both along.
-_CALLBACKS: weakref.WeakKeyDictionary[sessionmaker[Session], list[Callable[[], None]]] = (
-    weakref.WeakKeyDictionary()
-)
+    hooks.after_commit(factory, _APPENDED, callback, remove=remove)
 
 
 def backlog(session: Session) -> dict[str, int]:
@@ -212,4 +191,4 @@ def retry(session: Session, *, entry_id: int) -> None:
     if row.state != "failed":
         raise Conflict(f"intake log row {entry_id} is {row.state}, not failed")
     row.state, row.error, row.failed_at = "queued", None, None
-    session.info[_APPENDED] = True  # wakes this process's processor at the commit
+    hooks.note(session, _APPENDED)  # wakes this process's processor at the commit

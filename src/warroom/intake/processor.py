@@ -244,17 +244,18 @@ class IntakeProcessor:
         self.env = env
         self.on_stored = on_stored
         self._wake = threading.Event()
+        self._woken: Callable[[list[object]], None] = lambda _: self._wake.set()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        on_appended_commit(self.env.db.sessionmaker, self._wake.set)
+        on_appended_commit(self.env.db.sessionmaker, self._woken)
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="intake-log", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10) -> None:
-        on_appended_commit(self.env.db.sessionmaker, self._wake.set, remove=True)
+        on_appended_commit(self.env.db.sessionmaker, self._woken, remove=True)
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:

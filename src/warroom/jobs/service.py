@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, event, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.errors import Conflict, NotFound
 from warroom.jobs.models import Job
+from warroom.storage import hooks
 from warroom.storage.base import utcnow
 from warroom.storage.bulk import insert_returning_ids, insert_unless_conflict
 from warroom.storage.paging import Key, Page, paginate
@@ -21,37 +21,11 @@ _PROMPT = "warroom.jobs_prompt"
 
 
 def on_enqueued_commit(
-    factory: sessionmaker[Session], callback: Callable[[], None], *, remove: bool = False
+    factory: sessionmaker[Session], callback: hooks.Callback, *, remove: bool = False
 ) -> None:
     """Call ``callback`` after each commit of a ``factory`` session that enqueued a job (the
-    in-process worker's wake-up, one per lane); ``remove=True`` undoes it. Every callback of
-    the factory is called for that commit, not only the first one to see it."""
-    callbacks = _CALLBACKS.get(factory)
-    if callbacks is None:
-        if remove:
-            return
-        callbacks = _CALLBACKS[factory] = []
-
-        def listener(session: Session) -> None:
-            if session.info.pop(_ENQUEUED, False):
-                for wake in list(callbacks):
-                    wake()
-
-        event.listen(factory, "after_commit", listener)
-    if remove:
-        if callback in callbacks:
-            callbacks.remove(callback)
-    elif callback not in callbacks:
-        callbacks.append(callback)
-
-
-# The listener holds its list, not the factory, so a factory that goes away takes both along.
-_CALLBACKS: weakref.WeakKeyDictionary[sessionmaker[Session], list[Callable[[], None]]] = (
-    weakref.WeakKeyDictionary()
-)
-_PROMPTED: weakref.WeakKeyDictionary[sessionmaker[Session], list[Callable[[list[int]], None]]] = (
-    weakref.WeakKeyDictionary()
-)
+    in-process worker's wake-up, one per lane); ``remove=True`` undoes it."""
+    hooks.after_commit(factory, _ENQUEUED, callback, remove=remove)
 
 
 def on_prompt_commit(
@@ -59,29 +33,8 @@ def on_prompt_commit(
 ) -> None:
     """Call ``callback`` with the ids of the jobs enqueued with ``prompt=True`` after each
     commit of a ``factory`` session that enqueued some (a process runs them itself, at once:
-    the pager); ``remove=True`` undoes it. It runs inside the commit's bookkeeping (on SQLite
-    the write lock may still be held): hand the ids over, do no database work there."""
-    callbacks = _PROMPTED.get(factory)
-    if callbacks is None:
-        if remove:
-            return
-        callbacks = _PROMPTED[factory] = []
-
-        def committed(session: Session) -> None:
-            ids = session.info.pop(_PROMPT, None)
-            for take in list(callbacks) if ids else ():
-                take(list(ids))
-
-        def rolled_back(session: Session) -> None:
-            session.info.pop(_PROMPT, None)  # those jobs were never stored
-
-        event.listen(factory, "after_commit", committed)
-        event.listen(factory, "after_rollback", rolled_back)
-    if remove:
-        if callback in callbacks:
-            callbacks.remove(callback)
-    elif callback not in callbacks:
-        callbacks.append(callback)
+    the pager); ``remove=True`` undoes it. Hand the ids over, do no database work there."""
+    hooks.after_commit(factory, _PROMPT, callback, remove=remove)
 
 
 def enqueue(
@@ -97,7 +50,7 @@ def enqueue(
     no-op that returns the existing job's id. ``prompt``: the committing process may run the
     new job itself right after the commit (see :func:`on_prompt_commit`), claiming it as any
     worker does."""
-    session.info[_ENQUEUED] = True
+    hooks.note(session, _ENQUEUED)
     # Bookkeeping only (no decision reads it), so the wall clock is fine here.
     now = utcnow()
     values = {
@@ -118,7 +71,7 @@ def enqueue(
             return int(session.execute(select(Job.id).where(Job.key == key)).scalar_one())
         new_id = int(found)
     if prompt:
-        session.info.setdefault(_PROMPT, []).append(new_id)
+        hooks.note(session, _PROMPT, new_id)
     return new_id
 
 
@@ -128,7 +81,7 @@ def record_done(
     """Record a job as done without running it, because the caller does its work in this same
     transaction (its key still says the work happened); False when the key was taken, so
     the work was done or is due elsewhere and the caller must not do it again."""
-    session.info[_ENQUEUED] = True
+    hooks.note(session, _ENQUEUED)
     values = {
         "kind": kind,
         "key": key,

@@ -97,7 +97,11 @@ class Worker:
         poll = settings.worker_poll_interval
         wake = threading.Event()
         self._wakes.append(wake)
-        service.on_enqueued_commit(self.env.db.sessionmaker, wake.set)
+
+        def woken(_: list[object]) -> None:
+            wake.set()
+
+        service.on_enqueued_commit(self.env.db.sessionmaker, woken)
         try:
             while not self.stopping.is_set():
                 try:
@@ -115,7 +119,7 @@ class Worker:
                     wake.wait(poll)
                     wake.clear()
         finally:
-            service.on_enqueued_commit(self.env.db.sessionmaker, wake.set, remove=True)
+            service.on_enqueued_commit(self.env.db.sessionmaker, woken, remove=True)
 
     def _let_pages_go_first(self, follow_up: bool) -> None:
         """Wait while this process's pager has pages to send and, before a follow-up job,
