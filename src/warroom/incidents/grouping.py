@@ -97,6 +97,21 @@ def group_key(alert: Labelled, grouping: Grouping) -> str:
     return "|".join(f"{name}={merged.get(name, '')}" for name in grouping.labels)
 
 
+@dataclass
+class Joinable:
+    """The joinable incident of each grouping key looked up so far (None: none), kept up to
+    date by :func:`group` as it opens incidents, so that several calls in one transaction
+    (the parts of one intake pass) look each key up once."""
+
+    found: dict[str, Incident | None] = field(default_factory=dict)
+
+    def look_up(self, session: Session, keys: list[str], playbook: Playbook, now: datetime) -> None:
+        missing = [key for key in dict.fromkeys(keys) if key not in self.found]
+        if missing:
+            existing = _joinable(session, missing, playbook, now)
+            self.found.update({key: existing.get(key) for key in missing})
+
+
 def group(
     session: Session,
     members: Sequence[M],
@@ -105,14 +120,18 @@ def group(
     classify: Callable[[M], Verdict],
     route: Route,
     now: datetime,
+    joinable: Joinable | None = None,
 ) -> Grouped:
     """Put firing alerts that have no incident into incidents: per grouping key, join the
-    open one or open a new one."""
+    open one or open a new one. ``joinable``: what earlier calls in this transaction found
+    and opened (they must not have changed an incident's status since)."""
     grouped = Grouped()
     if not members:
         return grouped
     by_key = _by_key(members, playbook.grouping)
-    existing = _joinable(session, list(by_key), playbook, now)
+    known = joinable if joinable is not None else Joinable()
+    known.look_up(session, list(by_key), playbook, now)
+    existing = known.found
     reserved: set[str] = set()  # the ids this call takes (see ids.next_id)
     for key, keyed in by_key.items():
         incident = existing.get(key)
@@ -127,6 +146,7 @@ def group(
                 now=now,
                 reserved=reserved,
             )
+            existing[key] = incident
             grouped.opened.append(incident)
         else:
             if join(session, incident, keyed, classify=classify, now=now):

@@ -36,16 +36,32 @@ def _next(session: Session, base: str, reserved: set[str]) -> str:
     engine = session.get_bind()
     hint_base, hint = _last.get(engine, ("", 0))
     first = hint + 1 if hint_base == base else 1
+    # The rest of this transaction's last lookup: no lookup per id in a storm. Those another
+    # transaction of this process was given since (below the hint) are passed over.
+    free = _free.get(session, [])
+    while free:
+        at_base, n = free.pop(0)
+        candidate = _nth(base, n)
+        if at_base == base and n >= first and candidate not in reserved:
+            return _give(engine, base, n, candidate, reserved)
     for start in itertools.count(first, CHUNK):
         numbers = range(start, start + CHUNK)
         candidates = [_nth(base, n) for n in numbers]
         taken = set(session.scalars(select(Incident.id).where(Incident.id.in_(candidates))))
-        for n, candidate in zip(numbers, candidates, strict=True):
-            if candidate not in taken and candidate not in reserved:
-                reserved.add(candidate)
-                _last[engine] = (base, n)
-                return candidate
+        unused = [
+            (n, c) for n, c in zip(numbers, candidates, strict=True) if c not in taken | reserved
+        ]
+        if unused:
+            (n, candidate), rest = unused[0], unused[1:]
+            _free[session] = [(base, m) for m, _ in rest]
+            return _give(engine, base, n, candidate, reserved)
     raise AssertionError("unreachable")
+
+
+def _give(engine: object, base: str, n: int, candidate: str, reserved: set[str]) -> str:
+    reserved.add(candidate)
+    _last[engine] = (base, n)
+    return candidate
 
 
 CHUNK = 20
@@ -53,6 +69,11 @@ CHUNK = 20
 # it gave. A hint only: another process's ids are found by the lookup, and an id that a
 # rolled-back transaction did not use is merely skipped.
 _last: weakref.WeakKeyDictionary[object, tuple[str, int]] = weakref.WeakKeyDictionary()
+# Per session: the candidates after the one given that its last lookup found free, in order.
+# Kept for one session only, so a transaction retried after an id race looks up afresh; one
+# taken by another process meanwhile fails the insert and is retried, as when two processes
+# look up the same candidates at once.
+_free: weakref.WeakKeyDictionary[Session, list[tuple[str, int]]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 

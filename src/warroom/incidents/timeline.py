@@ -23,7 +23,6 @@ from warroom.storage.bulk import insert_one
 from warroom.tasks import autocheck
 from warroom.tasks import service as tasks
 from warroom.tasks.autocheck import Fact
-from warroom.tasks.models import IncidentTask
 
 AUTOMATION_PREFIXES = ("warroom", "detector:")
 CHECKER = "warroom"
@@ -108,8 +107,8 @@ def check_by_facts(
     known = autocheck.first_facts(facts)
     due = [
         (task, known[key])
-        for task in tasks.open_tasks(session=session, incident_id=incident_id)
-        if (key := autocheck.wanted(task.title)) in known
+        for task in tasks.open_titles(session=session, incident_id=incident_id)
+        if (key := autocheck.wanted(task[1])) in known
     ]
     if not due:
         return []
@@ -117,26 +116,27 @@ def check_by_facts(
     if incident is None or incident.status == "closed":
         return []
     _check(session, incident_id, due, now)
-    return [task.id for task, _ in due]
+    return [task_id for (task_id, _), _ in due]
 
 
 def _check(
-    session: Session, incident_id: str, due: list[tuple[IncidentTask, Fact]], now: datetime
+    session: Session, incident_id: str, due: list[tuple[tuple[int, str], Fact]], now: datetime
 ) -> None:
-    for task, fact in due:
-        task.checked_at, task.checked_by = now, CHECKER
-        task.checked_auto, task.evidence = True, fact.evidence
+    for (task_id, title), fact in due:
+        tasks.check_off(
+            session=session, task_id=task_id, by=CHECKER, evidence=fact.evidence, now=now
+        )
         audit.record(
             session=session,
             actor=CHECKER,
             action="incident.task_checked",
             target=incident_id,
             now=now,
-            task_id=task.id,
-            title=task.title,
+            task_id=task_id,
+            title=title,
             evidence=fact.evidence,
         )
-    listed = "; ".join(f"#{task.id} {task.title}: {fact.evidence}" for task, fact in due)
+    listed = "; ".join(f"#{task_id} {title}: {fact.evidence}" for (task_id, title), fact in due)
     add_event(
         session=session,
         incident_id=incident_id,
@@ -145,9 +145,9 @@ def _check(
         message=f"Checked off by warroom from the record: {listed}",
         now=now,
         data={
-            "task_ids": [task.id for task, _ in due],
+            "task_ids": [task_id for (task_id, _), _ in due],
             "checked": True,
             "auto": True,
-            "evidence": {str(task.id): fact.evidence for task, fact in due},
+            "evidence": {str(task_id): fact.evidence for (task_id, _), fact in due},
         },
     )

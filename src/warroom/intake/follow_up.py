@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert, AlertCreate
+from warroom.deploy.models import ModelService
 from warroom.incidents import lifecycle
 from warroom.incidents import service as incidents
 from warroom.incidents.grouping import SYSTEM_ACTOR
@@ -44,12 +45,32 @@ def page_raised(session: Session, result: IngestResult, playbook: Playbook, now:
 
 
 def consider_rollbacks(
-    session: Session, result: IngestResult, playbook: Playbook, now: datetime
+    session: Session,
+    result: IngestResult,
+    playbook: Playbook,
+    now: datetime,
+    not_models: frozenset[str] = frozenset(),
 ) -> None:
+    """Consider an automatic rollback for each open incident of the batch. ``not_models``:
+    services the caller found are no model services (only a model service's incident can
+    be rolled back), looked up once for several batches."""
     for incident_id in dict.fromkeys(result.incidents_opened + result.incidents_updated):
         incident = result.row(session, incident_id)
-        if incident is not None and lifecycle.is_open(incident.status):
-            auto_rollback.consider(session=session, incident=incident, playbook=playbook, now=now)
+        if incident is None or not lifecycle.is_open(incident.status):
+            continue
+        if incident.service in not_models:
+            continue
+        auto_rollback.consider(session=session, incident=incident, playbook=playbook, now=now)
+
+
+def not_models(session: Session, results: list[IngestResult]) -> frozenset[str]:
+    """The services of these results' incidents that are no model services (one query for
+    a whole pass, instead of one per incident)."""
+    services = {row.service for result in results for row in result.rows.values() if row.service}
+    if not services:
+        return frozenset()
+    found = session.scalars(select(ModelService.name).where(ModelService.name.in_(services)))
+    return frozenset(services - set(found))
 
 
 def acknowledge(

@@ -104,6 +104,7 @@ class _Shared:
     in_force: list[tuple[int, list[Matcher]]]
     timed: list[Rule]
     verdict: Verdicts
+    joinable: grouping.Joinable
 
 
 def ingest_parts(
@@ -120,21 +121,33 @@ def ingest_parts(
         in_force=silences.active(session=session, now=now),
         timed=holds.timed_rules(playbook),
         verdict=Verdicts(playbook.classification, now),
+        joinable=grouping.Joinable(),
     )
+    if len(parts) > 1:  # the keys new alerts of the pass may need, looked up at once
+        shared.joinable.look_up(session, _new_keys(everything, shared, playbook), playbook, now)
     works = [_Work(part) for part in parts]
     for work in works:
         to_group = _take(session, work, shared)
         # An alert that fired and resolved within one batch opens nothing.
         firing_rows = [r for r in to_group if r.status == "firing"]
-        _group(session, firing_rows, playbook, shared.verdict, work.result)
+        _group(session, firing_rows, playbook, shared.verdict, work.result, shared.joinable)
     rows.insert_new(session, [r for work in works for r in work.rows])
     # Every observation an alert carries is a sample, so postmortem charts have real data.
     observations = follow_up.observations(everything, now)
     samples.record_many(session=session, observations=observations, source="alert")
     session.flush()
+    known = follow_up.not_models(session, [work.result for work in works])
     for work in works:
-        _follow_up(session, work, playbook, now)
+        _follow_up(session, work, playbook, now, known)
     return [work.result for work in works]
+
+
+def _new_keys(alerts: list[AlertCreate], shared: _Shared, playbook: Playbook) -> list[str]:
+    return [
+        group_key(a, playbook.grouping)
+        for a in alerts
+        if a.status == "firing" and (a.source, a.fingerprint) not in shared.firing
+    ]
 
 
 def _take(session: Session, work: _Work, shared: _Shared) -> list[Row]:
@@ -232,6 +245,7 @@ def _group(
     playbook: Playbook,
     verdict: Verdicts,
     result: IngestResult,
+    joinable: grouping.Joinable | None = None,
 ) -> None:
     """Open or join incidents for firing alerts, and note them in the result."""
 
@@ -239,7 +253,13 @@ def _group(
         response.route(incident=incident, playbook=playbook, alertname=alertname)
 
     grouped = grouping.group(
-        session, members, playbook=playbook, classify=verdict, route=route, now=verdict.now
+        session,
+        members,
+        playbook=playbook,
+        classify=verdict,
+        route=route,
+        now=verdict.now,
+        joinable=joinable,
     )
     for incident in grouped.opened:
         result.opened(incident)
@@ -248,7 +268,9 @@ def _group(
     result.raised |= grouped.raised
 
 
-def _follow_up(session: Session, work: _Work, playbook: Playbook, now: datetime) -> None:
+def _follow_up(
+    session: Session, work: _Work, playbook: Playbook, now: datetime, not_models: frozenset[str]
+) -> None:
     """Once the part's alerts are stored: pending checks, pages, acknowledgements,
     resolutions, rollbacks and the audit event."""
     result, part = work.result, work.part
@@ -263,7 +285,7 @@ def _follow_up(session: Session, work: _Work, playbook: Playbook, now: datetime)
         if row.fingerprint in work.acks and row.incident_id:
             follow_up.acknowledge(session, row.incident_id, part.actor, now, playbook)
     follow_up.check_all_resolved(session, work.resolved_in, playbook, now, result)
-    follow_up.consider_rollbacks(session, result, playbook, now)
+    follow_up.consider_rollbacks(session, result, playbook, now, not_models)
     audit.record(
         session=session,
         actor=part.actor,

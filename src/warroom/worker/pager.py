@@ -124,30 +124,27 @@ class Pager:
                 page.claimed = notify.claim_in(session, page.info, notification, now)
         sending = [p for p in batch if p.claimed is not None]
         list(self._senders.map(lambda p: self._send(p, now), sending))
+        done = [page for page in batch if page.error is None]
         with env.db.session() as session:
-            for page in batch:
-                if page.error is not None:
-                    continue
+            for page in done:
                 if page.claimed is not None:
                     notification = page.payload["notification_id"]
                     notify.mark_sent(session, notification, page.claimed.attempt, now)
-                service.finish(session=session, job_id=page.info.id, token=token, now=now)
+            ids = [page.info.id for page in done]
+            service.finish_these(session=session, job_ids=ids, token=token, now=now)
         for page in batch:
             if page.error is not None:
                 self._failed(page)
 
     def _claim(self, ids: list[int], now: datetime, token: str) -> list[_Page]:
         """Claim the jobs among ``ids`` still due, in one transaction."""
-        env, left, batch = self.worker.env, list(ids), []
+        env, batch = self.worker.env, []
         lease = timedelta(seconds=env.settings.job_lease)
         with env.db.session(durable=False) as session:
-            while left:
-                job = service.claim(
-                    session=session, now=now, lease=lease, token=token, only=(DELIVER,), ids=left
-                )
-                if job is None:
-                    break
-                left.remove(job.id)
+            claimed = service.claim_these(
+                session=session, now=now, lease=lease, token=token, kind=DELIVER, ids=ids
+            )
+            for job in claimed:
                 info = JobInfo(id=job.id, kind=job.kind, attempts=job.attempts, claim_token=token)
                 batch.append(_Page(info, dict(job.payload)))
         return batch
