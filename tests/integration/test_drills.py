@@ -152,14 +152,15 @@ def stages(result: dict[str, Any]) -> dict[str, str]:
 
 EXPECTED = {
     # scenario: (rollback expected, severities it may end at)
-    # A burst of 60 % errors is P0 (> 50 %) once the detector's window holds only the burst,
-    # and P1 before that; whether the drill's rollback ends it before the window fills
-    # depends on how fast the response is, so either is a pass.
+    # A burst of 60 % errors (or a service answering nothing but errors) is P0 (> 50 %) once
+    # the detector's window holds only the fault, and P1 before that; whether the drill's
+    # page, acknowledgement and rollback end it before the window fills depends on how fast
+    # the response is, so either is a pass.
     "error-burst": (True, ("P0", "P1")),
     "latency": (False, ("P1",)),  # with --delay-ms 400
     "model-not-loaded": (True, ("P0",)),
     "drift": (False, ("P2",)),
-    "service-down": (True, ("P0",)),
+    "service-down": (True, ("P0", "P1")),
 }
 
 
