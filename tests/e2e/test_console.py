@@ -142,6 +142,7 @@ def test_viewer_cannot_act(browser: Any, live_server: LiveServer) -> None:
     state = httpx.get(
         f"{live_server.url}/api/v1/incidents/{incident_id}",
         headers={"Authorization": f"Bearer {live_server.viewer_token}"},
+        timeout=30,
     ).json()
     assert state["status"] == "triggered"
     page.context.close()

@@ -129,7 +129,7 @@ def _alerts(ends_at: datetime | None) -> list[dict[str, Any]]:
 def test_alertmanager_notifications_open_and_resolve_incidents(
     live_server: LiveServer, alertmanager: str
 ) -> None:
-    r = httpx.post(f"{alertmanager}/api/v2/alerts", json=_alerts(None))
+    r = httpx.post(f"{alertmanager}/api/v2/alerts", json=_alerts(None), timeout=30)
     assert r.status_code == 200, r.text
     api = live_server.client(live_server.viewer_token)
 
@@ -148,7 +148,7 @@ def test_alertmanager_notifications_open_and_resolve_incidents(
     assert {a["source"] for a in fraud["alerts"]} == {"alertmanager"}
     assert {a["labels"]["instance"] for a in fraud["alerts"]} == {"10.0.0.0:8080", "10.0.0.1:8080"}
 
-    r = httpx.post(f"{alertmanager}/api/v2/alerts", json=_alerts(datetime.now(UTC)))
+    r = httpx.post(f"{alertmanager}/api/v2/alerts", json=_alerts(datetime.now(UTC)), timeout=30)
     assert r.status_code == 200, r.text
 
     def resolved() -> bool:

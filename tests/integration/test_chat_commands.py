@@ -170,5 +170,6 @@ def test_console_incident_page_links_the_room(live_server: LiveServer, clock, sl
     detail = httpx.get(
         f"{live_server.url}/api/v1/incidents/{incident_id}",
         headers={"Authorization": f"Bearer {live_server.viewer_token}"},
+        timeout=30,
     ).json()
     assert detail["chat_room"]["name"] == name

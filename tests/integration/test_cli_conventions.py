@@ -324,7 +324,12 @@ def test_a_served_webhook_prints_no_warning(tmp_path: Path) -> None:
         viewer = cli("token", "create", "--role", "viewer", WARROOM_HOME=str(tmp_path))
         headers = {"Authorization": f"Bearer {viewer.stdout.strip().splitlines()[-1]}"}
         deadline = time.monotonic() + 60
-        while httpx.get(f"{base}/api/v1/health", headers=headers).json()["intake_log"]["waiting"]:
+
+        def waiting() -> int:
+            health = httpx.get(f"{base}/api/v1/health", headers=headers, timeout=30).json()
+            return int(health["intake_log"]["waiting"])
+
+        while waiting():
             assert time.monotonic() < deadline, "the webhook batches were never ingested"
             time.sleep(0.05)
     finally:

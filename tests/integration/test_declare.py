@@ -129,4 +129,4 @@ def test_declare_from_the_cli_and_the_console(live_server: LiveServer) -> None:
     titles = {i["title"] for i in live_server.client(live_server.viewer_token).get(
         "/api/v1/incidents").json()}  # fmt: skip
     assert titles == {"Ranker returns empty lists", "Fraud model slow"}
-    assert httpx.get(f"{live_server.url}/status.json").json()["incidents"] == []
+    assert httpx.get(f"{live_server.url}/status.json", timeout=30).json()["incidents"] == []

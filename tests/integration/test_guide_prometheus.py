@@ -55,7 +55,7 @@ def prom(tmp_path: Path) -> Iterator[str]:
 
 
 def _has_rate(prom_url: str) -> bool:
-    answer = httpx.get(f"{prom_url}/api/v1/query", params={"query": ERROR_RATE}).json()
+    answer = httpx.get(f"{prom_url}/api/v1/query", params={"query": ERROR_RATE}, timeout=30).json()
     return bool(answer["data"]["result"])
 
 
@@ -94,5 +94,7 @@ def test_shipped_queries_run_against_prometheus(container: Container, prom: str)
 
 
 def _instance(prom_url: str) -> str:
-    answer = httpx.get(f"{prom_url}/api/v1/query", params={"query": "warroom_open_incidents"})
+    answer = httpx.get(
+        f"{prom_url}/api/v1/query", params={"query": "warroom_open_incidents"}, timeout=30
+    )
     return str(answer.json()["data"]["result"][0]["metric"]["instance"])

@@ -164,7 +164,10 @@ def test_a_server_without_a_worker_delivers_the_first_page(
     base, token = served
     alert = {"name": "HighErrorRate", "service": "fraud", "metrics": {"error_rate": 0.6}}
     answer = httpx.post(
-        f"{base}/api/v1/alerts", json=alert, headers={"Authorization": f"Bearer {token}"}
+        f"{base}/api/v1/alerts",
+        json=alert,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
     )
     assert answer.status_code == 200, answer.text
     [incident_id] = answer.json()["incidents_opened"]

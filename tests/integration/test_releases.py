@@ -306,7 +306,7 @@ def test_release_requests_are_checked(live_server: LiveServer, fraud: httpx.Clie
     )
     assert fraud.post("/api/v1/releases/999/pause").status_code == 404
     assert fraud.post("/api/v1/releases/1/dance").status_code == 422
-    anonymous = httpx.post(f"{live_server.url}/api/v1/services/fraud/releases", json={})
+    anonymous = httpx.post(f"{live_server.url}/api/v1/services/fraud/releases", json={}, timeout=30)
     assert anonymous.status_code == 401
     versions = {v["version"] for v in fraud.get("/api/v1/services/fraud/versions").json()}
     assert versions == {"v1"}

@@ -103,5 +103,5 @@ def test_rollback_verified_through_promql(
     assert rb["verification"]["requests"] >= 10
     # Prometheus really saw the failing version's errors before the rollback.
     q = 'sum(warroom_model_errors_total{service="fraud",version="v2"})'
-    result = httpx.get(f"{prometheus}/api/v1/query", params={"query": q}).json()
+    result = httpx.get(f"{prometheus}/api/v1/query", params={"query": q}, timeout=30).json()
     assert float(result["data"]["result"][0]["value"][1]) > 0

@@ -40,7 +40,7 @@ def post(api: httpx.Client, incident_id: str, path: str, body: dict[str, Any]) -
 
 
 def status_json(url: str) -> dict[str, Any]:
-    r = httpx.get(f"{url}/status.json")
+    r = httpx.get(f"{url}/status.json", timeout=30)
     assert r.status_code == 200
     assert r.headers["cache-control"] == "public, no-cache"
     return dict(r.json())
@@ -59,7 +59,7 @@ def test_public_updates_only_and_states_follow_the_incident(
         {"status": "investigating", "message": "Elevated errors on scoring", "public": True},
     )
 
-    page = httpx.get(f"{live_server.url}/status")
+    page = httpx.get(f"{live_server.url}/status", timeout=30)
     assert page.status_code == 200 and "set-cookie" not in page.headers
     assert "Elevated errors on scoring" in page.text
     for hidden in ("internal: v2 is bad", "secret note", "HighErrorRate", "P0"):
@@ -81,7 +81,7 @@ def test_public_updates_only_and_states_follow_the_incident(
     # One rule everywhere: the incident's impact is the state it puts its component in.
     assert doc["components"][0]["status"] == "degraded"
     assert doc["incidents"][0]["impact"] == "degraded" and doc["status"] == "degraded"
-    html = httpx.get(f"{live_server.url}/status").text
+    html = httpx.get(f"{live_server.url}/status", timeout=30).text
     impact = 'impact:</small> <span class="state state-degraded">Degraded performance</span>'
     assert impact in html and 'state-major_outage">Major outage</span>' not in html
     post(
@@ -98,7 +98,7 @@ def test_public_updates_only_and_states_follow_the_incident(
         "Fixed by rollback",
         "Elevated errors on scoring",
     ]
-    assert "Past incidents" in httpx.get(f"{live_server.url}/status").text
+    assert "Past incidents" in httpx.get(f"{live_server.url}/status", timeout=30).text
 
 
 def test_drills_never_reach_the_public(live_server: LiveServer, api: httpx.Client) -> None:
@@ -113,8 +113,8 @@ def test_drills_never_reach_the_public(live_server: LiveServer, api: httpx.Clien
     assert doc["status"] == "operational"
     assert doc["incidents"] == []
     assert all(c["status"] == "operational" for c in doc["components"])
-    assert "DRILL words" not in httpx.get(f"{live_server.url}/status").text
-    feed = ET.fromstring(httpx.get(f"{live_server.url}/status.atom").content)
+    assert "DRILL words" not in httpx.get(f"{live_server.url}/status", timeout=30).text
+    feed = ET.fromstring(httpx.get(f"{live_server.url}/status.atom", timeout=30).content)
     assert feed.findall(f"{ATOM}entry") == []
 
 
@@ -125,7 +125,7 @@ def test_atom_feed_lists_public_updates_newest_first(
     post(api, fraud, "updates", {"status": "investigating", "message": "first <b>", "public": True})
     post(api, fraud, "updates", {"status": "identified", "message": "internal only"})
     post(api, fraud, "updates", {"status": "monitoring", "message": "second", "public": True})
-    r = httpx.get(f"{live_server.url}/status.atom")
+    r = httpx.get(f"{live_server.url}/status.atom", timeout=30)
     assert r.headers["content-type"].startswith("application/atom+xml")
     feed = ET.fromstring(r.content)
     entries = feed.findall(f"{ATOM}entry")
@@ -161,7 +161,7 @@ def test_a_model_service_is_a_component_only_once_marked_public(
     doc = status_json(live_server.url)
     assert [c["name"] for c in doc["components"]] == ["fraud", "ranker"]
     assert doc["status"] == "operational"  # its incident has no public update either
-    assert "scratch-test-model" not in httpx.get(f"{live_server.url}/status").text
+    assert "scratch-test-model" not in httpx.get(f"{live_server.url}/status", timeout=30).text
 
     viewer = live_server.client(live_server.viewer_token)
     assert (

@@ -39,7 +39,7 @@ def incident(live: LiveServer, incident_id: str) -> dict[str, Any]:
 
 
 def test_pages_need_sign_in(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.url) as anon:
+    with httpx.Client(base_url=live_server.url, timeout=30) as anon:
         r = anon.get("/incidents/INC-1?x=1")
         assert r.status_code == 303
         assert r.headers["location"] == "/login?next=/incidents/INC-1%3Fx%3D1"
@@ -61,7 +61,7 @@ def test_sessions_expire(live_server: LiveServer, clock: Clock) -> None:
 
 
 def test_sign_in_sets_a_hardened_session_cookie(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.url) as client:
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
         page = client.get("/login")
         assert page.headers["content-security-policy"].startswith("default-src 'self'")
         csrf = csrf_of(page.text)
@@ -84,7 +84,7 @@ def test_sign_in_sets_a_hardened_session_cookie(live_server: LiveServer) -> None
 
 
 def test_sign_in_refuses_a_cross_site_form(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.url) as client:
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
         r = client.post("/login", data={"token": live_server.admin_token, "csrf": "x"})
         assert r.status_code == 403
         assert "warroom_session" not in r.headers.get("set-cookie", "")
@@ -92,7 +92,7 @@ def test_sign_in_refuses_a_cross_site_form(live_server: LiveServer) -> None:
 
 
 def test_sign_in_only_redirects_on_site(live_server: LiveServer) -> None:
-    with httpx.Client(base_url=live_server.url) as client:
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
         csrf = csrf_of(client.get("/login").text)
         r = client.post(
             "/login",
