@@ -210,3 +210,29 @@ def test_every_lane_is_woken_by_a_commit_that_enqueued(container: Container) -> 
     finally:
         service.on_enqueued_commit(factory, first, remove=True)
         service.on_enqueued_commit(factory, second, remove=True)
+
+
+def test_a_rolled_back_transaction_wakes_no_one(container: Container) -> None:
+    """What a transaction noted is forgotten when it rolls back (its jobs were never stored),
+    but not when only a savepoint inside it does."""
+    woken: list[int] = []
+    factory = container.db.sessionmaker
+
+    def wake(values: list[object]) -> None:
+        woken.append(len(values))
+
+    service.on_enqueued_commit(factory, wake)
+    try:
+        with pytest.raises(RuntimeError), container.db.session() as session:
+            service.enqueue(session=session, kind="x", payload={}, due_at=container.clock())
+            raise RuntimeError("the transaction fails")
+        with container.db.session() as session:  # a later commit that enqueued nothing
+            session.execute(select(Job.id)).all()
+        assert woken == []
+        with container.db.session() as session:
+            service.enqueue(session=session, kind="x", payload={}, due_at=container.clock())
+            with pytest.raises(RuntimeError), session.begin_nested():
+                raise RuntimeError("only the savepoint fails")
+        assert woken == [1]
+    finally:
+        service.on_enqueued_commit(factory, wake, remove=True)

@@ -2,9 +2,11 @@
 
 A transaction notes what it did (``note(session, key, value)``: a job enqueued, a batch
 appended to the intake log, a page to send); after its commit, every callback registered for
-that key on the session factory gets the values noted, once. A rollback forgets them, as
-nothing happened. The worker's wake-up, the pager and the intake processor use this, so they
-act on their own process's work at once and poll only for other processes' work.
+that key on the session factory gets the values noted, once. A rollback of the whole
+transaction forgets them, as nothing happened (a savepoint's rollback does not: the outer
+transaction may still commit, and a callback finds nothing to do for what was undone).
+The worker's wake-up, the pager and the intake processor use this, so they act on their own
+process's work at once and poll only for other processes' work.
 
 Callbacks run inside the commit's bookkeeping (on SQLite the write lock may still be held):
 hand the values over to a thread, do no database work there.
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 Callback = Callable[[list[Any]], None]
 
@@ -55,12 +57,13 @@ def _listen(factory: sessionmaker[Session], keys: dict[str, list[Callback]]) -> 
             for callback in list(callbacks) if values else ():
                 callback(values)
 
-    def rolled_back(session: Session) -> None:
-        for key in list(keys):
-            session.info.pop(key, None)
+    def rolled_back(session: Session, previous: SessionTransaction) -> None:
+        if previous.parent is None:  # the whole transaction, not a savepoint
+            for key in list(keys):
+                session.info.pop(key, None)
 
     event.listen(factory, "after_commit", committed)
-    event.listen(factory, "after_rollback", rolled_back)
+    event.listen(factory, "after_soft_rollback", rolled_back)
 
 
 _KEYS: weakref.WeakKeyDictionary[sessionmaker[Session], dict[str, list[Callback]]] = (
