@@ -80,10 +80,15 @@ def postgres_database(
 
 @contextmanager
 def warroom_servers(
-    count: int, *serve_args: str, database_url: str | None = None, **env: str
+    count: int,
+    *serve_args: str,
+    database_url: str | None = None,
+    workers: int = 0,
+    **env: str,
 ) -> Iterator[Warroom]:
-    """``count`` `warroom serve` processes (with ``serve_args``) on one database (SQLite in a
-    temporary home unless ``database_url``), with an admin token and an Alertmanager key."""
+    """``count`` `warroom serve` processes (with ``serve_args``) and ``workers`` `warroom
+    worker` processes on one database (SQLite in a temporary home unless ``database_url``),
+    with an admin token and an Alertmanager key."""
     home = Path(tempfile.mkdtemp(prefix="warroom-bench-"))
     settings = Settings(home=home, database_url=database_url)
     container = bootstrap(settings, migrate=True)
@@ -114,6 +119,8 @@ def warroom_servers(
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
+        for _ in range(workers):
+            procs.append(subprocess.Popen([sys.executable, "-m", "warroom", "worker"], env=environ))
         for url in urls:
             wait_http(f"{url}/readyz", timeout=180)  # a busy machine starts slowly
         yield Warroom(urls[0], home, token, key, urls, settings.resolved_database_url)

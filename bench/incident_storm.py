@@ -26,8 +26,14 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cluster import cluster  # noqa: E402
-from common import alertmanager_binary, alertmanager_server, post_many, warroom_server  # noqa: E402
+from common import (  # noqa: E402
+    alertmanager_binary,
+    alertmanager_server,
+    post_many,
+    postgres_database,
+    warroom_server,
+    warroom_servers,
+)
 from page_latency import playbook_file, receiver, wait_for  # noqa: E402
 
 
@@ -38,7 +44,13 @@ def storm_warroom(incidents: int, concurrency: int, database: str) -> tuple[floa
         if database == "sqlite":
             with warroom_server(WARROOM_PLAYBOOK=playbook) as wr:
                 return _storm([wr.url], wr.token, incidents, concurrency, arrived)
-        with cluster(2, 2, WARROOM_PLAYBOOK=playbook) as pg:
+        # The production shape: two `serve --no-worker` and two `worker` on one PostgreSQL.
+        with (
+            postgres_database() as url,
+            warroom_servers(
+                2, "--no-worker", database_url=url, workers=2, WARROOM_PLAYBOOK=playbook
+            ) as pg,
+        ):
             return _storm(pg.urls, pg.token, incidents, concurrency, arrived)
 
 
