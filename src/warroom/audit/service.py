@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.audit.models import AuditEvent
+from warroom.storage import later
 from warroom.storage.bulk import insert_one
 from warroom.storage.paging import Key, Page, paginate
 
@@ -19,7 +20,17 @@ def record(
     """Add an audit event to the current transaction (the returned row is not attached to
     the session)."""
     values = {"at": now, "actor": actor, "action": action, "target": target, "details": details}
+    later.write(session)  # the events queued before this one keep the smaller ids
     return AuditEvent(id=insert_one(session, AuditEvent, values), **values)
+
+
+def record_later(
+    *, session: Session, actor: str, action: str, target: str, now: datetime, **details: Any
+) -> None:
+    """Add an audit event whose id the caller does not need: queued and written with the
+    transaction's other queued records in one statement (:mod:`warroom.storage.later`)."""
+    values = {"at": now, "actor": actor, "action": action, "target": target, "details": details}
+    later.insert_later(session, AuditEvent, values)
 
 
 def list_events(

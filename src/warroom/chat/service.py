@@ -54,7 +54,7 @@ def request_room(
 ) -> None:
     """Enqueue the opening of an incident's room (once per incident, whatever calls it)."""
     if wants_room(policy, severity):
-        jobs.enqueue(
+        jobs.enqueue_later(
             session=session,
             kind=OPEN,
             payload={"incident_id": incident_id},
@@ -63,18 +63,25 @@ def request_room(
         )
 
 
-def on_event(
-    *, session: Session, incident_id: str, event_id: int, kind: str, now: datetime
-) -> None:
-    """A timeline event was added: if the incident has a room, enqueue its mirroring."""
+def mirrors(*, session: Session, incident_id: str, kind: str) -> bool:
+    """Whether a timeline event of this kind goes to the incident's room (it has one)."""
     if kind in _OPENING:  # written as the incident is created: it has no room yet
         _roomless(session).add(incident_id)
     if kind in _NOT_HOOKED or incident_id in _roomless(session):
-        return
+        return False
     if session.scalar(select(ChatRoom.state).where(ChatRoom.incident_id == incident_id)) is None:
         # An incident's room is created by a job of its own, never in the transaction that
         # writes its first events: asking again for every event of that transaction is waste.
         _roomless(session).add(incident_id)
+        return False
+    return True
+
+
+def on_event(
+    *, session: Session, incident_id: str, event_id: int, kind: str, now: datetime
+) -> None:
+    """A timeline event was added: if the incident has a room, enqueue its mirroring."""
+    if not mirrors(session=session, incident_id=incident_id, kind=kind):
         return
     jobs.enqueue(
         session=session,

@@ -40,7 +40,7 @@ MAX_PARALLEL = 8
 def schedule(*, session: Session, incident: Incident, policy: RunbookPolicy) -> None:
     """Enqueue the on-open diagnostics job in the caller's (intake's) transaction."""
     if policy.run_on_open:
-        jobs.enqueue(
+        jobs.enqueue_later(
             session=session,
             kind=OPEN,
             payload={"incident_id": incident.id},

@@ -193,7 +193,7 @@ def join(
         member.incident_id = incident.id
     names = ", ".join(sorted({f"{m.name} ({m.source})" for m in members}))
     count = len(members)
-    incidents.add_event(
+    incidents.add_event_later(
         session=session,
         incident_id=incident.id,
         kind="alert",
@@ -254,7 +254,7 @@ def _record_opened(
     session: Session, incident: Incident, members: Sequence[Member], verdict: Verdict, now: datetime
 ) -> None:
     names = ", ".join(sorted({f"{m.name} ({m.source})" for m in members}))
-    incidents.add_event(
+    incidents.add_event_later(
         session=session,
         incident_id=incident.id,
         kind="opened",
@@ -283,7 +283,7 @@ def raise_severity(session: Session, incident: Incident, verdict: Verdict, now: 
         return False
     old, incident.severity = incident.severity, verdict.severity
     incident.updated_at = now
-    incidents.add_event(
+    incidents.add_event_later(
         session=session,
         incident_id=incident.id,
         kind="severity",

@@ -23,6 +23,7 @@ from warroom.tasks import service as tasks
 
 # The timeline lives in its own module; most callers know it as ``incidents.add_event``.
 add_event = timeline.add_event
+add_event_later = timeline.add_event_later
 is_automation = timeline.is_automation
 AUTOMATION_PREFIXES = timeline.AUTOMATION_PREFIXES
 
@@ -168,10 +169,12 @@ def enter_phase(
         )
     if not items:
         return []
-    task_ids = tasks.add(session=session, incident_id=incident.id, items=items, now=now)
+    task_ids = tasks.add(
+        session=session, incident_id=incident.id, items=items, now=now, first=old is None
+    )
     names = list(dict.fromkeys(d.checklist for d in items))
     required = sum(d.required for d in items)
-    add_event(
+    add_event_later(
         session=session,
         incident_id=incident.id,
         kind="tasks",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from warroom.audit import service as audit
 from warroom.chat import service as chat
 from warroom.incidents.models import Incident, TimelineEvent
+from warroom.storage import later
 from warroom.storage.bulk import insert_one
 from warroom.tasks import autocheck
 from warroom.tasks import service as tasks
@@ -46,8 +47,55 @@ def add_event(
     now: datetime,
     data: dict[str, Any] | None = None,
 ) -> TimelineEvent:
-    """Append a timeline event (the returned row is not attached to the session)."""
-    values = {
+    """Append a timeline event now (the returned row, not attached to the session, has its
+    id)."""
+    values = _values(incident_id, kind, actor, message, now, data)
+    later.write(session)  # the events queued before this one keep the smaller ids
+    event = TimelineEvent(id=insert_one(session, TimelineEvent, values), **values)
+    chat.on_event(session=session, incident_id=incident_id, event_id=event.id, kind=kind, now=now)
+    _check_facts(session, values)
+    return event
+
+
+def add_event_later(
+    *,
+    session: Session,
+    incident_id: str,
+    kind: str,
+    actor: str,
+    message: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append a timeline event whose id the caller does not need: queued and written with the
+    transaction's other queued records in one statement (:mod:`warroom.storage.later`), as an
+    alert storm opens hundreds of incidents in one transaction. An event the incident's war
+    room mirrors is written at once (its mirroring job names it)."""
+    if chat.mirrors(session=session, incident_id=incident_id, kind=kind):
+        add_event(
+            session=session,
+            incident_id=incident_id,
+            kind=kind,
+            actor=actor,
+            message=message,
+            now=now,
+            data=data,
+        )
+        return
+    values = _values(incident_id, kind, actor, message, now, data)
+    later.insert_later(session, TimelineEvent, values)
+    _check_facts(session, values)
+
+
+def _values(
+    incident_id: str,
+    kind: str,
+    actor: str,
+    message: str,
+    now: datetime,
+    data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
         "incident_id": incident_id,
         "at": now,
         "kind": kind,
@@ -55,14 +103,22 @@ def add_event(
         "message": message,
         "data": data or {},
     }
-    event = TimelineEvent(id=insert_one(session, TimelineEvent, values), **values)
-    chat.on_event(session=session, incident_id=incident_id, event_id=event.id, kind=kind, now=now)
+
+
+def _check_facts(session: Session, event: dict[str, Any]) -> None:
+    """Check off the open tasks the new event records as done."""
+    kind, actor = event["kind"], event["actor"]
     facts = autocheck.facts_of(
-        kind, data or {}, message=message, actor=actor, at=now, by_person=not is_automation(actor)
+        kind,
+        event["data"],
+        message=event["message"],
+        actor=actor,
+        at=event["at"],
+        by_person=not is_automation(actor),
     )
     if facts and kind not in OPENING_KINDS:
+        incident_id, now = event["incident_id"], event["at"]
         check_by_facts(session=session, incident_id=incident_id, facts=facts, now=now)
-    return event
 
 
 def recorded_facts(*, session: Session, incident_id: str) -> dict[str, Fact]:
@@ -126,7 +182,7 @@ def _check(
         tasks.check_off(
             session=session, task_id=task_id, by=CHECKER, evidence=fact.evidence, now=now
         )
-        audit.record(
+        audit.record_later(
             session=session,
             actor=CHECKER,
             action="incident.task_checked",
@@ -137,7 +193,7 @@ def _check(
             evidence=fact.evidence,
         )
     listed = "; ".join(f"#{task_id} {title}: {fact.evidence}" for (task_id, title), fact in due)
-    add_event(
+    add_event_later(
         session=session,
         incident_id=incident_id,
         kind="task",

@@ -114,7 +114,7 @@ def check_all_resolved(
 
 
 def _all_resolved(session: Session, incident_id: str, playbook: Playbook, now: datetime) -> None:
-    incidents.add_event(
+    incidents.add_event_later(
         session=session,
         incident_id=incident_id,
         kind="alerts_resolved",

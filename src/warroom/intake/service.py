@@ -286,7 +286,7 @@ def _follow_up(
             follow_up.acknowledge(session, row.incident_id, part.actor, now, playbook)
     follow_up.check_all_resolved(session, work.resolved_in, playbook, now, result)
     follow_up.consider_rollbacks(session, result, playbook, now, not_models)
-    audit.record(
+    audit.record_later(
         session=session,
         actor=part.actor,
         action="alerts.ingest",

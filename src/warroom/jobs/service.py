@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.errors import Conflict, NotFound
 from warroom.jobs.models import Job
-from warroom.storage import hooks
+from warroom.storage import hooks, later
 from warroom.storage.base import utcnow
 from warroom.storage.bulk import insert_returning_ids, insert_unless_conflict
 from warroom.storage.paging import Key, Page, paginate
@@ -50,19 +50,7 @@ def enqueue(
     no-op that returns the existing job's id. ``prompt``: the committing process may run the
     new job itself right after the commit (see :func:`on_prompt_commit`), claiming it as any
     worker does."""
-    hooks.note(session, _ENQUEUED)
-    # Bookkeeping only (no decision reads it), so the wall clock is fine here.
-    now = utcnow()
-    values = {
-        "kind": kind,
-        "key": key,
-        "payload": payload,
-        "status": "pending",
-        "due_at": due_at,
-        "attempts": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
+    values = _pending(session, kind, payload, due_at, key)
     if key is None:
         [new_id] = insert_returning_ids(session, Job, [values])
     else:
@@ -73,6 +61,34 @@ def enqueue(
     if prompt:
         hooks.note(session, _PROMPT, new_id)
     return new_id
+
+
+def enqueue_later(
+    *, session: Session, kind: str, payload: dict[str, Any], due_at: datetime, key: str
+) -> None:
+    """:func:`enqueue` for a job whose id the caller does not need: queued and written with
+    the transaction's other queued records (:mod:`warroom.storage.later`); an incident's
+    opening enqueues half a dozen. A key already taken makes it a no-op."""
+    values = _pending(session, kind, payload, due_at, key)
+    later.insert_later(session, Job, values, unique="key")
+
+
+def _pending(
+    session: Session, kind: str, payload: dict[str, Any], due_at: datetime, key: str | None
+) -> dict[str, Any]:
+    hooks.note(session, _ENQUEUED)
+    # Bookkeeping only (no decision reads it), so the wall clock is fine here.
+    now = utcnow()
+    return {
+        "kind": kind,
+        "key": key,
+        "payload": payload,
+        "status": "pending",
+        "due_at": due_at,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def record_done(

@@ -149,7 +149,7 @@ def _record(
     if row.incident_id is None:
         return
     who = f" to {row.person}" if row.person else ""
-    incidents.add_event(
+    incidents.add_event_later(
         session=session,
         incident_id=row.incident_id,
         kind="notification",

@@ -103,7 +103,7 @@ def step(
     _page_level(session, playbook, incident, levels[current.level], current, step_key, now)
     following = routing.next_step(policy, levels, current)
     if following is not None:
-        jobs.enqueue(
+        jobs.enqueue_later(
             session=session,
             kind=ESCALATE,
             payload={**payload, "level": following.level, "cycle": following.cycle},
@@ -125,7 +125,7 @@ def _page_level(
     people = routing.people_for(playbook.oncall, playbook.oncall.team(incident.team), level, now)
     if current.level or current.cycle or not people:
         who = ", ".join(people) or "nobody (no one on call for this level)"
-        incidents.add_event(
+        incidents.add_event_later(
             session=session,
             incident_id=incident.id,
             kind="escalation",
@@ -136,7 +136,7 @@ def _page_level(
         )
     for person in people:
         page(session, playbook, incident, person, current.level, step_key, now)
-    audit.record(
+    audit.record_later(
         session=session,
         actor=ACTOR,
         action="incident.page",
@@ -191,7 +191,7 @@ def page(
         )
         if not new:
             continue
-        incidents.add_event(
+        incidents.add_event_later(
             session=session,
             incident_id=incident.id,
             kind="page",

@@ -58,7 +58,7 @@ def on_incident_opened(
     policy = oncall.policy(oncall.policy_by_severity.get(incident.severity))  # type: ignore[call-overload]
     levels = routing.levels_for(policy, incident.severity) if policy else []
     paging = f"paging by {policy.name}" if policy and levels else "no paging for this severity"
-    incidents.add_event(
+    incidents.add_event_later(
         session=session,
         incident_id=incident.id,
         kind="routed",
@@ -94,7 +94,7 @@ def _deadline_and_cadence(
 ) -> None:
     level = playbook.severity_levels[incident.severity]  # type: ignore[index]
     deadline = since + level.response_time
-    jobs.enqueue(
+    jobs.enqueue_later(
         session=session,
         kind=ACK_DEADLINE,
         payload={"incident_id": incident.id, "deadline": deadline.isoformat()},
@@ -138,7 +138,7 @@ def on_severity_raised(
         return False
     sev = incident.severity
     _deadline_and_cadence(session, incident, playbook, now, f":{sev}")
-    incidents.add_event(
+    incidents.add_event_later(
         session=session,
         incident_id=incident.id,
         kind="routed",
@@ -147,7 +147,7 @@ def on_severity_raised(
         now=now,
         data={"team": incident.team, "policy": policy.name, "severity": sev, "repage": True},
     )
-    audit.record(
+    audit.record_later(
         session=session,
         actor=ACTOR,
         action="incident.repage",

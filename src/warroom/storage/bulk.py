@@ -81,6 +81,23 @@ def insert_unless_conflict(
     return None if new_id is None else int(new_id)
 
 
+def insert_all_unless_conflict(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, unique: str
+) -> None:
+    """Insert those of ``rows`` (all with the same keys) whose value of the unique column
+    ``unique`` is not taken, by an existing row or an earlier one of ``rows``, in one
+    statement."""
+    if not rows:
+        return
+    table = Base.metadata.tables[model.__tablename__]
+    connection = session.connection()
+    on_conflict = f"ON CONFLICT ({_quote(unique)}) DO NOTHING"
+    if connection.dialect.name == "sqlite":
+        _sqlite_insert(connection, table, rows, on_conflict=on_conflict)
+    else:
+        _postgres_insert(connection, table, rows, on_conflict=on_conflict)
+
+
 def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (every column but ``id``) into ``model``'s table in the caller's
     transaction, bypassing the ORM's bulk machinery (several times the cost of the INSERT
@@ -126,7 +143,7 @@ Converter = Callable[[Any], Any] | None
 
 
 def _postgres_insert(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]]
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], on_conflict: str = ""
 ) -> list[int]:
     """``INSERT ... SELECT ... FROM unnest(column arrays) ORDER BY ordinality RETURNING id``:
     one array parameter per column, however many rows. A multi-row VALUES statement carries
@@ -143,7 +160,7 @@ def _postgres_insert(
     listed = ", ".join(_quote(n) for n in names)
     sql = (
         f"{head} SELECT {listed} FROM unnest({arrays}) WITH ORDINALITY AS d({listed}, _ord) "
-        "ORDER BY _ord RETURNING id"
+        f"ORDER BY _ord {on_conflict} RETURNING id"
     )
     return sorted(r[0] for r in connection.exec_driver_sql(sql, tuple(columns)))
 

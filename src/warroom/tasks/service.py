@@ -21,12 +21,14 @@ from warroom.tasks.models import IncidentTask
 
 def list_tasks(*, session: Session, incident_id: str) -> list[IncidentTask]:
     """The incident's tasks in the order they were added."""
+    _known(session).pop(incident_id, None)  # loaded rows may change by other means
     query = select(IncidentTask).where(IncidentTask.incident_id == incident_id)
     return list(session.scalars(query.order_by(IncidentTask.id)))
 
 
 def get(*, session: Session, incident_id: str, task_id: int) -> IncidentTask:
     """One task of the incident, or NotFound."""
+    _known(session).pop(incident_id, None)  # a loaded row may change by other means
     task = session.get(IncidentTask, task_id)
     if task is None or task.incident_id != incident_id:
         raise NotFound(f"incident {incident_id} has no task {task_id}")
@@ -52,10 +54,17 @@ def pending(
 
 
 def add(
-    *, session: Session, incident_id: str, items: list[checklists.Due], now: datetime
+    *,
+    session: Session,
+    incident_id: str,
+    items: list[checklists.Due],
+    now: datetime,
+    first: bool = False,
 ) -> list[int]:
     """Store the items as open tasks (the caller holds the incident's row lock); their ids.
-    One INSERT for all of them: every new incident gets its checklists."""
+    One INSERT for all of them: every new incident gets its checklists. ``first``: the
+    incident opened in this transaction and had no task before, so until the commit its open
+    tasks are known without a query (:func:`open_titles`)."""
     rows = [
         {
             "incident_id": incident_id,
@@ -72,7 +81,11 @@ def add(
         }
         for d in items
     ]
-    return insert_returning_ids(session, IncidentTask, rows)
+    ids = insert_returning_ids(session, IncidentTask, rows)
+    known = _known(session)
+    if first or incident_id in known:
+        known.setdefault(incident_id, {}).update(zip(ids, (d.title for d in items), strict=True))
+    return ids
 
 
 def open_required(*, session: Session, incident_id: str) -> list[IncidentTask]:
@@ -87,7 +100,9 @@ def open_required(*, session: Session, incident_id: str) -> list[IncidentTask]:
 
 def open_titles(*, session: Session, incident_id: str) -> list[tuple[int, str]]:
     """Id and title of each task nobody has checked off yet (no rows loaded: a new
-    incident's page looks for the task it checks off)."""
+    incident's page looks for the task it checks off, and finds them in memory)."""
+    if (known := _known(session).get(incident_id)) is not None:
+        return sorted(known.items())
     query = select(IncidentTask.id, IncidentTask.title).where(
         IncidentTask.incident_id == incident_id, IncidentTask.checked_at.is_(None)
     )
@@ -106,3 +121,20 @@ def check_off(*, session: Session, task_id: int, by: str, evidence: str, now: da
     loaded = session.identity_map.get(session.identity_key(IncidentTask, task_id))
     if loaded is not None:  # a row this transaction loaded reads the change
         session.expire(loaded)
+    for known in _known(session).values():
+        known.pop(task_id, None)
+
+
+_KNOWN = "warroom.open_tasks"
+
+
+def _known(session: Session) -> dict[str, dict[int, str]]:
+    """The open tasks (id: title) of the incidents that got their first tasks in this
+    transaction, while no task row of theirs is loaded (then only :func:`check_off` changes
+    them)."""
+    transaction = session.get_transaction()
+    found = session.info.get(_KNOWN)
+    if found is None or found[0] is not transaction:
+        found = session.info[_KNOWN] = (transaction, {})
+    known: dict[str, dict[int, str]] = found[1]
+    return known

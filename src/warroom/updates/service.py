@@ -25,7 +25,7 @@ CADENCE = "updates.cadence"
 
 def schedule_check(*, session: Session, incident_id: str, due: datetime) -> None:
     """Enqueue a cadence check for ``due`` (once per incident and due time)."""
-    jobs.enqueue(
+    jobs.enqueue_later(
         session=session,
         kind=CADENCE,
         payload={"incident_id": incident_id, "due": due.isoformat()},
