@@ -26,7 +26,6 @@ from sqlalchemy import (
     Text,
     insert,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType, TypeEngine
 
@@ -66,19 +65,12 @@ def insert_unless_conflict(
     row's id, or None when it existed."""
     table = Base.metadata.tables[model.__tablename__]
     connection = session.connection()
+    on_conflict = f"ON CONFLICT ({_quote(unique)}) DO NOTHING"
     if connection.dialect.name == "sqlite":
-        found = _sqlite_insert(
-            connection, table, [row], on_conflict=f"ON CONFLICT ({_quote(unique)}) DO NOTHING"
-        )
-        return found[0] if found else None
-    statement = (
-        postgresql.insert(table)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=[unique])
-        .returning(table.c.id)
-    )
-    new_id = connection.execute(statement).scalar()
-    return None if new_id is None else int(new_id)
+        found = _sqlite_insert(connection, table, [row], on_conflict=on_conflict)
+    else:
+        found = _postgres_insert(connection, table, [row], on_conflict=on_conflict)
+    return found[0] if found else None
 
 
 def insert_all_unless_conflict(
