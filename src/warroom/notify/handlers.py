@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from warroom.errors import DeliveryError
@@ -102,17 +102,21 @@ def claim_queued(
     if not rows:
         return {}
     by_id = {row.id: row for row in rows}
-    table = cast(Table, Notification.__table__)  # a plain statement: no ORM bookkeeping
-    marked = session.execute(
-        update(table)
-        .where(table.c.id.in_(by_id), table.c.status == "pending")
-        .values(status="sending", attempts=table.c.attempts + 1, updated_at=now)
-        .returning(table.c.id, table.c.attempts)
-    )
+    marked = session.execute(_MARK_SENDING, {"ids": list(by_id), "now": now})
     return {
         id_: Claimed(message=_message(by_id[id_]), channel=by_id[id_].channel, attempt=attempt)
         for id_, attempt in marked.all()
     }
+
+
+_ROWS = cast(Table, Notification.__table__)
+# Built once: building the statement costs more than SQLite takes to run it.
+_MARK_SENDING = (
+    update(_ROWS)
+    .where(_ROWS.c.id.in_(bindparam("ids", expanding=True)), _ROWS.c.status == "pending")
+    .values(status="sending", attempts=_ROWS.c.attempts + 1, updated_at=bindparam("now"))
+    .returning(_ROWS.c.id, _ROWS.c.attempts)
+)
 
 
 def _message(row: Notification) -> Message:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, update
+from sqlalchemy import Row, Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from warroom.chatops import pages
@@ -223,25 +223,29 @@ def _claim_new(
     """Claim, in one statement, the delivery jobs among ``ids`` that are pending and due, as
     ``jobs.service.claim_these`` would; for jobs created in the caller's own transaction (no
     other transaction can see, let alone lock, them), so no row is read first."""
-    table = cast(Table, Job.__table__)
-    claim = (
-        update(table)
-        .where(
-            table.c.id.in_(ids),
-            table.c.kind == DELIVER,
-            table.c.status == "pending",
-            table.c.due_at <= now,
-        )
-        .values(
-            status="running",
-            attempts=table.c.attempts + 1,
-            lease_until=lease_until,
-            claim_token=token,
-            updated_at=now,
-        )
-        .returning(table.c.id, table.c.attempts, table.c.payload)
+    values = {"ids": ids, "now": now, "lease_until": lease_until, "token": token}
+    return session.execute(_CLAIM, values).all()
+
+
+_JOBS = cast(Table, Job.__table__)
+# Built once: building the statement costs several times what SQLite takes to run it.
+_CLAIM = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.id.in_(bindparam("ids", expanding=True)),
+        _JOBS.c.kind == DELIVER,
+        _JOBS.c.status == "pending",
+        _JOBS.c.due_at <= bindparam("now"),
     )
-    return session.execute(claim).all()
+    .values(
+        status="running",
+        attempts=_JOBS.c.attempts + 1,
+        lease_until=bindparam("lease_until"),
+        claim_token=bindparam("token"),
+        updated_at=bindparam("now"),
+    )
+    .returning(_JOBS.c.id, _JOBS.c.attempts, _JOBS.c.payload)
+)
 
 
 def _renew(session: Session, info: JobInfo, lease_until: datetime) -> bool:
