@@ -160,7 +160,10 @@ class Pager:
                     notification = page.payload["notification_id"]
                     page.claimed = notify.claim_in(session, page.info, notification, now)
         sending = [p for p in batch if p.claimed is not None]
-        list(self._senders.map(lambda p: self._send(p, now), sending))
+        if len(sending) == 1:  # the usual case: no hop to another thread
+            self._send(sending[0], now)
+        else:
+            list(self._senders.map(lambda p: self._send(p, now), sending))
         done = [page for page in batch if page.error is None]
         with env.db.session() as session:
             for page in done:
