@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import Clock, free_port
 from tests.integration.test_response import T0, open_incident, receiver, use_webhook
@@ -124,6 +124,38 @@ def test_a_crash_after_the_commit_leaves_the_page_to_a_worker_once(
         "hook interrupted mid-send (its worker stopped); sending again, same key",
         "hook delivered",
     ]
+
+
+def test_a_page_that_waited_until_its_lease_ran_short_is_renewed_or_left_to_its_new_holder(
+    container: Container, clock: Clock, receiver: tuple[Receiver, str]
+) -> None:
+    rx, url = receiver
+    use_webhook(container, url)
+    clock.set(T0)
+    pager = Pager(Worker(container), threads=0)  # the pages stay in its queue
+    pager.start()
+    try:
+        kept = open_incident(container, T0, service="fraud")
+        open_incident(container, T0, service="search")
+    finally:
+        pager.stop()
+    first, second = pager._queue.get(), pager._queue.get()
+    assert first is not None and second is not None
+    # The second's lease ran out meanwhile and another worker took it over.
+    with container.db.session() as session:
+        taken = update(Job).where(Job.id == second.info.id).values(claim_token="another")
+        session.execute(taken)
+    for page in (first, second):  # both waited in the queue until their lease ran short
+        page.deadline = time.monotonic()
+    clock.set(T0 + timedelta(seconds=5))
+    pager._deliver([first, second])
+    assert [r.body["incident_id"] for r in rx.received] == [kept]
+    by_id = {job.id: job for job in _deliveries(container)}
+    assert by_id[first.info.id].status == "done"
+    assert (by_id[second.info.id].status, by_id[second.info.id].claim_token) == (
+        "running",
+        "another",
+    )
 
 
 @pytest.fixture
