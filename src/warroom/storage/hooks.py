@@ -104,7 +104,9 @@ def _listen(factory: sessionmaker[Session], hooks: _Hooks) -> None:
             for key in [*hooks.before, *hooks.after]:
                 session.info.pop(key, None)
 
-    event.listen(factory, "before_commit", committing)
+    # First among the before-commit listeners: the summaries kept at the commit lock their
+    # few busy rows until it ends (PostgreSQL), so they should go last.
+    event.listen(factory, "before_commit", committing, insert=True)
     event.listen(factory, "after_commit", committed)
     event.listen(factory, "after_soft_rollback", rolled_back)
 
