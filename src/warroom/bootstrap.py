@@ -40,7 +40,7 @@ from warroom.storage.migrate import upgrade
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
-    from warroom.auth.service import KnownKeys
+    from warroom.auth.service import KnownKeys, KnownTokens
     from warroom.gateway.detection import DetectorLoop
     from warroom.gateway.metrics import GatewayMetrics
     from warroom.gateway.runtime import Gateway
@@ -72,13 +72,16 @@ class Container:
     _directory: Version = field(default=(0, None), repr=False)
     _checked: float = field(default=float("-inf"), repr=False)
 
+    def directory_due(self) -> bool:
+        """Whether ``refresh_directory`` would read the database now."""
+        return time.monotonic() - self._checked >= self.settings.directory_refresh
+
     def refresh_directory(self, *, force: bool = False) -> None:
         """Bring the people and teams managed through the API into ``playbook`` (at most
         once per ``directory_refresh`` seconds unless forced; see oncall.directory)."""
-        moment = time.monotonic()
-        if not force and moment - self._checked < self.settings.directory_refresh:
+        if not force and not self.directory_due():
             return
-        self._checked = moment
+        self._checked = time.monotonic()
         replaced = self.playbook is not self._overlaid
         try:
             with self.db.read() as session:
@@ -157,6 +160,8 @@ class GatewayServer:
     detectors: DetectorLoop
     registry: CollectorRegistry
     gateway_metrics: GatewayMetrics
+    #: The API tokens its requests were authenticated with lately.
+    api_tokens: KnownTokens
 
     def start(self) -> None:
         self.sync.start()
@@ -204,6 +209,7 @@ class Server(GatewayServer):
 
 
 def _gateway_parts(container: Container, registry: CollectorRegistry) -> dict[str, Any]:
+    from warroom.auth.service import KnownTokens
     from warroom.gateway.detection import DetectorLoop
     from warroom.gateway.metrics import GatewayMetrics
     from warroom.gateway.runtime import Gateway
@@ -218,6 +224,7 @@ def _gateway_parts(container: Container, registry: CollectorRegistry) -> dict[st
         "detectors": DetectorLoop(gateway),
         "registry": registry,
         "gateway_metrics": GatewayMetrics(registry),
+        "api_tokens": KnownTokens(ttl=container.settings.integration_key_cache),
     }
 
 

@@ -78,8 +78,8 @@ class Settings(BaseSettings):
     integration_key_cache: float = Field(
         default=1.0,
         ge=0,
-        description="seconds a server trusts a webhook key it verified (a revoked key stops "
-        "working within this time)",
+        description="seconds a server trusts a webhook key or API token it verified (a revoked "
+        "one stops working within this time)",
     )
     worker_storm_rate: float = Field(
         default=1000.0,

@@ -12,7 +12,7 @@ from tests.conftest import LiveServer, find_shared
 from warroom.alerts.models import Alert
 from warroom.audit.models import AuditEvent
 from warroom.auth import service as auth
-from warroom.auth.service import KnownKeys
+from warroom.auth.service import KnownKeys, KnownTokens
 from warroom.errors import AuthError
 
 
@@ -327,3 +327,24 @@ def test_a_revoked_integration_key_stops_working(live_server: LiveServer) -> Non
     with container.db.read() as session:
         actions = session.scalars(select(AuditEvent.action)).all()
     assert "integration.revoke" in actions
+
+
+def test_a_revoked_api_token_stops_working(live_server: LiveServer) -> None:
+    """As a webhook key: at once with no cache, never before the cache's time with one."""
+    container = live_server.container
+    with container.db.session() as session:
+        row, token = auth.create_token(
+            session=session, name="temp", role="responder", actor="test", now=container.clock()
+        )
+    fresh, cached = KnownTokens(ttl=0), KnownTokens(ttl=3600)
+    assert fresh.authenticate(container.db, token).id == row.id
+    assert cached.known(token) is None  # nothing verified yet: the lookup is needed
+    assert cached.authenticate(container.db, token).id == row.id
+    with container.db.session() as session:
+        auth.revoke_token(session=session, token_id=row.id, actor="test", now=container.clock())
+    with pytest.raises(AuthError):
+        fresh.authenticate(container.db, token)
+    assert fresh.known(token) is None
+    assert cached.authenticate(container.db, token).id == row.id
+    with pytest.raises(AuthError):
+        KnownTokens(ttl=3600).authenticate(container.db, "wr_not-a-token")

@@ -1,7 +1,7 @@
 """The first page leaves from the process that committed the incident, right after the
 commit, through the same outbox row and delivery job as any worker's page: a server started
 with --no-worker delivers it; a process that dies between the commit and the send leaves the
-job to a worker, which sends it once (after the lease, when the dead process had claimed it).
+job, claimed with the commit, to a worker, which sends it once after the lease.
 On real SQLite and PostgreSQL, with a real webhook receiver on loopback."""
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import Clock, free_port
 from tests.integration.test_response import T0, open_incident, receiver, use_webhook
@@ -25,7 +24,7 @@ from tests.support.receiver import Receiver
 from warroom.auth import service as auth
 from warroom.bootstrap import Container, bootstrap
 from warroom.config import Settings
-from warroom.jobs import service as jobs
+from warroom.incidents.models import TimelineEvent
 from warroom.jobs.models import Job
 from warroom.notify.models import Notification
 from warroom.notify.service import DELIVER
@@ -92,18 +91,20 @@ def test_a_crash_after_the_commit_leaves_the_page_to_a_worker_once(
     rx, url = receiver
     use_webhook(container, url)
     clock.set(T0)
-    open_incident(container, T0)
+    # A pager without sending threads: the process claims its page with the commit, then
+    # dies before sending it.
+    pager = Pager(Worker(container), threads=0)
+    pager.start()
+    try:
+        open_incident(container, T0)
+    finally:
+        pager.stop()
     [job] = _deliveries(container)
-    # The committing process claimed its page (as its pager does) and died before sending.
-    with container.db.session() as session:
-        claimed = jobs.claim(
-            session=session,
-            now=T0,
-            lease=timedelta(seconds=container.settings.job_lease),
-            token=uuid.uuid4().hex,
-            ids=[job.id],
-        )
-        assert claimed is not None and claimed.id == job.id
+    with container.db.read() as session:
+        [row] = session.scalars(select(Notification)).all()
+    # Committed with the incident: the job claimed under the lease, the row being sent.
+    assert (job.status, job.attempts, job.claim_token is not None) == ("running", 1, True)
+    assert (row.status, row.attempts) == ("sending", 1)
     worker = Worker(container)
     worker.run_until_idle()
     assert rx.received == []  # its lease still holds
@@ -112,6 +113,49 @@ def test_a_crash_after_the_commit_leaves_the_page_to_a_worker_once(
     assert [r.body["person"] for r in rx.received] == ["alice"]
     worker.run_until_idle()
     assert len(rx.received) == 1
+    with container.db.read() as session:
+        row = session.get_one(Notification, row.id)
+        query = select(TimelineEvent.message).where(
+            TimelineEvent.incident_id == row.incident_id, TimelineEvent.kind == "notification"
+        )
+        events = session.scalars(query.order_by(TimelineEvent.id)).all()
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert [e.split(" via ")[1] for e in events] == [
+        "hook interrupted mid-send (its worker stopped); sending again, same key",
+        "hook delivered",
+    ]
+
+
+def test_a_page_that_waited_until_its_lease_ran_short_is_renewed_or_left_to_its_new_holder(
+    container: Container, clock: Clock, receiver: tuple[Receiver, str]
+) -> None:
+    rx, url = receiver
+    use_webhook(container, url)
+    clock.set(T0)
+    pager = Pager(Worker(container), threads=0)  # the pages stay in its queue
+    pager.start()
+    try:
+        kept = open_incident(container, T0, service="fraud")
+        open_incident(container, T0, service="search")
+    finally:
+        pager.stop()
+    first, second = pager._queue.get(), pager._queue.get()
+    assert first is not None and second is not None
+    # The second's lease ran out meanwhile and another worker took it over.
+    with container.db.session() as session:
+        taken = update(Job).where(Job.id == second.info.id).values(claim_token="another")
+        session.execute(taken)
+    for page in (first, second):  # both waited in the queue until their lease ran short
+        page.deadline = time.monotonic()
+    clock.set(T0 + timedelta(seconds=5))
+    pager._deliver([first, second])
+    assert [r.body["incident_id"] for r in rx.received] == [kept]
+    by_id = {job.id: job for job in _deliveries(container)}
+    assert by_id[first.info.id].status == "done"
+    assert (by_id[second.info.id].status, by_id[second.info.id].claim_token) == (
+        "running",
+        "another",
+    )
 
 
 @pytest.fixture

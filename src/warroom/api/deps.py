@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from warroom.auth import service as auth
 from warroom.bootstrap import Container, GatewayServer, Server
@@ -20,18 +21,24 @@ class Principal:
     role: str
 
 
-def get_container(request: Request) -> Container:
+# The dependencies are coroutines that touch the database only when they must (a directory
+# refresh is due, a token was not verified lately), and then in a worker thread: a plain
+# function would cost every request a hop to the thread pool and back.
+
+
+async def get_container(request: Request) -> Container:
     container = GatewayServer.of(request.app).container
-    container.refresh_directory()  # people and teams changed by another process
+    if container.directory_due():  # people and teams changed by another process
+        await run_in_threadpool(container.refresh_directory)
     return container
 
 
-def get_server(request: Request) -> Server:
+async def get_server(request: Request) -> Server:
     """The serving process's long-lived parts (rollback runner, metrics, key cache)."""
     return Server.of(request.app)
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:
     return GatewayServer.of(request.app).gateway
 
 
@@ -48,27 +55,29 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def _principal(request: Request, needed: str) -> Principal:
+async def _principal(request: Request, needed: str) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise AuthError("missing API token: send 'Authorization: Bearer <token>'")
-    container = get_container(request)
-    with container.db.read() as session:
-        row = auth.authenticate(session=session, token=token)
+    container = await get_container(request)
+    tokens = GatewayServer.of(request.app).api_tokens
+    row = tokens.known(token)
+    if row is None:
+        row = await run_in_threadpool(tokens.authenticate, container.db, token)
     auth.require_role(row, needed)
     return Principal(actor=f"token:{row.name}", role=row.role)
 
 
-def viewer(request: Request) -> Principal:
-    return _principal(request, "viewer")
+async def viewer(request: Request) -> Principal:
+    return await _principal(request, "viewer")
 
 
-def responder(request: Request) -> Principal:
-    return _principal(request, "responder")
+async def responder(request: Request) -> Principal:
+    return await _principal(request, "responder")
 
 
-def admin(request: Request) -> Principal:
-    return _principal(request, "admin")
+async def admin(request: Request) -> Principal:
+    return await _principal(request, "admin")
 
 
 Viewer = Annotated[Principal, Depends(viewer)]

@@ -153,6 +153,32 @@ class KnownKeys:
         return row
 
 
+class KnownTokens:
+    """API tokens this process verified in the last ``ttl`` seconds, by hash: a request skips
+    the lookup, and a revoked token stops working within ``ttl``. Only successes are kept:
+    an unknown token is looked up every time."""
+
+    def __init__(self, ttl: float):
+        self.ttl = ttl
+        self._known: dict[str, tuple[ApiToken, float]] = {}
+
+    def known(self, token: str) -> ApiToken | None:
+        """The token if it was verified within ``ttl`` (no database read); else None."""
+        found = self._known.get(_hash(token))
+        return found[0] if found is not None and found[1] > time.monotonic() else None
+
+    def authenticate(self, db: Database, token: str) -> ApiToken:
+        """The live token matching this secret, or AuthError."""
+        found = self.known(token)
+        if found is not None:
+            return found
+        digest = _hash(token)
+        with db.read() as session:
+            row = authenticate(session=session, token=token)
+        self._known[digest] = (row, time.monotonic() + self.ttl)
+        return row
+
+
 def list_integrations(*, session: Session) -> list[Integration]:
     """Every integration, newest first."""
     return list(session.scalars(select(Integration).order_by(Integration.id.desc())))

@@ -19,12 +19,12 @@ timeline. That in-flight row is the only one a receiver can see twice, and the k
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from warroom.errors import DeliveryError
@@ -90,7 +90,37 @@ def claim_in(session: Session, job: JobInfo, notification_id: int, now: datetime
         _record(session, row, "interrupted", None, now)
     row.status, row.updated_at = "sending", now
     row.attempts += 1
-    message = Message(
+    return Claimed(message=_message(row), channel=row.channel, attempt=row.attempts)
+
+
+def claim_queued(
+    session: Session, rows: Sequence[Notification], now: datetime
+) -> dict[int, Claimed]:
+    """Mark rows queued in this very transaction ``sending``, in one statement, by id; the
+    caller holds their delivery jobs (claimed in the same transaction) and sends them after
+    it commits. A row no longer pending (undone by a savepoint, say) is left out."""
+    if not rows:
+        return {}
+    by_id = {row.id: row for row in rows}
+    marked = session.execute(_MARK_SENDING, {"ids": list(by_id), "now": now})
+    return {
+        id_: Claimed(message=_message(by_id[id_]), channel=by_id[id_].channel, attempt=attempt)
+        for id_, attempt in marked.all()
+    }
+
+
+_ROWS = cast(Table, Notification.__table__)
+# Built once: building the statement costs more than SQLite takes to run it.
+_MARK_SENDING = (
+    update(_ROWS)
+    .where(_ROWS.c.id.in_(bindparam("ids", expanding=True)), _ROWS.c.status == "pending")
+    .values(status="sending", attempts=_ROWS.c.attempts + 1, updated_at=bindparam("now"))
+    .returning(_ROWS.c.id, _ROWS.c.attempts)
+)
+
+
+def _message(row: Notification) -> Message:
+    return Message(
         key=row.key,
         to=row.target,
         subject=row.subject,
@@ -98,7 +128,6 @@ def claim_in(session: Session, job: JobInfo, notification_id: int, now: datetime
         incident_id=row.incident_id,
         data={"person": row.person, "level": row.level, "notification_id": row.id},
     )
-    return Claimed(message=message, channel=row.channel, attempt=row.attempts)
 
 
 def mark_sent(session: Session, notification_id: int, attempt: int, now: datetime) -> None:

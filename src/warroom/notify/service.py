@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.incidents.models import Incident
 from warroom.jobs import service as jobs
 from warroom.notify.models import Notification
 from warroom.playbook.oncall import ChannelConfig
+from warroom.storage import hooks
 from warroom.storage.bulk import insert_unless_conflict
 from warroom.storage.paging import Key, Page, paginate
 
 DELIVER = "notify.deliver"
+_PROMPT = "warroom.notify_prompt"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A notification queued with ``prompt=True`` and its delivery job, as the transaction
+    that queued them noted them (the row is the detached copy ``queue`` returned)."""
+
+    job_id: int
+    row: Notification
+
+
+def on_prompt_commit(
+    factory: sessionmaker[Session],
+    *,
+    claim: Callable[[Session, list[Prompt]], None],
+    remove: bool = False,
+) -> None:
+    """Call ``claim(session, prompts)`` inside each commit of a ``factory`` session that
+    queued notifications with ``prompt=True``, just before it is written: the pager claims
+    them there, in the transaction that created them, and sends them after the commit.
+    ``remove=True`` undoes it."""
+    hooks.before_commit(factory, _PROMPT, claim, remove=remove)
 
 
 def is_drill(incident: Incident | None) -> bool:
@@ -67,14 +93,15 @@ def queue(
         existing = session.scalars(select(Notification).where(Notification.key == key)).one()
         return existing, False
     row = Notification(id=new_id, **values)
-    jobs.enqueue(
+    job_id = jobs.enqueue(
         session=session,
         kind=DELIVER,
         payload={"notification_id": row.id},
         due_at=now,
         key=f"deliver:{key}"[:300],
-        prompt=prompt,
     )
+    if prompt:
+        hooks.note(session, _PROMPT, Prompt(job_id, row))
     return row, True
 
 
