@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,6 @@ from warroom.storage.bulk import insert_returning_ids, insert_unless_conflict
 from warroom.storage.paging import Key, Page, paginate
 
 _ENQUEUED = "warroom.jobs_enqueued"
-_PROMPT = "warroom.jobs_prompt"
 
 
 def on_enqueued_commit(
@@ -28,15 +27,6 @@ def on_enqueued_commit(
     hooks.after_commit(factory, _ENQUEUED, callback, remove=remove)
 
 
-def on_prompt_commit(
-    factory: sessionmaker[Session], callback: Callable[[list[int]], None], *, remove: bool = False
-) -> None:
-    """Call ``callback`` with the ids of the jobs enqueued with ``prompt=True`` after each
-    commit of a ``factory`` session that enqueued some (a process runs them itself, at once:
-    the pager); ``remove=True`` undoes it. Hand the ids over, do no database work there."""
-    hooks.after_commit(factory, _PROMPT, callback, remove=remove)
-
-
 def enqueue(
     *,
     session: Session,
@@ -44,12 +34,9 @@ def enqueue(
     payload: dict[str, Any],
     due_at: datetime,
     key: str | None = None,
-    prompt: bool = False,
 ) -> int:
     """Add a job to the caller's transaction; its id. With ``key``, a repeat enqueue is a
-    no-op that returns the existing job's id. ``prompt``: the committing process may run the
-    new job itself right after the commit (see :func:`on_prompt_commit`), claiming it as any
-    worker does."""
+    no-op that returns the existing job's id."""
     values = _pending(session, kind, payload, due_at, key)
     if key is None:
         [new_id] = insert_returning_ids(session, Job, [values])
@@ -57,9 +44,7 @@ def enqueue(
         found = insert_unless_conflict(session, Job, values, unique="key")
         if found is None:  # enqueued before, or by the transaction that won the race
             return int(session.execute(select(Job.id).where(Job.key == key)).scalar_one())
-        new_id = int(found)
-    if prompt:
-        hooks.note(session, _PROMPT, new_id)
+        new_id = found
     return new_id
 
 
