@@ -19,14 +19,16 @@ are approximate (the bucket's upper bound).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction, attributes
+from sqlalchemy.sql.expression import Executable
 
 from warroom.incidents.models import (
     Incident,
@@ -138,14 +140,25 @@ class Deltas:
         return days, buckets, services, hours
 
 
-def _upsert(session: Session, model: Any, rows: list[dict[str, Any]], keys: Iterable[str]) -> None:
+def _upsert(
+    session: Session, model: Any, rows: list[dict[str, Any]], keys: tuple[str, ...]
+) -> None:
     if not rows:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = model.__table__
-    stmt = dialect.insert(table)
-    sums = {c: table.c[c] + stmt.excluded[c] for c in rows[0] if c not in keys}
-    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=sums), rows)
+    dialect = session.get_bind().dialect.name
+    session.execute(_upsert_statement(dialect, model.__table__, tuple(rows[0]), keys), rows)
+
+
+@cache
+def _upsert_statement(
+    dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]
+) -> Executable:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` adding each other column to the row's;
+    built once (building it cost more than running it, on every commit that opens an
+    incident)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    sums = {c: table.c[c] + insert.excluded[c] for c in columns if c not in keys}
+    return insert.on_conflict_do_update(index_elements=list(keys), set_=sums)
 
 
 def apply(session: Session, deltas: Deltas) -> None:
