@@ -130,9 +130,40 @@ def _message(row: Notification) -> Message:
     )
 
 
-def mark_sent(session: Session, notification_id: int, attempt: int, now: datetime) -> None:
-    """Record the send, if the row is still at this attempt (no newer worker took it)."""
-    _mark_sent(session, notification_id, attempt, now)
+def mark_all_sent(session: Session, sent: Sequence[tuple[int, int]], now: datetime) -> None:
+    """Record the sends of a batch of (notification id, attempt), each only if its row is still
+    at that attempt (no newer worker took it): one statement per attempt number (a storm's
+    pages are all at their first), each row recorded on its timeline."""
+    attempts: dict[int, list[int]] = {}
+    for notification_id, attempt in sent:
+        attempts.setdefault(attempt, []).append(notification_id)
+    for attempt, ids in attempts.items():
+        marked = session.execute(_MARK_ALL_SENT, {"ids": ids, "attempt": attempt, "at": now}).all()
+        for row in sorted(marked, key=lambda r: r.id):
+            _record(session, cast(Notification, row), "sent", None, now)
+
+
+_MARK_ALL_SENT = (
+    update(_ROWS)
+    .where(
+        _ROWS.c.id.in_(bindparam("ids", expanding=True)),
+        _ROWS.c.status == "sending",
+        _ROWS.c.attempts == bindparam("attempt"),
+    )
+    .values(
+        status="sent",
+        sent_at=bindparam("at"),
+        updated_at=bindparam("at"),
+        next_attempt_at=None,
+        last_error=None,
+    )
+    .returning(
+        _ROWS.c.id,
+        _ROWS.c.incident_id,
+        _ROWS.c.person,
+        _ROWS.c.channel,
+    )
+)
 
 
 def _mark_sent(session: Session, notification_id: int, attempt: int, now: datetime) -> None:

@@ -166,10 +166,12 @@ class Pager:
             list(self._senders.map(lambda p: self._send(p, now), sending))
         done = [page for page in batch if page.error is None]
         with env.db.session() as session:
-            for page in done:
-                if page.claimed is not None:
-                    notification = page.payload["notification_id"]
-                    notify.mark_sent(session, notification, page.claimed.attempt, now)
+            sent = [
+                (page.payload["notification_id"], page.claimed.attempt)
+                for page in done
+                if page.claimed is not None
+            ]
+            notify.mark_all_sent(session, sent, now)
             for token in {page.info.claim_token for page in done}:
                 ids = [page.info.id for page in done if page.info.claim_token == token]
                 service.finish_these(session=session, job_ids=ids, token=token, now=now)
