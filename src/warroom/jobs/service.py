@@ -77,11 +77,20 @@ def _pending(
 
 
 def record_done(
-    *, session: Session, kind: str, payload: dict[str, Any], key: str, now: datetime
+    *,
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    key: str,
+    now: datetime,
+    fresh: bool = False,
 ) -> bool:
     """Record a job as done without running it, because the caller does its work in this same
     transaction (its key still says the work happened); False when the key was taken, so
-    the work was done or is due elsewhere and the caller must not do it again."""
+    the work was done or is due elsewhere and the caller must not do it again. ``fresh``:
+    the key names something created in this transaction (a new incident's first page), so
+    it cannot be taken: the record is queued with the transaction's others
+    (:mod:`warroom.storage.later`) and this returns True."""
     hooks.note(session, _ENQUEUED)
     values = {
         "kind": kind,
@@ -94,6 +103,9 @@ def record_done(
         "updated_at": now,
         "finished_at": now,
     }
+    if fresh:
+        later.insert_later(session, Job, values, unique="key")
+        return True
     return insert_unless_conflict(session, Job, values, unique="key") is not None
 
 

@@ -60,7 +60,9 @@ def start_chain(
     key = f"esc:{payload['incident_id']}:{tag}0:0"
     if due_at > now:
         jobs.enqueue(session=session, kind=ESCALATE, payload=payload, due_at=due_at, key=key)
-    elif jobs.record_done(session=session, kind=ESCALATE, payload=payload, key=key, now=now):
+    elif jobs.record_done(
+        session=session, kind=ESCALATE, payload=payload, key=key, now=now, fresh=fresh
+    ):
         step(session, playbook, payload, now, fresh=fresh)
 
 
