@@ -152,35 +152,6 @@ def claim(
     return job
 
 
-def claim_these(
-    *, session: Session, now: datetime, lease: timedelta, token: str, kind: str, ids: Sequence[int]
-) -> list[Job]:
-    """Claim, in one statement, every job of ``ids`` of this kind that :func:`claim` would
-    take, in the order it would take them (a pager's batch)."""
-    query = (
-        select(Job)
-        .where(
-            or_(
-                and_(Job.status == "pending", Job.due_at <= now),
-                and_(Job.status == "running", Job.lease_until < now),
-            ),
-            Job.kind == kind,
-            Job.id.in_(ids),
-        )
-        .order_by(Job.due_at, Job.id)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    jobs = list(session.scalars(query))
-    for job in jobs:
-        job.status = "running"
-        job.attempts += 1
-        job.lease_until = now + lease
-        job.claim_token = token
-        job.updated_at = now
-    return jobs
-
-
 def finish_these(*, session: Session, job_ids: Sequence[int], token: str, now: datetime) -> None:
     """Mark done, in one statement, those of the jobs this worker still holds."""
     if job_ids:

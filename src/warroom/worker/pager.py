@@ -226,8 +226,8 @@ def _claim_new(
     session: Session, ids: list[int], now: datetime, lease_until: datetime, token: str
 ) -> Sequence[Row[Any]]:
     """Claim, in one statement, the delivery jobs among ``ids`` that are pending and due, as
-    ``jobs.service.claim_these`` would; for jobs created in the caller's own transaction (no
-    other transaction can see, let alone lock, them), so no row is read first."""
+    ``jobs.service.claim`` would; for jobs created in the caller's own transaction (no other
+    transaction can see, let alone lock, them), so no row is read first."""
     values = {"ids": ids, "now": now, "lease_until": lease_until, "token": token}
     return session.execute(_CLAIM, values).all()
 
