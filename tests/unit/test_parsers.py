@@ -12,6 +12,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from warroom.alerts.parsers import alertmanager, common, generic, grafana, pagerduty
+from warroom.errors import InvalidInput
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 FIRING = "alertmanager-0.25-webhook-firing.json"
@@ -186,6 +187,40 @@ def test_alertmanager_keeps_extra_fields() -> None:
     raw["somethingNew"] = {"x": 1}
     raw["alerts"][0]["newField"] = "y"
     assert len(alertmanager.to_alerts(alertmanager.AlertmanagerWebhook(**raw), now=NOW)) == 2
+
+
+@pytest.mark.parametrize(
+    ("labels", "refused"),
+    [
+        ({}, None),
+        ({"service": "s" * 200, "severity": "x" * 32}, None),
+        ({"service": "s" * 201}, "alerts.1: service"),
+        ({"service": "", "app": "a" * 201}, "alerts.1: service"),
+        ({"app": "a" * 200, "job": "j" * 201}, None),
+        ({"job": "j" * 201}, "alerts.1: service"),
+        ({"severity": "x" * 33}, "alerts.1: severity"),
+        ({"error_rate": "nan", "metric_x": "inf", "severity": ""}, None),
+    ],
+)
+def test_alertmanager_count_refuses_what_to_alerts_refuses(
+    labels: dict[str, str], refused: str | None
+) -> None:
+    # The webhook answers after count(); the processor builds the alerts with to_alerts()
+    # later, so what count() accepts, to_alerts() must build, with the same error otherwise.
+    raw = fixture(FIRING)
+    own = raw["alerts"][1]["labels"]
+    for key in ("service", "app", "job", "severity"):
+        own.pop(key, None)
+    own.update(labels)
+    payload = alertmanager.AlertmanagerWebhook.model_validate(raw)
+    if refused is None:
+        assert alertmanager.count(payload, now=NOW) == len(alertmanager.to_alerts(payload, now=NOW))
+        return
+    with pytest.raises(InvalidInput, match=refused) as counted:
+        alertmanager.count(payload, now=NOW)
+    with pytest.raises(InvalidInput) as built:
+        alertmanager.to_alerts(payload, now=NOW)
+    assert str(counted.value) == str(built.value)
 
 
 # generic

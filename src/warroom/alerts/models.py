@@ -13,6 +13,9 @@ from warroom.storage.base import Base
 from warroom.storage.bounds import FiniteFloat, UtcTime
 
 AlertStatus = Literal["firing", "resolved"]
+#: Column lengths of an alert's name, fingerprint and service, and of its severity.
+TEXT_MAX = 200
+SEVERITY_MAX = 32
 
 
 class Alert(Base):
@@ -26,10 +29,10 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(32))
-    fingerprint: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(String(200), index=True)
-    service: Mapped[str | None] = mapped_column(String(200), index=True)
-    severity: Mapped[str | None] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(String(TEXT_MAX))
+    name: Mapped[str] = mapped_column(String(TEXT_MAX), index=True)
+    service: Mapped[str | None] = mapped_column(String(TEXT_MAX), index=True)
+    severity: Mapped[str | None] = mapped_column(String(SEVERITY_MAX))
     summary: Mapped[str | None] = mapped_column(Text)
     labels: Mapped[dict[str, str]]
     annotations: Mapped[dict[str, str]]
@@ -59,12 +62,12 @@ class AlertCreate(BaseModel):
     source: str = Field(
         max_length=32, description="alertmanager | grafana | pagerduty | generic | detector"
     )
-    fingerprint: str = Field(min_length=1, max_length=200)
-    name: str = Field(min_length=1, max_length=200)
-    service: str | None = Field(default=None, max_length=200)
+    fingerprint: str = Field(min_length=1, max_length=TEXT_MAX)
+    name: str = Field(min_length=1, max_length=TEXT_MAX)
+    service: str | None = Field(default=None, max_length=TEXT_MAX)
     status: AlertStatus = "firing"
     severity: str | None = Field(
-        default=None, max_length=32, description="severity as the source stated it"
+        default=None, max_length=SEVERITY_MAX, description="severity as the source stated it"
     )
     summary: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)

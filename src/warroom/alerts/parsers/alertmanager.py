@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from warroom.alerts.models import AlertCreate
+from warroom.alerts.models import SEVERITY_MAX, TEXT_MAX, AlertCreate
 from warroom.alerts.parsers.common import (
     extract_metrics,
     label_fingerprint,
@@ -62,6 +62,20 @@ class AlertmanagerWebhook(BaseModel):
 def to_alerts(payload: AlertmanagerWebhook, *, now: datetime) -> list[AlertCreate]:
     """One AlertCreate per alert of the notification."""
     return stored(payload.alerts, lambda alert: _one(alert, now))
+
+
+def count(payload: AlertmanagerWebhook, *, now: datetime) -> int:
+    """How many alerts the notification holds, refusing (``InvalidInput``, naming the alert)
+    one that :func:`to_alerts` would refuse, without building them: the webhook answers after
+    this check and the intake processor builds the alerts. The notification's model already
+    checked every field an alert copies as it is; what the alert derives (its service and
+    severity from the labels) is checked against the columns here."""
+    for alert in payload.alerts:
+        service = service_from_labels(alert.labels)
+        severity = alert.labels.get("severity")
+        if len(service or "") > TEXT_MAX or len(severity or "") > SEVERITY_MAX:
+            to_alerts(payload, now=now)  # raises, naming the alert and the field
+    return len(payload.alerts)
 
 
 def _one(alert: AmAlert, now: datetime) -> AlertCreate:

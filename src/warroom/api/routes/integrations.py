@@ -24,7 +24,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from warroom.alerts.models import AlertCreate
 from warroom.alerts.parsers import alertmanager, grafana, pagerduty
 from warroom.api.deps import bearer_token
 from warroom.auth.models import Integration
@@ -88,27 +87,28 @@ def _intake(
     integration: Integration,
     kind: str,
     body: bytes,
-    alerts: list[AlertCreate],
+    alerts: int,
 ) -> dict[str, Any]:
-    """Append the validated batch to the intake log (committed before the answer)."""
+    """Append the validated batch of ``alerts`` alerts to the intake log (committed before
+    the answer)."""
     container = Server.of(request.app).container
-    container.intake_rate.add(len(alerts))
+    container.intake_rate.add(alerts)
     entry = Append(
         kind=kind,
         body=body,
-        alerts=len(alerts),
+        alerts=alerts,
         actor=f"integration:{integration.kind}:{integration.name}",
         integration_id=integration.id,
         received_at=container.clock(),
     )
-    return {"accepted": len(alerts), "queued": True, "batch": append(container.db, entry)}
+    return {"accepted": alerts, "queued": True, "batch": append(container.db, entry)}
 
 
 def _alertmanager(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
     integration = _authenticate(request, "alertmanager", key)
     payload = _validated(alertmanager.AlertmanagerWebhook, body)
     now = Server.of(request.app).container.clock()
-    alerts = alertmanager.to_alerts(payload, now=now)
+    alerts = alertmanager.count(payload, now=now)
     return _intake(request, integration, "alertmanager", body, alerts)
 
 
@@ -116,7 +116,8 @@ def _grafana(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
     integration = _authenticate(request, "grafana", key)
     payload = _validated(grafana.GrafanaWebhook, body)
     now = Server.of(request.app).container.clock()
-    return _intake(request, integration, "grafana", body, grafana.to_alerts(payload, now=now))
+    alerts = len(grafana.to_alerts(payload, now=now))
+    return _intake(request, integration, "grafana", body, alerts)
 
 
 def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]:
@@ -127,7 +128,7 @@ def _pagerduty(request: Request, key: str | None, body: bytes) -> dict[str, Any]
     # Stored as validated, not as received: validation generates the dedup key of an event
     # that has none, and the processor must ingest the key this answer names.
     stored = event.model_dump_json(by_alias=True).encode()
-    alerts = pagerduty.to_alerts(event, now=now)
+    alerts = len(pagerduty.to_alerts(event, now=now))
     result = _intake(request, integration, "pagerduty", stored, alerts)
     return {
         "status": "success",
