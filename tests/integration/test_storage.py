@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from warroom.alerts.models import Alert
 from warroom.bootstrap import Container
 from warroom.config import Settings
-from warroom.storage import bulk
+from warroom.storage import bulk, engine
 
 
 @pytest.fixture
@@ -109,3 +109,25 @@ print(ingest_batch(env, [alert], actor="test").created)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+
+
+
+def test_a_pooled_connection_that_died_while_idle_is_replaced(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection that died in the pool (a database restart, a dropped link) is replaced
+    when it is next handed out, so the transaction that takes it does not fail."""
+    if container.db.dialect != "postgresql":
+        pytest.skip("SQLite has no server connection to lose")
+    monkeypatch.setattr(engine, "PING_AFTER_IDLE", 0.0)  # every reused connection is pinged
+    with container.db.read() as session:
+        pooled = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with container.db.read() as session:  # handed out again: the same connection
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == pooled
+    admin = create_engine(container.settings.resolved_database_url)
+    with admin.connect() as conn:
+        ended = conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pooled})
+        assert ended.scalar_one()
+    admin.dispose()
+    with container.db.session() as session:
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pooled

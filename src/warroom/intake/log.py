@@ -4,8 +4,8 @@ A webhook's answer waits only for the append (the raw body, committed), not for 
 On SQLite every commit waits for an fsync and commits are serial, so appends that arrive
 while one commits share the next transaction (group commit, as :mod:`warroom.intake.batch`
 does for whole ingests): the first caller to find the commit free writes every waiting
-entry in one multi-row insert. On PostgreSQL each append is one short insert of its own,
-and several processes append in parallel. A commit that appended wakes the processors of
+entry in one multi-row insert. On PostgreSQL each append is one insert of its own, in
+autocommit (one round trip), and several processes append in parallel. A commit that appended wakes the processors of
 this process (:func:`on_appended_commit`); other processes poll.
 """
 
@@ -114,7 +114,7 @@ class _AppendGroup:
 
 
 def _insert(db: Database, entries: list[Append]) -> None:
-    with db.session() as session:
+    with db.one_statement() as session:
         ids = insert_returning_ids(session, IntakeLogEntry, [e.row() for e in entries])
         hooks.note(session, _APPENDED)
     for entry, new_id in zip(entries, ids, strict=True):
