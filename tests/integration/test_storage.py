@@ -111,7 +111,6 @@ print(ingest_batch(env, [alert], actor="test").created)
     assert done.stdout.strip() == "1"
 
 
-
 def test_a_pooled_connection_that_died_while_idle_is_replaced(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:

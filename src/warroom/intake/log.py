@@ -5,8 +5,9 @@ On SQLite every commit waits for an fsync and commits are serial, so appends tha
 while one commits share the next transaction (group commit, as :mod:`warroom.intake.batch`
 does for whole ingests): the first caller to find the commit free writes every waiting
 entry in one multi-row insert. On PostgreSQL each append is one insert of its own, in
-autocommit (one round trip), and several processes append in parallel. A commit that appended wakes the processors of
-this process (:func:`on_appended_commit`); other processes poll.
+autocommit (one round trip), and several processes append in parallel. A commit that
+appended wakes the processors of this process (:func:`on_appended_commit`); other processes
+poll.
 """
 
 from __future__ import annotations
