@@ -30,7 +30,7 @@ from warroom.errors import Conflict, NotFound
 from warroom.intake import log as intake_log
 from warroom.intake.log import Append, append
 from warroom.intake.models import IntakeLogEntry
-from warroom.intake.processor import LOCK_KEY, drain, process_once
+from warroom.intake.processor import LOCK_KEY, PASS_ALERTS, drain, process_once
 
 
 def _webhook(names: list[str], status: str = "firing") -> dict[str, Any]:
@@ -98,6 +98,20 @@ def test_one_pass_keeps_the_order_of_an_alert_in_two_rows(container: Container) 
     stored = {a.labels["instance"]: a for a in _alerts(container)}
     assert stored["x"].status == "resolved" and stored["other"].status == "firing"
     assert len(stored) == 2
+
+
+def test_a_pass_takes_whole_rows_up_to_its_alert_budget_and_at_least_one(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(PASS_ALERTS, container.db.dialect, 7)
+    sizes = [3, 3, 3, 9, 2]
+    for n, size in enumerate(sizes):
+        names = [f"budget-{n}-{i}" for i in range(size)]
+        _append(container, orjson.dumps(_webhook(names)), alerts=size)
+    # Rows are taken while the alerts before them fit: 0, 3 and 6 alerts came before the
+    # first three; then a row of 9 alone (it starts the pass); then the last one.
+    assert [process_once(container) for _ in range(4)] == [3, 1, 1, 0]
+    assert len(_alerts(container)) == sum(sizes)
 
 
 def test_only_a_failed_row_can_be_queued_again(container: Container) -> None:

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,7 +55,15 @@ PARSERS: dict[str, Callable[[bytes, datetime], list[AlertCreate]]] = {
 }
 
 
-def parse(entry: IntakeLogEntry) -> list[AlertCreate]:
+class Logged(Protocol):
+    """What parsing a log row needs of it (an ``IntakeLogEntry``, or a row of its columns)."""
+
+    kind: str
+    body: bytes
+    received_at: datetime
+
+
+def parse(entry: Logged) -> list[AlertCreate]:
     """The alerts of a log entry, parsed with its arrival time (the same alerts as the
     webhook validated before answering)."""
     return PARSERS[entry.kind](entry.body, entry.received_at)

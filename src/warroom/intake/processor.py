@@ -29,8 +29,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, Select, Table, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -72,17 +73,11 @@ def process_once(env: IntakeEnv, *, on_stored: OnStored | None = None, wait: boo
         with env.db.session() as session:
             if not _locked(session, wait=wait):
                 return 0
-            queued = set(
-                session.scalars(
-                    select(IntakeLogEntry.id).where(
-                        IntakeLogEntry.id.in_(ids), IntakeLogEntry.state == "queued"
-                    )
-                )
-            )
-            # Rows another process ingested since they were read are left out.
+            # Taken by deleting them (undone if the pass fails); rows another process
+            # ingested since they were read are gone, and left out.
+            queued = set(session.scalars(_TAKE, {"ids": ids}))
             taken = [part for entry_id, part in parts if entry_id in queued]
             stored = _ingest_parts(env, session, taken)
-            session.execute(delete(IntakeLogEntry).where(IntakeLogEntry.id.in_(queued)))
     except TRANSIENT:
         raise
     except Exception:
@@ -104,34 +99,46 @@ def _pass_alerts(env: IntakeEnv) -> int:
     return PASS_ALERTS["sqlite"]
 
 
-def _oldest(session: Session, alerts: int) -> list[IntakeLogEntry]:
-    """The oldest waiting rows, up to about ``alerts`` alerts (at least one row). Their sizes
-    are read first and only the chosen rows' bodies after: in a backlog of small batches a
-    pass takes a few of hundreds of waiting rows."""
-    sizes = session.execute(
-        select(IntakeLogEntry.id, IntakeLogEntry.alerts)
-        .where(IntakeLogEntry.state == "queued")
-        .order_by(IntakeLogEntry.id)
-        .limit(PASS_ROWS)
-    ).all()
-    chosen: list[int] = []
-    for entry_id, count in sizes:
-        if chosen and alerts <= 0:
-            break
-        chosen.append(entry_id)
-        alerts -= count
-    if not chosen:
-        return []
-    return list(
-        session.scalars(
-            select(IntakeLogEntry)
-            .where(IntakeLogEntry.id.in_(chosen), IntakeLogEntry.state == "queued")
-            .order_by(IntakeLogEntry.id)
-        )
+def _oldest(session: Session, alerts: int) -> list[Row[Any]]:
+    """The oldest waiting rows, up to about ``alerts`` alerts (at least one row), in one
+    query: the rows are chosen on their sizes (a running sum) before any body is read, so in
+    a backlog of small batches a pass reads only the few bodies it takes."""
+    return list(session.execute(_OLDEST, {"budget": max(alerts, 1), "rows": PASS_ROWS}))
+
+
+_LOG = cast(Table, IntakeLogEntry.__table__)
+
+
+def _oldest_statement() -> Select[Any]:
+    waiting = (
+        select(_LOG.c.id, _LOG.c.alerts)
+        .where(_LOG.c.state == "queued")
+        .order_by(_LOG.c.id)
+        .limit(bindparam("rows"))
+        .subquery()
+    )
+    before = func.sum(waiting.c.alerts).over(order_by=waiting.c.id) - waiting.c.alerts
+    running = select(waiting.c.id, before.label("before")).subquery()
+    # The first row always (nothing is before it), then those that start within the budget.
+    chosen = select(running.c.id).where(running.c.before < bindparam("budget"))
+    columns = ("id", "kind", "body", "actor", "integration_id", "received_at")
+    return (
+        select(*(_LOG.c[name] for name in columns))
+        .where(_LOG.c.id.in_(chosen), _LOG.c.state == "queued")
+        .order_by(_LOG.c.id)
     )
 
 
-def _part(entry: IntakeLogEntry) -> Part:
+# Built once: building these statements cost more than SQLite takes to run them.
+_OLDEST = _oldest_statement()
+_TAKE = (
+    delete(_LOG)
+    .where(_LOG.c.id.in_(bindparam("ids", expanding=True)), _LOG.c.state == "queued")
+    .returning(_LOG.c.id)
+)
+
+
+def _part(entry: Row[Any]) -> Part:
     return Part(parse(entry), entry.actor, entry.integration_id)
 
 
