@@ -8,7 +8,7 @@ import threading
 import weakref
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from warroom.incidents.models import Incident
@@ -32,6 +32,10 @@ def next_id(*, session: Session, at: datetime, reserved: set[str]) -> str:
         return _next(session, base_id(at), reserved)
 
 
+# Built once: every new incident may look its id up.
+_TAKEN = select(Incident.id).where(Incident.id.in_(bindparam("ids", expanding=True)))
+
+
 def _next(session: Session, base: str, reserved: set[str]) -> str:
     engine = session.get_bind()
     hint_base, hint = _last.get(engine, ("", 0))
@@ -47,7 +51,7 @@ def _next(session: Session, base: str, reserved: set[str]) -> str:
     for start in itertools.count(first, CHUNK):
         numbers = range(start, start + CHUNK)
         candidates = [_nth(base, n) for n in numbers]
-        taken = set(session.scalars(select(Incident.id).where(Incident.id.in_(candidates))))
+        taken = set(session.scalars(_TAKEN, {"ids": candidates}))
         unused = [
             (n, c) for n, c in zip(numbers, candidates, strict=True) if c not in taken | reserved
         ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from warroom.alerts.models import Alert, AlertCreate
@@ -69,8 +69,14 @@ def not_models(session: Session, results: list[IngestResult]) -> frozenset[str]:
     services = {row.service for result in results for row in result.rows.values() if row.service}
     if not services:
         return frozenset()
-    found = session.scalars(select(ModelService.name).where(ModelService.name.in_(services)))
+    found = session.scalars(_MODEL_SERVICES, {"names": list(services)})
     return frozenset(services - set(found))
+
+
+# Built once: every intake pass looks its services up.
+_MODEL_SERVICES = select(ModelService.name).where(
+    ModelService.name.in_(bindparam("names", expanding=True))
+)
 
 
 def acknowledge(

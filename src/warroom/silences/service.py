@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from warroom.audit import service as audit
@@ -72,10 +72,14 @@ def expire(*, session: Session, silence_id: int, actor: str, now: datetime) -> S
 
 def active(*, session: Session, now: datetime) -> list[tuple[int, list[Matcher]]]:
     """Silences in force at ``now``, with parsed matchers."""
-    rows = session.scalars(
-        select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)
-    ).all()
+    rows = session.scalars(_ACTIVE, {"now": now}).all()
     return [(s.id, [Matcher.model_validate(m) for m in s.matchers]) for s in rows]
+
+
+# Built once: every intake looks the silences up.
+_ACTIVE = select(Silence).where(
+    Silence.starts_at <= bindparam("now"), Silence.ends_at > bindparam("now")
+)
 
 
 def covering(silences: list[tuple[int, list[Matcher]]], labels: dict[str, str]) -> int | None:
