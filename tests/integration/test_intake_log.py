@@ -114,6 +114,28 @@ def test_a_pass_takes_whole_rows_up_to_its_alert_budget_and_at_least_one(
     assert len(_alerts(container)) == sum(sizes)
 
 
+def test_a_pass_lets_the_appends_in_flight_write_first(container: Container) -> None:
+    """On SQLite the appends and the passes share one writer: a pass waits (a bounded time)
+    while appends of this process wait for it or write, so the webhooks keep answering."""
+    if container.db.dialect != "sqlite":
+        pytest.skip("PostgreSQL appends in parallel with a pass")
+    _append(container, orjson.dumps(_webhook(["first"])))
+    group = intake_log._groups[container.db]
+    assert group.idle.is_set()
+    done = threading.Event()
+    with container.db.session():  # holds the single writer: the next append waits
+        writer = threading.Thread(
+            target=lambda: (_append(container, orjson.dumps(_webhook(["second"]))), done.set())
+        )
+        writer.start()
+        _wait(lambda: not group.idle.is_set(), "the append to queue")
+        intake_log.wait_for_appends(container.db, 0.01)  # bounded: returns, append waiting
+        assert not done.is_set()
+    writer.join()
+    assert done.is_set() and group.idle.is_set()
+    assert process_once(container) == 2
+
+
 def test_only_a_failed_row_can_be_queued_again(container: Container) -> None:
     waiting = _append(container, orjson.dumps(_webhook(["x"])))
     with pytest.raises(Conflict), container.db.session() as session:

@@ -103,10 +103,25 @@ class _AppendGroup:
         self._queue_lock = threading.Lock()
         self._leader = threading.Lock()
         self._queue: list[Append] = []
+        self._pending = 0
+        #: Set while no append of this process waits or writes.
+        self.idle = threading.Event()
+        self.idle.set()
 
     def run(self, db: Database, entry: Append) -> int:
         with self._queue_lock:
             self._queue.append(entry)
+            self._pending += 1
+            self.idle.clear()
+        try:
+            return self._run(db, entry)
+        finally:
+            with self._queue_lock:
+                self._pending -= 1
+                if not self._pending:
+                    self.idle.set()
+
+    def _run(self, db: Database, entry: Append) -> int:
         with self._leader:
             if entry.id is None and not entry.grouped_failed:
                 with self._queue_lock:
@@ -145,6 +160,14 @@ def append(db: Database, entry: Append) -> int:
         if group is None:
             group = _groups[db] = _AppendGroup()
     return group.run(db, entry)
+
+
+def wait_for_appends(db: Database, timeout: float) -> None:
+    """Wait, at most ``timeout`` seconds, until no append of this process waits for or holds
+    SQLite's single writer (PostgreSQL appends in parallel: no wait)."""
+    group = _groups.get(db)
+    if group is not None:
+        group.idle.wait(timeout)
 
 
 def on_appended_commit(

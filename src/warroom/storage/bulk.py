@@ -145,6 +145,13 @@ def _postgres_insert(
     the input."""
     names = tuple(rows[0])
     head, casts, converters = _postgres_plan(table, names)
+    if len(rows) == 1:  # one row: plain VALUES, no array to build and unpack
+        values = [rows[0][name] for name in names]
+        for position, convert in converters:
+            values[position] = convert(values[position])
+        marks = ", ".join(f"%b::{cast}" for cast in casts)
+        sql = f"{head} VALUES ({marks}) {on_conflict} RETURNING id"
+        return [r[0] for r in connection.exec_driver_sql(sql, tuple(values))]
     columns: list[list[Any]] = [[row[name] for row in rows] for name in names]
     for position, convert in converters:
         columns[position] = [convert(value) for value in columns[position]]
