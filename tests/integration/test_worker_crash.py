@@ -44,19 +44,26 @@ def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _socket_inode(local_port: int) -> str | None:
-    """The inode of the loopback TCP socket whose local port is ``local_port``."""
+def _socket_inode(local_port: int, remote_port: int) -> str | None:
+    """The inode of the live loopback TCP socket from ``local_port`` to ``remote_port``. A
+    closed connection that used the same local port may linger (TIME_WAIT, inode 0): on a
+    busy machine ports are reused quickly, so both ends must match, and the inode be real."""
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
+            local = int(fields[1].rsplit(":", 1)[1], 16)
+            remote = int(fields[2].rsplit(":", 1)[1], 16)
+            if (local, remote) == (local_port, remote_port) and fields[9] != "0":
                 return fields[9]
     return None
 
 
-def _owner(pids: list[int], local_port: int) -> int | None:
-    """Which of ``pids`` holds the client end of the connection from ``local_port``."""
-    inode = _socket_inode(local_port)
+def _owner(pids: list[int], local_port: int, remote_port: int) -> int | None:
+    """Which of ``pids`` holds the client end of the connection from ``local_port`` to
+    ``remote_port``."""
+    inode = _socket_inode(local_port, remote_port)
+    if inode is None:
+        return None
     for pid in pids:
         fds = Path(f"/proc/{pid}/fd")
         for fd in fds.iterdir() if fds.exists() else []:
@@ -116,7 +123,7 @@ def test_three_workers_200_incidents_exactly_once_but_the_killed_in_flight_page(
     def kill_the_sender(item: Received) -> None:
         if len(rx.received) != KILL_AT:
             return
-        pid = _owner(pids, item.client_port)
+        pid = _owner(pids, item.client_port, rx.server.server_address[1])
         assert pid is not None, "no worker holds the connection"
         os.kill(pid, signal.SIGKILL)
         killed.update(pid=pid, key=item.headers["Idempotency-Key"])
