@@ -119,6 +119,7 @@ def test_a_pooled_connection_that_died_while_idle_is_replaced(
     if container.db.dialect != "postgresql":
         pytest.skip("SQLite has no server connection to lose")
     monkeypatch.setattr(engine, "PING_AFTER_IDLE", 0.0)  # every reused connection is pinged
+    container.db.engine.dispose()  # the pool holds exactly the connection opened next
     with container.db.read() as session:
         pooled = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
     with container.db.read() as session:  # handed out again: the same connection
