@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, event, func, select, text
 
 from tests.conftest import LiveServer, free_port
 from warroom.alerts.models import Alert
@@ -114,26 +114,60 @@ def test_a_pass_takes_whole_rows_up_to_its_alert_budget_and_at_least_one(
     assert len(_alerts(container)) == sum(sizes)
 
 
+@contextmanager
+def _log_writes_held(container: Container) -> Iterator[None]:
+    """Holds what an append needs to commit: SQLite's single writer, or on PostgreSQL a
+    table lock that makes inserts into the log wait."""
+    with container.db.session() as session:
+        if container.db.dialect == "postgresql":
+            session.execute(text("LOCK TABLE intake_log IN SHARE MODE"))
+        yield
+
+
+def _append_in_thread(container: Container, name: str) -> threading.Thread:
+    writer = threading.Thread(target=_append, args=(container, orjson.dumps(_webhook([name]))))
+    writer.start()
+    return writer
+
+
 def test_a_pass_lets_the_appends_in_flight_write_first(container: Container) -> None:
-    """On SQLite the appends and the passes share one writer: a pass waits (a bounded time)
-    while appends of this process wait for it or write, so the webhooks keep answering."""
-    if container.db.dialect != "sqlite":
-        pytest.skip("PostgreSQL appends in parallel with a pass")
+    """A pass waits (a bounded time) while appends of this process wait or write, so the
+    webhooks keep answering during a storm."""
     _append(container, orjson.dumps(_webhook(["first"])))
     group = intake_log._groups[container.db]
     assert group.idle.is_set()
-    done = threading.Event()
-    with container.db.session():  # holds the single writer: the next append waits
-        writer = threading.Thread(
-            target=lambda: (_append(container, orjson.dumps(_webhook(["second"]))), done.set())
-        )
-        writer.start()
+    with _log_writes_held(container):  # the next append waits
+        writer = _append_in_thread(container, "second")
         _wait(lambda: not group.idle.is_set(), "the append to queue")
         intake_log.wait_for_appends(container.db, 0.01)  # bounded: returns, append waiting
-        assert not done.is_set()
+        assert writer.is_alive()
     writer.join()
-    assert done.is_set() and group.idle.is_set()
+    assert group.idle.is_set()
     assert process_once(container) == 2
+
+
+def test_appends_that_queue_while_one_commits_share_the_next_insert(
+    container: Container,
+) -> None:
+    inserts: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().replace('"', "").startswith("INSERT INTO intake_log "):
+            inserts.append(statement)
+
+    event.listen(container.db.engine, "before_cursor_execute", count)
+    try:
+        with _log_writes_held(container):
+            writers = [_append_in_thread(container, "leader")]
+            _wait(lambda: intake_log._groups[container.db]._pending == 1, "the first append")
+            writers += [_append_in_thread(container, f"queued-{n}") for n in range(3)]
+            _wait(lambda: intake_log._groups[container.db]._pending == 4, "three more")
+        for writer in writers:
+            writer.join()
+    finally:
+        event.remove(container.db.engine, "before_cursor_execute", count)
+    assert len(inserts) == 2  # the first append's, then one for the three that queued
+    assert len(_log_rows(container)) == 4
 
 
 def test_only_a_failed_row_can_be_queued_again(container: Container) -> None:

@@ -9,7 +9,7 @@ it they are gone, so a row is ingested at most once and never lost.
 
 Only one pass runs at a time across processes: on PostgreSQL a pass first takes a
 transaction-level advisory lock (released by its commit); on SQLite the single writer already
-serializes them, and a pass first lets the appends of this process that wait for the writer
+serializes them. A pass first lets the appends of this process that are waiting or writing
 go (for at most ``APPEND_PRIORITY``): during a storm the webhooks keep answering and the log
 grows between passes, so each pass takes more rows for its fixed cost.
 
