@@ -170,6 +170,21 @@ def test_appends_that_queue_while_one_commits_share_the_next_insert(
     assert len(_log_rows(container)) == 4
 
 
+def test_the_processor_tells_whether_the_log_had_alerts_waiting(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a pass found is what the worker's follow-up lane waits on: a backlog, whoever
+    appended it, keeps the follow-up work back until a look finds the log empty."""
+    monkeypatch.setitem(PASS_ALERTS, container.db.dialect, 1)
+    drained = container.intake_rate.log_drained
+    assert drained.is_set()
+    for n in range(2):
+        _append(container, orjson.dumps(_webhook([f"backlog-{n}"])))
+    assert process_once(container) == 1 and not drained.is_set()
+    assert process_once(container) == 1 and not drained.is_set()  # it saw the last row
+    assert process_once(container) == 0 and drained.is_set()
+
+
 def test_only_a_failed_row_can_be_queued_again(container: Container) -> None:
     waiting = _append(container, orjson.dumps(_webhook(["x"])))
     with pytest.raises(Conflict), container.db.session() as session:

@@ -192,6 +192,23 @@ def test_during_an_alert_storm_the_worker_gives_way_to_intake(container: Contain
     assert paused == [pytest.approx(0.012)] * 2
 
 
+def test_follow_up_work_waits_while_the_intake_log_has_a_backlog(container: Container) -> None:
+    """A storm may arrive at other processes: the follow-up lane of any worker waits while
+    its intake processor last saw alerts waiting in the shared log (bounded by
+    ``worker_page_priority``); the paging lanes do not wait for it."""
+    container.settings.worker_page_priority = 3600
+    worker = Worker(container, {}, ())
+    container.intake_rate.saw_log(waiting=True)
+    worker._let_pages_go_first(follow_up=False)  # returns at once: pages never wait
+    follow_up = threading.Thread(target=worker._let_pages_go_first, args=(True,))
+    follow_up.start()
+    time.sleep(0.2)
+    assert follow_up.is_alive(), "the follow-up lane did not wait for the backlog"
+    container.intake_rate.saw_log(waiting=False)
+    follow_up.join(30)
+    assert not follow_up.is_alive()
+
+
 def test_every_lane_is_woken_by_a_commit_that_enqueued(container: Container) -> None:
     """Each lane registers its own wake-up; one commit wakes all of them, not only the
     first listener to look (which used to clear the flag for the others)."""

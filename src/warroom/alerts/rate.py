@@ -1,6 +1,7 @@
-"""How many alerts this process accepted per second, lately, and whether it is storing a
-batch now: the worker gives way to intake while a storm is arriving, and starts no
-follow-up job while a batch is being stored (see ``warroom.worker.loop``)."""
+"""How many alerts this process accepted per second, lately, whether it is storing a batch
+now, and whether the intake log had alerts waiting at this process's last look: the worker
+gives way to intake while a storm is arriving, and starts no follow-up job while a batch is
+being stored or the log has a backlog (see ``warroom.worker.loop``)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,17 @@ class IntakeRate:
         #: Set while no batch is being stored in this process.
         self.idle = threading.Event()
         self.idle.set()
+        #: Set while this process's intake processor found nothing waiting in the log at its
+        #: last look (the log is shared: this sees other processes' storms too).
+        self.log_drained = threading.Event()
+        self.log_drained.set()
+
+    def saw_log(self, waiting: bool) -> None:
+        """What the intake processor found at its last look: rows waiting or none."""
+        if waiting:
+            self.log_drained.clear()
+        else:
+            self.log_drained.set()
 
     @contextmanager
     def storing(self) -> Iterator[None]:

@@ -71,6 +71,7 @@ def process_once(env: IntakeEnv, *, on_stored: OnStored | None = None, wait: boo
     # single writer, so the pass holds it for the ingest only.
     with env.db.read() as session:
         entries = _oldest(session, _pass_alerts(env))
+    env.intake_rate.saw_log(bool(entries))
     if not entries:
         return 0
     ids = [entry.id for entry in entries]

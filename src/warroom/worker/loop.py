@@ -123,12 +123,16 @@ class Worker:
 
     def _let_pages_go_first(self, follow_up: bool) -> None:
         """Wait while this process's pager has pages to send and, before a follow-up job,
-        while it stores a batch of alerts (whose pages come next). Bounded each time, so a
-        pager or an intake that never rests cannot starve the other work."""
+        while it stores a batch of alerts or the intake log has alerts waiting (whose
+        incidents and pages come next: in a storm arriving at other processes too, the
+        follow-up work of the first incidents must not take the cores from the opening of
+        the rest). Bounded each time, so a pager or an intake that never rests cannot starve
+        the other work."""
         bound = self.env.settings.worker_page_priority
         self.pages_sent.wait(bound)
         if follow_up:
             self.env.intake_rate.idle.wait(bound)
+            self.env.intake_rate.log_drained.wait(bound)
 
     def _give_way(self, spent: float, *, follow_up: bool) -> None:
         """During an alert storm (this process accepting more than ``worker_storm_rate``
