@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from tests.support.slack import SlackServer, command
 from warroom.audit import service as audit
 from warroom.config import Settings
 from warroom.detect import baselines
+from warroom.samples import service as samples
 
 pytest.importorskip("sklearn")
 
@@ -369,10 +370,11 @@ def test_command_service_switches_once_and_reverts_on_failure(
     state = command_service(fraud, tmp_path)
     candidate = str(train(tmp_path / "s2.joblib", seed=1)) if good else "tests.support.models:flaky"
     with Users(live_server.url, "scorer") as users:
-        # The previous version's figures before the switch: some traffic first.
-        deadline = time.monotonic() + 30
-        while len(users.answers) < 100 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # The previous version's figures before the switch: some traffic first, stored by
+        # the gateway's snapshots (however long a busy machine takes, it falls within the 20
+        # windows looked back at).
+        _wait_answers(users, 100)
+        _wait_stored(live_server, "scorer", "v1", 100)
         started = release(fraud, service="scorer", version="v2", artifact=candidate,
                           interval="3s", steps=[10, 50])  # fmt: skip
         assert started["steps"] == [100.0]
@@ -387,6 +389,60 @@ def test_command_service_switches_once_and_reverts_on_failure(
     assert done["state"] == "aborted", done
     assert rb["state"] == "succeeded", rb
     assert state.read_text() == "v1"
+
+
+def _stored_requests(live_server: LiveServer, service: str, version: str) -> float:
+    """The requests of a version that the gateway's snapshots have stored as samples (what a
+    release judges the stable version on), whenever they came."""
+    with live_server.container.db.read() as session:
+        found = samples.series(
+            session=session,
+            service=service,
+            start=datetime(2000, 1, 1, tzinfo=UTC),
+            end=datetime(2100, 1, 1, tzinfo=UTC),
+            names=["requests"],
+            version=version,
+            source="gateway",
+        )
+    return sum(value for _, value in found.get("requests", []))
+
+
+def _wait_stored(live_server: LiveServer, service: str, version: str, count: float) -> None:
+    """Until the gateway's snapshots (every ``gateway_snapshot_interval``) hold ``count``
+    requests of the version."""
+    deadline = time.monotonic() + 60
+    while (stored := _stored_requests(live_server, service, version)) < count:
+        assert time.monotonic() < deadline, f"{stored} requests stored of {count}"
+        time.sleep(0.05)
+
+
+def _wait_answers(users: Users, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(users.answers) < count:
+        assert time.monotonic() < deadline, f"{len(users.answers)} answers of {count}"
+        time.sleep(0.05)
+
+
+def test_a_quiet_stable_version_is_judged_on_the_windows_before(
+    live_server: LiveServer, fraud: httpx.Client, tmp_path: Path
+) -> None:
+    """A one-switch release whose last window before the switch saw no request takes the
+    stable version's figures from the windows before it, instead of staying inconclusive."""
+    state = command_service(fraud, tmp_path)
+    with Users(live_server.url, "scorer") as users:
+        _wait_answers(users, 100)
+    _wait_stored(live_server, "scorer", "v1", len(users.answers))  # every request stored
+    time.sleep(3.5)  # the last 3 s window before the switch holds none of that traffic
+    candidate = str(train(tmp_path / "s2.joblib", seed=1))
+    started = release(fraud, service="scorer", version="v2", artifact=candidate,
+                      interval="3s", steps=[100])  # fmt: skip
+    wait_for(fraud, started["id"], lambda r: r["state"] != "planned")  # switched
+    with Users(live_server.url, "scorer"):
+        done = wait_for(fraud, started["id"], final)
+    before = done["judgements"][0]
+    assert before["stage"] == "before" and before["requests"] >= 100, before
+    assert done["state"] == "promoted", (done["reason"], done["judgements"])
+    assert state.read_text() == "v2"
 
 
 def test_console_release_page_and_buttons(

@@ -28,6 +28,10 @@ from warroom.runners.rollback import RollbackRunner
 
 log = logging.getLogger(__name__)
 
+#: How many analysis windows back a one-switch release may take the stable version's figures
+#: from, when the last window before the switch holds too few requests.
+BEFORE_WINDOWS = 20
+
 
 class Actions:
     def __init__(
@@ -156,10 +160,17 @@ class Actions:
         self.env.routing_changed(row.service, weights)
 
     def _before(self, row: Release, now: datetime) -> None:
-        """The previous version's figures over one analysis window before the switch."""
+        """The previous version's figures over one analysis window before the switch; over up
+        to ``BEFORE_WINDOWS`` windows when the last one holds fewer requests than the
+        analysis needs (a quiet service, a slow minute). These figures are the only stable
+        side a one-switch release is judged against: too few, and every step would stay
+        inconclusive until the release is aborted by hand."""
         assert row.stable_version is not None
-        since = now - timedelta(seconds=row.interval_seconds)
-        before = observe(self.env, row.service, row.stable_version, since, now)
+        window = timedelta(seconds=row.interval_seconds)
+        before = observe(self.env, row.service, row.stable_version, now - window, now)
+        if before.requests < self.env.playbook.release.min_requests:
+            since = now - BEFORE_WINDOWS * window
+            before = observe(self.env, row.service, row.stable_version, since, now)
         entry = {
             "stage": "before",
             "step": -1,
