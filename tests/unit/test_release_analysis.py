@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from warroom.releases.analysis import Criteria, Paired, Sample, canary, shadow
+from warroom.releases.analysis import Criteria, Paired, Sample, canary, shadow, switched
 
 C = Criteria(min_requests=100, fail_requests=20, alpha=1e-6)
 SEEDS = 300
@@ -114,3 +114,17 @@ def test_accuracy_passes_only_once_the_labels_can_tell() -> None:
     twin = traffic(rng, 400, accuracy=0.957, labels=400)
     check = next(c for c in canary(twin, stable, C).checks if c.name == "accuracy")
     assert check.verdict == "pass", check
+
+
+def test_a_switch_with_few_previous_figures_is_judged_against_an_error_free_version() -> None:
+    """A one-switch release keeps the figures taken before the switch: when they are fewer
+    than ``min_requests`` (but more than ``fail_requests``), the candidate is still judged,
+    as the only side that grows, instead of staying inconclusive for ever."""
+    c = Criteria(min_requests=40, fail_requests=20)
+    before = {"error_rate": 0.0, "latency_p95_ms": 0.5}
+    healthy = switched(5000, {"error_rate": 0.0, "latency_p95_ms": 0.6}, 30, before, c)
+    assert healthy.verdict == "pass", healthy
+    failing = switched(5000, {"error_rate": 0.5, "latency_p95_ms": 0.6}, 30, before, c)
+    assert failing.verdict == "fail", failing
+    early = switched(10, {"error_rate": 0.0, "latency_p95_ms": 0.6}, 30, before, c)
+    assert early.verdict == "inconclusive", early

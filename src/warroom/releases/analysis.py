@@ -370,10 +370,12 @@ def switched(
 ) -> Judgement:
     """A kubernetes, mlflow or command service after its one switch: the new version's
     error rate and p95 over the analysis window against the previous version's over the
-    same length before the switch (no previous figures: against an error-free version)."""
+    same length before the switch. With fewer previous figures than ``min_requests``, the
+    errors are judged against an error-free version: the previous figures never grow after
+    the switch, so a comparison needing ``min_requests`` of them would stay inconclusive."""
     n, base_n = int(requests), int(before_requests)
     cand_errors = round(values.get("error_rate", 0.0) * n)
-    if base_n < c.fail_requests:
+    if base_n < c.min_requests:
         base_n, base_errors = max(n, 1), 0
     else:
         base_errors = round(before.get("error_rate", 0.0) * base_n)
