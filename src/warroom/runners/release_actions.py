@@ -163,8 +163,8 @@ class Actions:
         """The previous version's figures over one analysis window before the switch; over up
         to ``BEFORE_WINDOWS`` windows when the last one holds fewer requests than the
         analysis needs (a quiet service, a slow minute). These figures are the only stable
-        side a one-switch release is judged against: too few, and every step would stay
-        inconclusive until the release is aborted by hand."""
+        side a one-switch release is judged against; with too few even then, the new
+        version's errors are judged against an error-free version (``analysis.switched``)."""
         assert row.stable_version is not None
         window = timedelta(seconds=row.interval_seconds)
         before = observe(self.env, row.service, row.stable_version, now - window, now)
