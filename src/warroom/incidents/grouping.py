@@ -112,6 +112,39 @@ class Joinable:
             self.found.update({key: existing.get(key) for key in missing})
 
 
+@dataclass
+class Openings:
+    """Incidents opened in this transaction whose rows and first tasks are not written yet:
+    :meth:`settle` writes them all at once, one INSERT of incidents and one of tasks (an
+    alert storm opens hundreds of incidents in one pass, a few statements each otherwise)."""
+
+    playbook: Playbook
+    now: datetime
+    #: Each pending incident (by id) and the alerts it opened with.
+    pending: dict[str, tuple[Incident, Sequence[Member]]] = field(default_factory=dict)
+    #: Every id this transaction took (see ids.next_id), written or not.
+    reserved: set[str] = field(default_factory=set)
+
+    def add(self, incident: Incident, members: Sequence[Member]) -> None:
+        self.pending[incident.id] = (incident, members)
+
+    def settle(self, session: Session) -> None:
+        """Write the pending incidents and their first tasks, then point their alerts at
+        them (only then: the ORM orders its writes by relationships, not foreign keys, so
+        a stored alert changed earlier could be written before its incident)."""
+        if not self.pending:
+            return
+        opening, self.pending = list(self.pending.values()), {}
+        session.flush()
+        for incident, members in opening:
+            for member in members:
+                member.incident_id = incident.id
+        opened = [incident for incident, _ in opening]
+        incidents.enter_opened(
+            session=session, incidents=opened, playbook=self.playbook, now=self.now
+        )
+
+
 def group(
     session: Session,
     members: Sequence[M],
@@ -121,10 +154,13 @@ def group(
     route: Route,
     now: datetime,
     joinable: Joinable | None = None,
+    openings: Openings | None = None,
 ) -> Grouped:
     """Put firing alerts that have no incident into incidents: per grouping key, join the
     open one or open a new one. ``joinable``: what earlier calls in this transaction found
-    and opened (they must not have changed an incident's status since)."""
+    and opened (they must not have changed an incident's status since). ``openings``: the
+    caller settles the new incidents (several calls in one pass); without it this call
+    does, before it returns."""
     grouped = Grouped()
     if not members:
         return grouped
@@ -132,7 +168,7 @@ def group(
     known = joinable if joinable is not None else Joinable()
     known.look_up(session, list(by_key), playbook, now)
     existing = known.found
-    reserved: set[str] = set()  # the ids this call takes (see ids.next_id)
+    pending = openings if openings is not None else Openings(playbook, now)
     for key, keyed in by_key.items():
         incident = existing.get(key)
         if incident is None:
@@ -140,18 +176,22 @@ def group(
                 session,
                 key,
                 keyed,
-                playbook,
                 classify=classify,
                 route=route,
                 now=now,
-                reserved=reserved,
+                reserved=pending.reserved,
             )
+            pending.add(incident, keyed)
             existing[key] = incident
             grouped.opened.append(incident)
         else:
+            if incident.id in pending.pending:  # its tasks come before what joins it
+                pending.settle(session)
             if join(session, incident, keyed, classify=classify, now=now):
                 grouped.raised.add(incident.id)
             grouped.joined.append(incident)
+    if openings is None:
+        pending.settle(session)
     return grouped
 
 
@@ -219,14 +259,15 @@ def open_incident(
     session: Session,
     key: str,
     members: Sequence[M],
-    playbook: Playbook,
     *,
     classify: Callable[[M], Verdict],
     route: Route,
     now: datetime,
     reserved: set[str],
 ) -> Incident:
-    """A new incident for alerts of one grouping key, classified by the worst of them.
+    """A new incident for alerts of one grouping key, classified by the worst of them; added
+    to the session, its row and first tasks written (and its alerts pointed at it) by
+    :meth:`Openings.settle`.
     ``reserved``: ids already handed out and not stored yet (this one is added)."""
     found = [classify(member) for member in members]
     worst = min(range(len(members)), key=lambda i: severity_rank(found[i].severity))
@@ -247,11 +288,7 @@ def open_incident(
     )
     route(incident, first(members).name)
     session.add(incident)
-    session.flush()
-    for member in members:
-        member.incident_id = incident.id
     _record_opened(session, incident, members, verdict, now)
-    incidents.enter_phase(session=session, incident=incident, playbook=playbook, now=now)
     return incident
 
 

@@ -51,7 +51,10 @@ def _next(session: Session, base: str, reserved: set[str]) -> str:
     for start in itertools.count(first, CHUNK):
         numbers = range(start, start + CHUNK)
         candidates = [_nth(base, n) for n in numbers]
-        taken = set(session.scalars(_TAKEN, {"ids": candidates}))
+        # Ids of this transaction are in ``reserved``: the new incidents the session holds
+        # are left for their caller to write (all at once, see grouping.Openings).
+        with session.no_autoflush:
+            taken = set(session.scalars(_TAKEN, {"ids": candidates}))
         unused = [
             (n, c) for n, c in zip(numbers, candidates, strict=True) if c not in taken | reserved
         ]

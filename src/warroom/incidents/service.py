@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from warroom.alerts.models import Alert
 from warroom.audit import service as audit
 from warroom.errors import Conflict, InvalidInput, NotFound
-from warroom.incidents import lifecycle, timeline
+from warroom.incidents import lifecycle, phases, timeline
 from warroom.incidents.models import Incident, IncidentRole, TimelineEvent
 from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import severity_rank
@@ -24,6 +24,8 @@ from warroom.tasks import service as tasks
 # The timeline lives in its own module; most callers know it as ``incidents.add_event``.
 add_event = timeline.add_event
 add_event_later = timeline.add_event_later
+enter_phase = phases.enter_phase
+enter_opened = phases.enter_opened
 is_automation = timeline.is_automation
 AUTOMATION_PREFIXES = timeline.AUTOMATION_PREFIXES
 
@@ -141,53 +143,6 @@ def change_status(
     )
     enter_phase(session=session, incident=incident, playbook=playbook, now=now, old=move.old)
     return incident
-
-
-def enter_phase(
-    *,
-    session: Session,
-    incident: Incident,
-    playbook: Playbook,
-    now: datetime,
-    old: str | None = None,
-) -> list[int]:
-    """Add the checklist tasks of the phases the incident just entered (none twice).
-
-    The timeline records them; the audit event of the change that entered the phase (the
-    status change, or the intake that opened the incident) covers them.
-    """
-    phases = checklists.phases_entered(old, incident.status)
-    if old is None:  # just opened: nothing to compare with (saves a query per new incident)
-        items = checklists.due(playbook.checklists, phases=phases, severity=incident.severity)
-    else:
-        items = tasks.pending(
-            session=session,
-            incident_id=incident.id,
-            declared=playbook.checklists,
-            phases=phases,
-            severity=incident.severity,
-        )
-    if not items:
-        return []
-    task_ids = tasks.add(
-        session=session, incident_id=incident.id, items=items, now=now, first=old is None
-    )
-    names = list(dict.fromkeys(d.checklist for d in items))
-    required = sum(d.required for d in items)
-    add_event_later(
-        session=session,
-        incident_id=incident.id,
-        kind="tasks",
-        actor="warroom",
-        message=f"{len(task_ids)} tasks added ({required} required) from {', '.join(names)}",
-        now=now,
-        data={"task_ids": task_ids, "checklists": names, "phase": incident.status},
-    )
-    # What the timeline already shows done checks the new tasks. A new incident's record
-    # holds only its opening (the incident is its own tracking record): look only if asked.
-    if old is not None or any(autocheck.wanted(d.title) == "tracked" for d in items):
-        timeline.check_recorded(session=session, incident_id=incident.id, now=now)
-    return task_ids
 
 
 def _refuse_close_with_open_tasks(

@@ -98,13 +98,15 @@ class _Work:
 @dataclass
 class _Shared:
     """What every part of one pass shares: its firing alerts (by source and fingerprint),
-    the silences in force, the rules with a ``for`` and the verdicts."""
+    the silences in force, the rules with a ``for``, the verdicts, the incidents found and
+    the ones opened (written together once every part is grouped)."""
 
     firing: dict[tuple[str, str], Row]
     in_force: list[tuple[int, list[Matcher]]]
     timed: list[Rule]
     verdict: Verdicts
     joinable: grouping.Joinable
+    openings: grouping.Openings
 
 
 def ingest_parts(
@@ -122,6 +124,7 @@ def ingest_parts(
         timed=holds.timed_rules(playbook),
         verdict=Verdicts(playbook.classification, now),
         joinable=grouping.Joinable(),
+        openings=grouping.Openings(playbook, now),
     )
     if len(parts) > 1:  # the keys new alerts of the pass may need, looked up at once
         shared.joinable.look_up(session, _new_keys(everything, shared, playbook), playbook, now)
@@ -130,7 +133,8 @@ def ingest_parts(
         to_group = _take(session, work, shared)
         # An alert that fired and resolved within one batch opens nothing.
         firing_rows = [r for r in to_group if r.status == "firing"]
-        _group(session, firing_rows, playbook, shared.verdict, work.result, shared.joinable)
+        _group(session, firing_rows, playbook, shared.verdict, work.result, shared)
+    shared.openings.settle(session)
     rows.insert_new(session, [r for work in works for r in work.rows])
     # Every observation an alert carries is a sample, so postmortem charts have real data.
     observations = follow_up.observations(everything, now)
@@ -245,9 +249,11 @@ def _group(
     playbook: Playbook,
     verdict: Verdicts,
     result: IngestResult,
-    joinable: grouping.Joinable | None = None,
+    shared: _Shared | None = None,
 ) -> None:
-    """Open or join incidents for firing alerts, and note them in the result."""
+    """Open or join incidents for firing alerts, and note them in the result. In a pass
+    (``shared``), the new incidents are written once every part is grouped; otherwise
+    before this returns."""
 
     def route(incident: Incident, alertname: str) -> None:
         response.route(incident=incident, playbook=playbook, alertname=alertname)
@@ -259,7 +265,8 @@ def _group(
         classify=verdict,
         route=route,
         now=verdict.now,
-        joinable=joinable,
+        joinable=shared.joinable if shared else None,
+        openings=shared.openings if shared else None,
     )
     for incident in grouped.opened:
         result.opened(incident)

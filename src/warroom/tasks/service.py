@@ -65,6 +65,19 @@ def add(
     One INSERT for all of them: every new incident gets its checklists. ``first``: the
     incident opened in this transaction and had no task before, so until the commit its open
     tasks are known without a query (:func:`open_titles`)."""
+    [ids] = add_many(session=session, items={incident_id: items}, now=now, first=first)
+    return ids
+
+
+def add_many(
+    *,
+    session: Session,
+    items: dict[str, list[checklists.Due]],
+    now: datetime,
+    first: bool = False,
+) -> list[list[int]]:
+    """:func:`add` for several incidents (by id) in one INSERT, as an alert storm opens
+    hundreds in one transaction; each incident's new ids, in the order given."""
     rows = [
         {
             "incident_id": incident_id,
@@ -79,13 +92,19 @@ def add(
             "checked_auto": False,
             "evidence": None,
         }
-        for d in items
+        for incident_id, dues in items.items()
+        for d in dues
     ]
-    ids = insert_returning_ids(session, IncidentTask, rows)
+    new_ids = iter(insert_returning_ids(session, IncidentTask, rows))
     known = _known(session)
-    if first or incident_id in known:
-        known.setdefault(incident_id, {}).update(zip(ids, (d.title for d in items), strict=True))
-    return ids
+    found: list[list[int]] = []
+    for incident_id, dues in items.items():
+        ids = [next(new_ids) for _ in dues]
+        if first or incident_id in known:
+            titles = (d.title for d in dues)
+            known.setdefault(incident_id, {}).update(zip(ids, titles, strict=True))
+        found.append(ids)
+    return found
 
 
 def open_required(*, session: Session, incident_id: str) -> list[IncidentTask]:
