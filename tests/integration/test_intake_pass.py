@@ -1,7 +1,9 @@
 """A pass over the intake log that opens many incidents, on SQLite and PostgreSQL: the new
 incidents and their first tasks are written once every part is grouped, one INSERT each, and
 a stored alert that opens an incident in such a pass is pointed at it only once it is
-written (the ORM does not order its writes by foreign keys)."""
+written (the ORM does not order its writes by foreign keys); their pages are written
+together, one INSERT of notifications and one of delivery jobs, and the paging tasks they
+check off in one statement."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from tests.conftest import Clock
 from warroom.alerts.models import Alert
@@ -22,6 +25,11 @@ from warroom.incidents import ids
 from warroom.incidents.models import Incident, TimelineEvent
 from warroom.intake.log import Append, append
 from warroom.intake.processor import process_once
+from warroom.jobs.models import Job
+from warroom.notify import service as outbox
+from warroom.notify.models import Notification
+from warroom.notify.service import DELIVER
+from warroom.playbook.oncall import ChannelConfig
 from warroom.silences import service as silences
 from warroom.silences.models import Matcher, SilenceCreate
 from warroom.tasks.models import IncidentTask
@@ -50,15 +58,16 @@ def _append_group(container: Container, service: str) -> None:
 
 
 @contextmanager
-def _inserts(container: Container) -> Iterator[dict[str, int]]:
-    """How many INSERT statements reach each table while the block runs."""
+def _statements(container: Container) -> Iterator[dict[str, int]]:
+    """How many INSERT and UPDATE statements reach each table while the block runs (an
+    executemany is one), as ``"INSERT incidents"``."""
     counts: dict[str, int] = {}
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         words = statement.split()
-        if words[:2] == ["INSERT", "INTO"]:
-            table = words[2].strip('"')
-            counts[table] = counts.get(table, 0) + 1
+        if words[:2] == ["INSERT", "INTO"] or words[:1] == ["UPDATE"]:
+            verb, table = words[0], words[2 if words[0] == "INSERT" else 1].strip('"')
+            counts[f"{verb} {table}"] = counts.get(f"{verb} {table}", 0) + 1
 
     engine = container.db.engine
     event.listen(engine, "before_cursor_execute", count)
@@ -68,15 +77,24 @@ def _inserts(container: Container) -> Iterator[dict[str, int]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
-def test_a_pass_writes_its_new_incidents_and_their_tasks_in_one_insert_each(
+def test_a_pass_writes_its_new_incidents_tasks_and_pages_in_one_statement_each(
     container: Container,
 ) -> None:
     for n in range(30):
         _append_group(container, f"svc-{n}")
-    with _inserts(container) as inserts:
+    with _statements(container) as written:
         assert process_once(container) == 30
-    assert inserts["incidents"] == 1
-    assert inserts["incident_tasks"] == 1
+    assert written["INSERT incidents"] == 1
+    assert written["INSERT incident_tasks"] == 1
+    assert written["INSERT notifications"] == 1
+    assert written["UPDATE incident_tasks"] == 1  # each page checks its paging task off
+    with container.db.read() as session:
+        pages = session.scalars(select(Notification)).all()
+        assert sorted(p.incident_id for p in pages) == sorted(
+            session.scalars(select(Incident.id)).all()
+        )
+        deliveries = session.scalars(select(Job.payload).where(Job.kind == DELIVER)).all()
+        assert sorted(d["notification_id"] for d in deliveries) == sorted(p.id for p in pages)
     with container.db.read() as session:
         opened = list(session.scalars(select(Incident)))
         assert len(opened) == 30
@@ -127,6 +145,40 @@ def test_a_stored_alert_opens_its_incident_in_a_pass_that_looks_ids_up(
         incident = session.get(Incident, alerts["quiet"].incident_id)
         assert incident is not None and incident.service == "quiet"
         assert session.scalar(select(Incident.id).where(Incident.service == "loud-0"))
+
+
+def test_pages_queued_together_skip_a_key_taken_before_or_twice(container: Container) -> None:
+    channel = ChannelConfig(name="hook", type="webhook", url="http://127.0.0.1:9/page")
+    now = container.clock()
+    paged: list[str] = []
+
+    def page(session: Session, key: str) -> None:
+        outbox.queue_page(
+            session=session,
+            key=key,
+            channel=channel,
+            to="ana",
+            subject="s",
+            body="b",
+            now=now,
+            incident_id=None,
+            person="ana",
+            level=0,
+            then=lambda row: paged.append(row.key),
+        )
+
+    with container.db.session() as session:
+        page(session, "before")
+    with container.db.session() as session, outbox.together(session):
+        for key in ("before", "new", "twice", "twice"):
+            page(session, key)
+        assert paged == ["before"]  # nothing written inside the block
+    assert paged == ["before", "new", "twice"]
+    with container.db.read() as session:
+        keys = session.scalars(select(Notification.key).order_by(Notification.id)).all()
+        jobs = session.scalars(select(Job.key).where(Job.kind == DELIVER)).all()
+    assert keys == ["before", "new", "twice"]
+    assert sorted(jobs) == ["deliver:before", "deliver:new", "deliver:twice"]
 
 
 def _stored(container: Container) -> list[Alert]:

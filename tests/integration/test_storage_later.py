@@ -1,12 +1,13 @@
-"""Records written later in the transaction (timeline, audit, jobs), on real SQLite and
-PostgreSQL: queries see them, ids keep the order of the calls, a rollback forgets them."""
+"""Records written later in the transaction (timeline, audit, jobs, task check-offs), on real
+SQLite and PostgreSQL: queries see them, ids keep the order of the calls, a rollback forgets
+them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from warroom.audit import service as audit
 from warroom.audit.models import AuditEvent
@@ -15,6 +16,9 @@ from warroom.incidents import timeline
 from warroom.incidents.models import Incident, TimelineEvent
 from warroom.jobs import service as jobs
 from warroom.jobs.models import Job
+from warroom.tasks import service as tasks
+from warroom.tasks.checklists import Due
+from warroom.tasks.models import IncidentTask
 
 T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -124,3 +128,50 @@ def test_a_flush_that_queries_in_its_own_bookkeeping_leaves_the_queue_alone(
         assert _messages(session, "INC-4") == ["queued"]
     with container.db.read() as session:
         assert session.get_one(Incident, "INC-4").acknowledged_at == T0
+
+
+def test_queued_updates_are_sent_together_before_a_query_reads_them(container: Container) -> None:
+    with container.db.session() as session:
+        _incident(session, "INC-6")
+        session.flush()
+        [ids] = tasks.add_many(session=session, items={"INC-6": _dues(3)}, now=T0)
+    sent: list[bool] = []
+
+    def count(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith("UPDATE INCIDENT_TASKS"):
+            sent.append(executemany)
+
+    event.listen(container.db.engine, "before_cursor_execute", count)
+    try:
+        with container.db.session() as session:
+            for task_id in ids[:2]:
+                tasks.check_off(session=session, task_id=task_id, by="t", evidence="e", now=T0)
+            assert sent == []  # queued
+            checked = session.scalars(
+                select(IncidentTask.id).where(IncidentTask.checked_at.is_not(None))
+            ).all()
+            assert sorted(checked) == ids[:2]  # the query saw them
+            assert sent == [True]  # one statement for both
+            tasks.check_off(session=session, task_id=ids[2], by="t", evidence="e", now=T0)
+        assert len(sent) == 2  # the last one, at the commit
+    finally:
+        event.remove(container.db.engine, "before_cursor_execute", count)
+    with container.db.read() as session:
+        rows = session.scalars(select(IncidentTask).order_by(IncidentTask.id)).all()
+    assert [(t.checked_by, t.evidence, t.checked_auto) for t in rows] == [("t", "e", True)] * 3
+
+
+def test_a_rolled_back_transaction_forgets_its_queued_updates(container: Container) -> None:
+    with container.db.session() as session:
+        _incident(session, "INC-7")
+        session.flush()
+        [[task_id]] = tasks.add_many(session=session, items={"INC-7": _dues(1)}, now=T0)
+    with pytest.raises(RuntimeError), container.db.session() as session:
+        tasks.check_off(session=session, task_id=task_id, by="t", evidence="e", now=T0)
+        raise RuntimeError("boom")
+    with container.db.read() as session:
+        assert session.get_one(IncidentTask, task_id).checked_at is None
+
+
+def _dues(count: int) -> list[Due]:
+    return [Due("triage", "first steps", f"step {n}", True, n) for n in range(count)]

@@ -180,7 +180,12 @@ def _check(
 ) -> None:
     for (task_id, title), fact in due:
         tasks.check_off(
-            session=session, task_id=task_id, by=CHECKER, evidence=fact.evidence, now=now
+            session=session,
+            task_id=task_id,
+            by=CHECKER,
+            evidence=fact.evidence,
+            now=now,
+            incident_id=incident_id,
         )
         audit.record_later(
             session=session,

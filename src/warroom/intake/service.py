@@ -39,6 +39,7 @@ from warroom.intake import follow_up, holds, rows
 from warroom.intake.decide import Arrival, Fate, Verdicts, arrival, fate
 from warroom.intake.result import IngestResult
 from warroom.intake.rows import Row
+from warroom.notify import service as outbox
 from warroom.playbook.schema import Playbook, Rule
 from warroom.response import service as response
 from warroom.samples import service as samples
@@ -141,6 +142,10 @@ def ingest_parts(
     samples.record_many(session=session, observations=observations, source="alert")
     session.flush()
     known = follow_up.not_models(session, [work.result for work in works])
+    # The new incidents' pages first, all written together; then the rest, part by part.
+    with outbox.together(session):
+        for work in works:
+            _pending_and_pages(session, work, playbook, now)
     for work in works:
         _follow_up(session, work, playbook, now, known)
     return [work.result for work in works]
@@ -275,18 +280,25 @@ def _group(
     result.raised |= grouped.raised
 
 
-def _follow_up(
-    session: Session, work: _Work, playbook: Playbook, now: datetime, not_models: frozenset[str]
-) -> None:
-    """Once the part's alerts are stored: pending checks, pages, acknowledgements,
-    resolutions, rollbacks and the audit event."""
-    result, part = work.result, work.part
+def _pending_and_pages(session: Session, work: _Work, playbook: Playbook, now: datetime) -> None:
+    """Once the part's alerts are stored: their pending checks, and the routing and first
+    pages of the incidents they opened (only incidents of this pass: what other parts do
+    next cannot change them)."""
+    result = work.result
     result.alert_ids = [r.id for r in work.rows if r.id is not None]
     for row, deadline in work.waiting.values():
         if row.status == "firing" and row.incident_id is None:
             holds.schedule_check(session, row.id, deadline)
             result.pending += 1
     follow_up.page_opened(session, result, playbook, now)
+
+
+def _follow_up(
+    session: Session, work: _Work, playbook: Playbook, now: datetime, not_models: frozenset[str]
+) -> None:
+    """After the pages: the part's severity raises, acknowledgements, resolutions,
+    rollbacks and its audit event."""
+    result, part = work.result, work.part
     follow_up.page_raised(session, result, playbook, now)
     for row in work.rows:
         if row.fingerprint in work.acks and row.incident_id:

@@ -13,7 +13,11 @@ from warroom.errors import Conflict, NotFound
 from warroom.jobs.models import Job
 from warroom.storage import hooks, later
 from warroom.storage.base import utcnow
-from warroom.storage.bulk import insert_returning_ids, insert_unless_conflict
+from warroom.storage.bulk import (
+    insert_keyed_unless_conflict,
+    insert_returning_ids,
+    insert_unless_conflict,
+)
 from warroom.storage.paging import Key, Page, paginate
 
 _ENQUEUED = "warroom.jobs_enqueued"
@@ -46,6 +50,20 @@ def enqueue(
             return int(session.execute(select(Job.id).where(Job.key == key)).scalar_one())
         new_id = found
     return new_id
+
+
+def enqueue_many(
+    *, session: Session, kind: str, jobs: list[tuple[dict[str, Any], datetime, str]]
+) -> list[int]:
+    """:func:`enqueue` for several keyed jobs (payload, due time, key) in one INSERT; their
+    ids in the order given (an existing job's where its key was taken)."""
+    rows = [_pending(session, kind, payload, due_at, key) for payload, due_at, key in jobs]
+    found = insert_keyed_unless_conflict(session, Job, rows, unique="key")
+    taken = [key for _, _, key in jobs if key not in found]
+    if taken:  # enqueued before, or by the transaction that won the race
+        query = select(Job.key, Job.id).where(Job.key.in_(taken))
+        found.update({key: job_id for key, job_id in session.execute(query)})
+    return [found[key] for _, _, key in jobs]
 
 
 def enqueue_later(

@@ -23,8 +23,9 @@ from warroom.incidents.models import Incident
 from warroom.jobs import service as jobs
 from warroom.jobs.models import Job
 from warroom.notify import service as outbox
+from warroom.notify.models import Notification
 from warroom.oncall import routing
-from warroom.playbook.oncall import Level
+from warroom.playbook.oncall import ChannelConfig, Level
 from warroom.playbook.schema import Playbook
 from warroom.playbook.terms import SEVERITIES, severity_rank
 
@@ -178,7 +179,25 @@ def page(
     )
     for contact in found.contacts if found else []:
         channel = channels[contact.channel]
-        row, new = outbox.queue(
+
+        def paged(row: Notification, channel: ChannelConfig = channel) -> None:
+            incidents.add_event_later(
+                session=session,
+                incident_id=incident.id,
+                kind="page",
+                actor=ACTOR,
+                message=f"Paged {person} via {channel.name} (level {level})",
+                now=now,
+                data={
+                    "person": person,
+                    "channel": channel.name,
+                    "target": row.target,
+                    "level": level,
+                    "notification_id": row.id,
+                },
+            )
+
+        outbox.queue_page(
             session=session,
             key=f"page:{incident.id}:{step}:{person}:{contact.channel}:{contact.to}"[:300],
             channel=channel,
@@ -189,22 +208,5 @@ def page(
             incident_id=incident.id,
             person=person,
             level=level,
-            prompt=True,
-        )
-        if not new:
-            continue
-        incidents.add_event_later(
-            session=session,
-            incident_id=incident.id,
-            kind="page",
-            actor=ACTOR,
-            message=f"Paged {person} via {channel.name} (level {level})",
-            now=now,
-            data={
-                "person": person,
-                "channel": channel.name,
-                "target": row.target,
-                "level": level,
-                "notification_id": row.id,
-            },
+            then=paged,
         )

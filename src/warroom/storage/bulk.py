@@ -73,6 +73,23 @@ def insert_unless_conflict(
     return found[0] if found else None
 
 
+def insert_keyed_unless_conflict(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, unique: str
+) -> dict[Any, int]:
+    """:func:`insert_unless_conflict` for many rows in one statement: the new rows' ids by
+    their value of ``unique`` (a value already taken, by an existing row or an earlier one
+    of ``rows``, is not in it)."""
+    if not rows:
+        return {}
+    table = Base.metadata.tables[model.__tablename__]
+    connection = session.connection()
+    on_conflict = f"ON CONFLICT ({_quote(unique)}) DO NOTHING"
+    returning = f"id, {_quote(unique)}"
+    run = _sqlite_insert if connection.dialect.name == "sqlite" else _postgres_insert
+    found = run(connection, table, rows, on_conflict=on_conflict, returning=returning)
+    return {value: new_id for new_id, value in found}
+
+
 def insert_all_unless_conflict(
     session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, unique: str
 ) -> None:
@@ -103,20 +120,25 @@ SQLITE_MAX_PARAMETERS = 32_766
 
 
 def _sqlite_insert(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], on_conflict: str = ""
-) -> list[int]:
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    on_conflict: str = "",
+    returning: str = "id",
+) -> list[Any]:
     """``INSERT ... VALUES (...), (...) RETURNING id`` as plain SQL, each value converted as
     its column type stores it on SQLite. SQLite numbers the rows of one INSERT
     in VALUES order, so the sorted ids line up with the input. (Through SQLAlchemy the same
     statement costs three times SQLite's own work: its generic per-value conversion and
-    parameter handling; ordered RETURNING would even send one INSERT per row.)"""
+    parameter handling; ordered RETURNING would even send one INSERT per row.) With more
+    than the id in ``returning``: its rows (id first), sorted."""
     names = tuple(rows[0])
     head, converters = _sqlite_plan(table, names)
     pick = operator.itemgetter(*names)
     row_marks = "(" + ", ".join("?" * len(names)) + ")"
     chunk = max(1, SQLITE_MAX_PARAMETERS // len(names))
     converters = tuple((i, _remembering(f) if f is sqlite_datetime else f) for i, f in converters)
-    ids: list[int] = []
+    found: list[Any] = []
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         params: list[Any] = []
@@ -126,23 +148,28 @@ def _sqlite_insert(
                 values[position] = convert(values[position])
             params += values
         tuples = ", ".join([row_marks] * len(part))
-        sql = f"{head} VALUES {tuples} {on_conflict} RETURNING id"
-        ids.extend(sorted(r[0] for r in connection.exec_driver_sql(sql, tuple(params))))
-    return ids
+        sql = f"{head} VALUES {tuples} {on_conflict} RETURNING {returning}"
+        answer = connection.exec_driver_sql(sql, tuple(params))
+        found.extend(sorted(r[0] for r in answer) if returning == "id" else sorted(answer))
+    return found
 
 
 Converter = Callable[[Any], Any] | None
 
 
 def _postgres_insert(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], on_conflict: str = ""
-) -> list[int]:
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    on_conflict: str = "",
+    returning: str = "id",
+) -> list[Any]:
     """``INSERT ... SELECT ... FROM unnest(column arrays) ORDER BY ordinality RETURNING id``:
     one array parameter per column, however many rows. A multi-row VALUES statement carries
     one parameter per value, and psycopg parses such a statement in Python on every call
     (too long for its cache): for a storm's thousands of alerts that parsing cost more than
     the insert. The ids are assigned in the ORDER BY's order, so sorted they line up with
-    the input."""
+    the input. With more than the id in ``returning``: its rows (id first), sorted."""
     names = tuple(rows[0])
     head, casts, converters = _postgres_plan(table, names)
     if len(rows) == 1:  # one row: plain VALUES, no array to build and unpack
@@ -150,8 +177,9 @@ def _postgres_insert(
         for position, convert in converters:
             values[position] = convert(values[position])
         marks = ", ".join(f"%b::{cast}" for cast in casts)
-        sql = f"{head} VALUES ({marks}) {on_conflict} RETURNING id"
-        return [r[0] for r in connection.exec_driver_sql(sql, tuple(values))]
+        sql = f"{head} VALUES ({marks}) {on_conflict} RETURNING {returning}"
+        answer = connection.exec_driver_sql(sql, tuple(values))
+        return [r[0] for r in answer] if returning == "id" else [tuple(r) for r in answer]
     columns: list[list[Any]] = [[row[name] for row in rows] for name in names]
     for position, convert in converters:
         columns[position] = [convert(value) for value in columns[position]]
@@ -159,9 +187,10 @@ def _postgres_insert(
     listed = ", ".join(_quote(n) for n in names)
     sql = (
         f"{head} SELECT {listed} FROM unnest({arrays}) WITH ORDINALITY AS d({listed}, _ord) "
-        f"ORDER BY _ord {on_conflict} RETURNING id"
+        f"ORDER BY _ord {on_conflict} RETURNING {returning}"
     )
-    return sorted(r[0] for r in connection.exec_driver_sql(sql, tuple(columns)))
+    answer = connection.exec_driver_sql(sql, tuple(columns))
+    return sorted(r[0] for r in answer) if returning == "id" else sorted(map(tuple, answer))
 
 
 @cache

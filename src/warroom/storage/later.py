@@ -1,5 +1,6 @@
 """Rows written later in the transaction: many records of an append-only table (timeline
-events, audit events, jobs nobody waits for) in one INSERT instead of one each.
+events, audit events, jobs nobody waits for) in one INSERT instead of one each, and many
+updates by one statement (tasks checked off) in one executemany.
 
 Opening an incident writes a dozen such records; a storm's pass opens hundreds of incidents
 in one transaction, so one statement per table instead of one per record is most of the
@@ -7,8 +8,9 @@ write work saved. The queue is written, in call order per table, before the sess
 a query or a write to a queued table (where it would autoflush), and before the commit: a
 query in the same transaction sees the rows, and a foreign key finds the rows they refer to
 (pending ORM objects are flushed first). A caller that inserts into such a table at once
-calls :func:`write` first, so ids keep the order of the calls. A rollback of the whole
-transaction forgets the queue.
+calls :func:`write` first, so ids keep the order of the calls. The queued updates are sent
+after the inserts, in call order per statement; they change rows written before (never a
+queued one). A rollback of the whole transaction forgets the queue.
 
 Inside a savepoint (warroom itself opens none) a row is written at once, and the queue, which
 belongs to the transaction around it, waits for the savepoint's end: the savepoint's rollback
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Executable, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from warroom.storage.base import Base
@@ -33,6 +35,7 @@ class _Queue:
     def __init__(self, transaction: SessionTransaction) -> None:
         self.transaction = transaction
         self.rows: list[tuple[type[Base], str | None, dict[str, Any]]] = []
+        self.updates: dict[Executable, list[dict[str, Any]]] = {}
         self.tables: set[str] = set()
 
 
@@ -44,13 +47,31 @@ def insert_later(
     if session.in_nested_transaction():
         _insert(session, model, unique, [values])
         return
+    queue = _queue(session)
+    queue.rows.append((model, unique, values))
+    queue.tables.add(model.__tablename__)
+
+
+def update_later(
+    session: Session, statement: Executable, table: str, values: dict[str, Any]
+) -> None:
+    """Queue an UPDATE of ``table`` (``statement``, built once, with ``values`` for its bind
+    parameters) for this transaction: the updates of one statement are sent together."""
+    if session.in_nested_transaction():
+        session.execute(statement, values)
+        return
+    queue = _queue(session)
+    queue.updates.setdefault(statement, []).append(values)
+    queue.tables.add(table)
+
+
+def _queue(session: Session) -> _Queue:
     transaction = session.get_transaction()
-    assert transaction is not None, "insert_later needs a transaction"
+    assert transaction is not None, "writing later needs a transaction"
     queue = session.info.get(_QUEUE)
     if queue is None or queue.transaction is not transaction:  # an earlier transaction's
         queue = session.info[_QUEUE] = _Queue(transaction)
-    queue.rows.append((model, unique, values))
-    queue.tables.add(model.__tablename__)
+    return queue
 
 
 def write(session: Session) -> None:
@@ -58,7 +79,9 @@ def write(session: Session) -> None:
     if session.in_nested_transaction():  # they belong to the transaction around it
         return
     queue = session.info.pop(_QUEUE, None)
-    if queue is None or queue.transaction is not session.get_transaction() or not queue.rows:
+    if queue is None or queue.transaction is not session.get_transaction():
+        return
+    if not queue.rows and not queue.updates:
         return
     if session.new:  # the rows may refer to new ORM objects (an incident opened just now)
         session.flush()
@@ -67,6 +90,8 @@ def write(session: Session) -> None:
         tables.setdefault((model, unique, tuple(values)), []).append(values)
     for (model, unique, _), rows in tables.items():
         _insert(session, model, unique, rows)
+    for statement, values in queue.updates.items():
+        session.execute(statement, values)
 
 
 def _insert(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from warroom.errors import NotFound
 from warroom.playbook.tasks import Checklist
+from warroom.storage import later
 from warroom.storage.base import Base
 from warroom.storage.bulk import insert_returning_ids
 from warroom.tasks import checklists
@@ -143,14 +144,29 @@ _CHECK_OFF = (
 )
 
 
-def check_off(*, session: Session, task_id: int, by: str, evidence: str, now: datetime) -> None:
-    """Check a task off automatically, with its evidence."""
-    session.execute(_CHECK_OFF, {"task_id": task_id, "at": now, "by": by, "evidence": evidence})
+def check_off(
+    *,
+    session: Session,
+    task_id: int,
+    by: str,
+    evidence: str,
+    now: datetime,
+    incident_id: str | None = None,
+) -> None:
+    """Check a task (of ``incident_id``, when the caller knows it) off automatically, with
+    its evidence (written with the transaction's other queued records,
+    :mod:`warroom.storage.later`: a storm's pass checks off a task of each incident it
+    pages)."""
+    values = {"task_id": task_id, "at": now, "by": by, "evidence": evidence}
     loaded = session.identity_map.get(session.identity_key(IncidentTask, task_id))
-    if loaded is not None:  # a row this transaction loaded reads the change
-        session.expire(loaded)
-    for known in _known(session).values():
-        known.pop(task_id, None)
+    if loaded is None:
+        later.update_later(session, _CHECK_OFF, _TASKS.name, values)
+    else:
+        session.execute(_CHECK_OFF, values)
+        session.expire(loaded)  # a row this transaction loaded reads the change
+    known = _known(session)
+    for titles in [known.get(incident_id, {})] if incident_id else known.values():
+        titles.pop(task_id, None)
 
 
 _KNOWN = "warroom.open_tasks"
