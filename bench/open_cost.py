@@ -1,26 +1,36 @@
 """In-process cost of opening incidents: one alert of a new service per call of
 ``ingest_batch`` (the first page's path), and the same alerts 50 parts at a time through
-``ingest_parts`` (as group commit ingests a storm), on a temporary SQLite database.
+``ingest_parts`` (as a pass over the intake log ingests a storm), on a temporary SQLite
+database, or with ``--database postgresql`` a fresh database on the local PostgreSQL
+(WARROOM_BENCH_POSTGRES_URL or WARROOM_TEST_POSTGRES_URL names the server).
 
     .venv/bin/python bench/open_cost.py [--incidents 300] [--profile single|parts]
+        [--database sqlite|postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import warroom.api.app  # noqa: F401  (loads every model)
-from warroom.alerts.models import AlertCreate
-from warroom.bootstrap import bootstrap
-from warroom.config import Settings
-from warroom.intake.batch import ingest_batch
-from warroom.intake.service import Part, ingest_parts
+sys.path.insert(0, str(Path(__file__).parent))
+from common import postgres_database  # noqa: E402
+
+import warroom.api.app  # noqa: E402, F401  (loads every model)
+from warroom.alerts.models import AlertCreate  # noqa: E402
+from warroom.bootstrap import bootstrap  # noqa: E402
+from warroom.config import Settings  # noqa: E402
+from warroom.intake.batch import ingest_batch  # noqa: E402
+from warroom.intake.service import Part, ingest_parts  # noqa: E402
 
 
 def alert(n: int, tag: str) -> AlertCreate:
@@ -60,13 +70,28 @@ def parts(container: object, count: int, size: int = 50) -> list[float]:
     return took
 
 
+@contextmanager
+def database(kind: str) -> Iterator[str | None]:
+    """None (the home's SQLite file) or the URL of a fresh PostgreSQL database."""
+    if kind == "sqlite":
+        yield None
+        return
+    server = os.environ.get("WARROOM_BENCH_POSTGRES_URL") or os.environ.get(
+        "WARROOM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    with postgres_database(server) as url:
+        yield url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=300)
     parser.add_argument("--profile", choices=["single", "parts"], default=None)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        container = bootstrap(Settings(home=Path(home)), migrate=True)
+    with tempfile.TemporaryDirectory() as home, database(args.database) as url:
+        settings = Settings(home=Path(home), **({"database_url": url} if url else {}))
+        container = bootstrap(settings, migrate=True)
         single(container, 20)  # warm up
         if args.profile:
             from pyinstrument import Profiler
@@ -81,7 +106,8 @@ def main() -> None:
         one = single(container, args.incidents)
         many = parts(container, args.incidents)
         container.close()
-    figures = {
+    figures: dict[str, object] = {
+        "database": args.database,
         "single_ms_p50": round(statistics.median(one), 2),
         "parts50_ms_per_incident": round(statistics.median(many), 2),
     }
